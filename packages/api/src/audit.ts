@@ -1,0 +1,23 @@
+// The audit log: one row per state change, written in the transaction of the change (SPEC §2.2).
+import type { Executor } from '@hops/db';
+import type { AuditActor } from './actor.ts';
+
+export async function recordAudit(
+  trx: Executor,
+  actor: AuditActor,
+  action: string,
+  target: { type: string; id: string } | null,
+  details: Record<string, unknown> = {},
+): Promise<void> {
+  await trx
+    .insertInto('auditLog')
+    .values({
+      actorUserId: actor.userId,
+      via: actor.via,
+      action,
+      targetType: target?.type ?? null,
+      targetId: target?.id ?? null,
+      details: JSON.stringify(details),
+    })
+    .execute();
+}

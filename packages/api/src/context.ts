@@ -1,0 +1,114 @@
+// The tRPC context: a pure inner context (db, caller, dependencies) that tests build directly, and
+// the request-level resolution of the caller from a session, a service token, or both (act-as).
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { Db, SecretBox } from '@hops/db';
+import { auditActorOf, type AuditActor, type ServiceCaller, type UserActor, type Via } from './actor.ts';
+import { unauthorized, type AppError } from './errors.ts';
+
+export interface Logger {
+  info(obj: object | string, msg?: string): void;
+  warn(obj: object | string, msg?: string): void;
+  error(obj: object | string, msg?: string): void;
+}
+
+export interface ApiDeps {
+  secrets: SecretBox;
+  /** Base URL of the dashboard; invite links are `${publicUrl}/invite/<secret>`. */
+  publicUrl: string;
+  log: Logger;
+}
+
+export interface Context {
+  db: Db;
+  /** The signed-in user, or the user a service acts for. */
+  user: UserActor | null;
+  /** Set when the caller presented a valid service token. */
+  service: ServiceCaller | null;
+  via: Via;
+  deps: ApiDeps;
+  /** The caller as the audit log writes it. */
+  actor: AuditActor;
+  /** Set when the request presented credentials that were refused; every procedure answers it. */
+  authError: AppError | null;
+}
+
+export function createContextInner(options: {
+  db: Db;
+  deps: ApiDeps;
+  user?: UserActor | null;
+  service?: ServiceCaller | null;
+  via?: Via;
+  authError?: AppError | null;
+}): Context {
+  const user = options.user ?? null;
+  const service = options.service ?? null;
+  const via = options.via ?? (service ? (user ? 'slack' : 'service') : 'web');
+  return {
+    db: options.db,
+    deps: options.deps,
+    user,
+    service,
+    via,
+    actor: auditActorOf(user, via, service),
+    authError: options.authError ?? null,
+  };
+}
+
+export async function loadUserActor(db: Db, userId: string): Promise<UserActor | null> {
+  const row = await db
+    .selectFrom('users')
+    .select(['id', 'email', 'name', 'isAdmin', 'accountOwnerId', 'status', 'billingMode'])
+    .where('id', '=', userId)
+    .executeTakeFirst();
+  return (row as UserActor | undefined) ?? null;
+}
+
+/** Compares a presented bearer token with the configured ones in constant time. */
+export function matchServiceToken(presented: string, tokens: readonly string[]): ServiceCaller | null {
+  const digest = createHash('sha256').update(presented).digest();
+  for (const token of tokens) {
+    const candidate = createHash('sha256').update(token).digest();
+    if (timingSafeEqual(digest, candidate)) {
+      return { name: createHash('sha256').update(token).digest('hex').slice(0, 8) };
+    }
+  }
+  return null;
+}
+
+/**
+ * Resolves the caller of one HTTP request. A bearer token must be a configured service token; with
+ * `x-hops-act-as` the service is held to that user's rights. Otherwise the session's user, if any.
+ * Refused credentials do not throw here: they become `authError`, which every procedure answers.
+ */
+export async function createRequestContext(options: {
+  db: Db;
+  deps: ApiDeps;
+  serviceTokens: readonly string[];
+  sessionUserId?: string | null | undefined;
+  authorization?: string | undefined;
+  actAs?: string | undefined;
+}): Promise<Context> {
+  const { db, deps } = options;
+  if (options.authorization !== undefined) {
+    const match = /^Bearer\s+(\S+)$/i.exec(options.authorization.trim());
+    const service = match?.[1] ? matchServiceToken(match[1], options.serviceTokens) : null;
+    if (!service) {
+      return createContextInner({ db, deps, authError: unauthorized('The service token is not valid.') });
+    }
+    if (options.actAs) {
+      const user = await loadUserActor(db, options.actAs);
+      if (!user) {
+        const authError = unauthorized(`There is no user ${options.actAs} to act for.`);
+        return createContextInner({ db, deps, service, via: 'slack', authError });
+      }
+      return createContextInner({ db, deps, user, service, via: 'slack' });
+    }
+    return createContextInner({ db, deps, service, via: 'service' });
+  }
+  if (options.actAs) {
+    const authError = unauthorized('Acting for a user needs a service token.');
+    return createContextInner({ db, deps, authError });
+  }
+  const user = options.sessionUserId ? await loadUserActor(db, options.sessionUserId) : null;
+  return createContextInner({ db, deps, user, via: 'web' });
+}

@@ -1,0 +1,70 @@
+// Input schemas shared by the procedures and the front ends' forms.
+import { z } from 'zod';
+
+export const email = z
+  .string()
+  .trim()
+  .max(320)
+  .pipe(z.email({ error: 'Enter a valid e-mail address' }));
+
+/** A UTC day, `YYYY-MM-DD`, that exists in the calendar. */
+export const day = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, { error: 'Use a date like 2026-01-31' })
+  .refine((value) => {
+    const date = new Date(`${value}T00:00:00Z`);
+    return !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 10) === value;
+  }, 'That date does not exist');
+
+/** Inclusive UTC day range; at most 400 days. */
+export const dateRange = z
+  .object({ from: day, to: day })
+  .refine((r) => r.from <= r.to, { error: '`from` must not be after `to`', path: ['to'] })
+  .refine((r) => daysBetween(r.from, r.to) < 400, {
+    error: 'A range may span at most 400 days',
+    path: ['to'],
+  });
+
+export function daysBetween(from: string, to: string): number {
+  return Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000);
+}
+
+const DECIMAL = /^\d{1,10}(\.\d{1,4})?$/;
+
+/**
+ * A non-negative decimal with at most 4 decimals (numeric(14,4)), as a string or a JSON number;
+ * always handed on as a string so no float ever reaches a sum.
+ */
+export const quantity = z
+  .union([z.string().trim(), z.number().finite()])
+  .transform((value) => (typeof value === 'number' ? numberToDecimal(value) : value))
+  .refine((value) => DECIMAL.test(value), {
+    error: 'Use a non-negative number with at most 4 decimals and 10 digits before the point',
+  });
+
+/** A positive amount of money in USD (credits are granted in USD, SPEC §2.1). */
+export const money = quantity.refine((value) => Number(value) > 0, {
+  error: 'The amount must be greater than zero',
+});
+
+function numberToDecimal(value: number): string {
+  // JSON numbers arrive as floats; print them exactly as written where possible.
+  const text = String(value);
+  return /e/i.test(text) ? value.toFixed(10).replace(/\.?0+$/, '') : text;
+}
+
+export const userId = z.string().trim().min(1).max(200);
+export const uuid = z.uuid({ error: 'Use an id like 3f0c…, as shown in the list' });
+
+export const projectRole = z.enum(['Data owner', 'Data scientist', 'Observer']);
+export const billingMode = z.enum(['prepaid', 'postpaid']);
+export const userStatus = z.enum(['active', 'suspended', 'deleted']);
+export const clusterStatus = z.enum(['active', 'maintenance', 'full', 'inactive']);
+export const creditPool = z.enum(['paid', 'free']);
+
+export const page = z.object({
+  cursor: z.string().max(500).optional(),
+  limit: z.number().int().min(1).max(500).default(50),
+});
+
+export const reason = z.string().trim().min(3, { error: 'Give a reason of at least 3 characters' }).max(500);

@@ -1,0 +1,282 @@
+// Cluster assignment (SPEC §3.3): every change is one transaction that locks the cluster rows it
+// touches, so `current_users` (kept by a trigger) and the capacity checks are exact under any
+// concurrency. A team is never split: the owner's account moves as a whole.
+import { sql } from 'kysely';
+import { Decimal, type Executor } from '@hops/db';
+import type { AuditActor } from '../actor.ts';
+import { recordAudit } from '../audit.ts';
+import { badRequest, notFound, preconditionFailed } from '../errors.ts';
+import { emitEvent } from '../events.ts';
+
+export interface AssignedCluster {
+  id: string;
+  name: string;
+  currentUsers: number;
+  maxUsers: number;
+}
+
+interface ClusterRow {
+  id: string;
+  name: string;
+  status: string;
+  currentUsers: number;
+  maxUsers: number;
+}
+
+export type AutoAssignResult =
+  | { status: 'assigned'; cluster: AssignedCluster; users: number }
+  | { status: 'already_assigned'; cluster: AssignedCluster }
+  | { status: 'not_eligible'; reason: string }
+  | { status: 'no_room'; users: number };
+
+const HIGH_WATERMARK = new Decimal('0.9');
+
+/** Locks and returns the account's owner row; refuses members. */
+async function lockOwner(trx: Executor, userId: string) {
+  const user = await trx
+    .selectFrom('users')
+    .select(['id', 'email', 'accountOwnerId', 'billingMode', 'stripeCustomerId', 'status'])
+    .where('id', '=', userId)
+    .forUpdate()
+    .executeTakeFirst();
+  if (!user) throw notFound(`There is no user with id ${userId}.`);
+  if (user.accountOwnerId) {
+    throw badRequest(
+      `${user.email} is a member of another account and moves with it; assign the account owner instead.`,
+    );
+  }
+  return user;
+}
+
+async function accountUserIds(trx: Executor, ownerId: string): Promise<string[]> {
+  const rows = await trx
+    .selectFrom('users')
+    .select('id')
+    .where((eb) => eb.or([eb('id', '=', ownerId), eb('accountOwnerId', '=', ownerId)]))
+    .orderBy('id')
+    .execute();
+  return rows.map((r) => r.id);
+}
+
+async function currentClusterId(trx: Executor, userId: string): Promise<string | null> {
+  const row = await trx
+    .selectFrom('userHopsworksAssignments')
+    .select('hopsworksClusterId')
+    .where('userId', '=', userId)
+    .executeTakeFirst();
+  return row?.hopsworksClusterId ?? null;
+}
+
+/** Locks cluster rows in id order (the order every writer uses, so no deadlocks) and reads them. */
+async function lockClusters(trx: Executor, filter: { ids?: string[]; status?: string }): Promise<ClusterRow[]> {
+  let query = trx
+    .selectFrom('hopsworksClusters')
+    .select(['id', 'name', 'status', 'currentUsers', 'maxUsers'])
+    .orderBy('id')
+    .forUpdate();
+  if (filter.ids) query = query.where('id', 'in', filter.ids);
+  if (filter.status) query = query.where('status', '=', filter.status);
+  return query.execute();
+}
+
+async function readCluster(trx: Executor, id: string): Promise<AssignedCluster> {
+  return trx
+    .selectFrom('hopsworksClusters')
+    .select(['id', 'name', 'currentUsers', 'maxUsers'])
+    .where('id', '=', id)
+    .executeTakeFirstOrThrow();
+}
+
+/** Alerts when a cluster crosses 90 % or goes over capacity. */
+async function capacityEvents(trx: Executor, before: ClusterRow): Promise<AssignedCluster> {
+  const after = await readCluster(trx, before.id);
+  const ratio = (n: number) => new Decimal(n).dividedBy(after.maxUsers);
+  const payload = { clusterId: after.id, name: after.name, currentUsers: after.currentUsers, maxUsers: after.maxUsers };
+  if (after.currentUsers > after.maxUsers && before.currentUsers <= before.maxUsers) {
+    await emitEvent(trx, 'cluster.over_capacity', payload);
+  } else if (ratio(after.currentUsers).gte(HIGH_WATERMARK) && ratio(before.currentUsers).lt(HIGH_WATERMARK)) {
+    await emitEvent(trx, 'cluster.capacity_high', payload);
+  }
+  return after;
+}
+
+/** Whether an unassigned owner may be placed automatically (SPEC §3.3). */
+async function eligibility(
+  trx: Executor,
+  owner: { id: string; billingMode: string; stripeCustomerId: string | null },
+): Promise<string | null> {
+  if (owner.billingMode === 'postpaid') {
+    return owner.stripeCustomerId ? null : 'a postpaid account needs a payment method first';
+  }
+  const credits = await trx
+    .selectFrom('userCredits')
+    .select(
+      sql<string>`(total_purchased - total_used) + (free_credits_granted - free_credits_used)`.as('available'),
+    )
+    .where('userId', '=', owner.id)
+    .executeTakeFirst();
+  return credits && new Decimal(credits.available).gt(0) ? null : 'a prepaid account needs credits first';
+}
+
+/**
+ * Places an unassigned owner's whole account on the least-loaded active cluster with room (by
+ * share of capacity used, ties by name). `admin` skips the eligibility rule. Returns what happened;
+ * it never throws for "no room", so a sign-in or a grant that triggered it still succeeds. An alert
+ * is written for no room.
+ */
+export async function autoAssignAccount(
+  trx: Executor,
+  ownerId: string,
+  actor: AuditActor,
+  options: { admin: boolean },
+): Promise<AutoAssignResult> {
+  const owner = await lockOwner(trx, ownerId);
+  const existing = await currentClusterId(trx, owner.id);
+  if (existing) return { status: 'already_assigned', cluster: await readCluster(trx, existing) };
+  if (!options.admin) {
+    const reason = await eligibility(trx, owner);
+    if (reason) return { status: 'not_eligible', reason };
+  }
+  const users = await accountUserIds(trx, owner.id);
+  const candidates = await lockClusters(trx, { status: 'active' });
+  const best = candidates
+    .filter((c) => c.currentUsers + users.length <= c.maxUsers)
+    .sort((a, b) => {
+      const byLoad = new Decimal(a.currentUsers).dividedBy(a.maxUsers).comparedTo(new Decimal(b.currentUsers).dividedBy(b.maxUsers));
+      return byLoad !== 0 ? byLoad : a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+    })[0];
+  if (!best) {
+    await emitEvent(trx, 'cluster.no_room', { ownerId: owner.id, email: owner.email, users: users.length });
+    return { status: 'no_room', users: users.length };
+  }
+  await placeUsers(trx, users, owner.id, best.id, options.admin && actor.userId ? `admin:${actor.userId}` : 'system');
+  const cluster = await capacityEvents(trx, best);
+  await recordAudit(trx, actor, 'clusters.assign', { type: 'user', id: owner.id }, {
+    clusterId: best.id,
+    cluster: best.name,
+    mode: 'auto',
+    users: users.length,
+  });
+  return { status: 'assigned', cluster, users: users.length };
+}
+
+async function placeUsers(trx: Executor, userIds: string[], ownerId: string, clusterId: string, assignedBy: string) {
+  await trx
+    .insertInto('userHopsworksAssignments')
+    .values(
+      userIds.map((id) => ({
+        userId: id,
+        hopsworksClusterId: clusterId,
+        assignedBy: id === ownerId ? assignedBy : 'team_member_auto',
+      })),
+    )
+    .onConflict((oc) =>
+      oc.column('userId').doUpdateSet((eb) => ({
+        hopsworksClusterId: eb.ref('excluded.hopsworksClusterId'),
+        assignedBy: eb.ref('excluded.assignedBy'),
+        assignedAt: sql`now()`,
+      })),
+    )
+    .execute();
+}
+
+/**
+ * An admin puts an owner's whole account on a given cluster (a move when it is elsewhere). The
+ * cluster must not be inactive and must have room for every user of the account not already on it.
+ */
+export async function assignAccountTo(
+  trx: Executor,
+  ownerId: string,
+  clusterId: string,
+  actor: AuditActor,
+): Promise<{ cluster: AssignedCluster; from: string | null; users: number }> {
+  const owner = await lockOwner(trx, ownerId);
+  const from = await currentClusterId(trx, owner.id);
+  const locked = await lockClusters(trx, { ids: from && from !== clusterId ? [from, clusterId] : [clusterId] });
+  const target = locked.find((c) => c.id === clusterId);
+  if (!target) throw notFound('There is no such cluster.');
+  if (target.status === 'inactive') {
+    throw preconditionFailed(`Cluster ${target.name} is inactive and takes no accounts.`);
+  }
+  const users = await accountUserIds(trx, owner.id);
+  if (from === clusterId) {
+    return { cluster: await readCluster(trx, clusterId), from, users: users.length };
+  }
+  const arriving = await trx
+    .selectFrom('users')
+    .leftJoin('userHopsworksAssignments as a', 'a.userId', 'users.id')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('users.id', 'in', users)
+    .where((eb) => eb.or([eb('a.hopsworksClusterId', 'is', null), eb('a.hopsworksClusterId', '<>', clusterId)]))
+    .executeTakeFirstOrThrow();
+  const room = target.maxUsers - target.currentUsers;
+  if (arriving.n > room) {
+    throw preconditionFailed(
+      `Cluster ${target.name} has room for ${Math.max(room, 0)} more user(s), but the account has ${arriving.n}.`,
+    );
+  }
+  await placeUsers(trx, users, owner.id, clusterId, actor.userId ? `admin:${actor.userId}` : 'system');
+  const cluster = await capacityEvents(trx, target);
+  await recordAudit(trx, actor, from ? 'clusters.move' : 'clusters.assign', { type: 'user', id: owner.id }, {
+    fromClusterId: from,
+    clusterId,
+    cluster: target.name,
+    users: users.length,
+  });
+  return { cluster, from, users: users.length };
+}
+
+/** Takes an owner's whole account off its cluster. */
+export async function unassignAccount(
+  trx: Executor,
+  ownerId: string,
+  actor: AuditActor,
+): Promise<{ from: string | null; users: number }> {
+  const owner = await lockOwner(trx, ownerId);
+  const from = await currentClusterId(trx, owner.id);
+  if (!from) return { from: null, users: 0 };
+  await lockClusters(trx, { ids: [from] });
+  const users = await accountUserIds(trx, owner.id);
+  const removed = await trx.deleteFrom('userHopsworksAssignments').where('userId', 'in', users).executeTakeFirst();
+  await recordAudit(trx, actor, 'clusters.unassign', { type: 'user', id: owner.id }, {
+    fromClusterId: from,
+    users: Number(removed.numDeletedRows),
+  });
+  return { from, users: Number(removed.numDeletedRows) };
+}
+
+/**
+ * A new member goes where their owner is, even past capacity (the one way over `max_users`, with
+ * an alert). With an unassigned owner the member is unassigned too.
+ */
+export async function placeMemberWithOwner(
+  trx: Executor,
+  memberId: string,
+  ownerId: string,
+): Promise<AssignedCluster | null> {
+  const ownerCluster = await currentClusterId(trx, ownerId);
+  const memberCluster = await currentClusterId(trx, memberId);
+  if (!ownerCluster) {
+    if (memberCluster) {
+      await lockClusters(trx, { ids: [memberCluster] });
+      await trx.deleteFrom('userHopsworksAssignments').where('userId', '=', memberId).execute();
+    }
+    return null;
+  }
+  const locked = await lockClusters(trx, {
+    ids: memberCluster && memberCluster !== ownerCluster ? [memberCluster, ownerCluster] : [ownerCluster],
+  });
+  const target = locked.find((c) => c.id === ownerCluster)!;
+  if (memberCluster === ownerCluster) return readCluster(trx, ownerCluster);
+  await placeUsers(trx, [memberId], ownerId, ownerCluster, 'team_member_auto');
+  return capacityEvents(trx, target);
+}
+
+/** A member leaving an account (removed, or leaving) loses the account's cluster (SPEC §3.2). */
+export async function dropAssignment(trx: Executor, userId: string): Promise<string | null> {
+  const from = await currentClusterId(trx, userId);
+  if (!from) return null;
+  await lockClusters(trx, { ids: [from] });
+  await trx.deleteFrom('userHopsworksAssignments').where('userId', '=', userId).execute();
+  return from;
+}

@@ -1,0 +1,103 @@
+// tRPC setup: the context type, error mapping, and the procedure builders. Nothing else.
+import { initTRPC, TRPCError } from '@trpc/server';
+import { ZodError } from 'zod';
+import type { UserActor } from './actor.ts';
+import type { Context } from './context.ts';
+import { AppError, isDatabaseUnavailable } from './errors.ts';
+
+const t = initTRPC.context<Context>().create({
+  errorFormatter({ shape, error }) {
+    const cause = error.cause;
+    if (cause instanceof ZodError) {
+      return { ...shape, message: describeZodError(cause), data: { ...shape.data, issues: cause.issues } };
+    }
+    return shape;
+  },
+});
+
+/** A readable sentence from zod's issues: "email: Invalid email address." */
+export function describeZodError(error: ZodError): string {
+  const parts = error.issues.slice(0, 5).map((issue) => {
+    const path = issue.path.join('.');
+    return path ? `${path}: ${issue.message}` : issue.message;
+  });
+  return `Invalid input. ${parts.join('; ')}.`;
+}
+
+export const router = t.router;
+export const createCallerFactory = t.createCallerFactory;
+export const middleware = t.middleware;
+
+/** Maps service errors (AppError) and database outages to tRPC codes, keeping the cause. */
+const errorMapping = t.middleware(async ({ ctx, next }) => {
+  if (ctx.authError) {
+    throw new TRPCError({ code: ctx.authError.kind, message: ctx.authError.message, cause: ctx.authError });
+  }
+  const result = await next();
+  if (!result.ok) {
+    const cause = result.error.cause;
+    if (cause instanceof AppError) {
+      throw new TRPCError({ code: cause.kind, message: cause.message, cause });
+    }
+    if (result.error.code === 'INTERNAL_SERVER_ERROR' && isDatabaseUnavailable(cause)) {
+      throw new TRPCError({
+        code: 'SERVICE_UNAVAILABLE',
+        message: 'The database is not reachable right now. Please try again in a moment.',
+        cause,
+      });
+    }
+  }
+  return result;
+});
+
+export const publicProcedure = t.procedure.use(errorMapping);
+
+/** An active user: signed in, or acted for by a service. */
+export const authedProcedure = publicProcedure.use(({ ctx, next }) => {
+  const user = ctx.user;
+  if (!user) {
+    if (ctx.service) {
+      throw new TRPCError({
+        code: 'FORBIDDEN',
+        message: 'This needs a user: a service must name the user it acts for (x-hops-act-as).',
+      });
+    }
+    throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Please sign in first.' });
+  }
+  if (user.status !== 'active') {
+    throw new TRPCError({
+      code: 'FORBIDDEN',
+      message:
+        user.status === 'suspended'
+          ? 'Your account is suspended. Contact support to have it reactivated.'
+          : 'Your account has been deleted.',
+    });
+  }
+  return next({ ctx: { ...ctx, user: user as UserActor } });
+});
+
+/** An account owner, or an admin (who may act for any owner). */
+export const ownerProcedure = authedProcedure.use(({ ctx, next }) => {
+  if (ctx.user.accountOwnerId !== null && !ctx.user.isAdmin) {
+    throw new TRPCError({ code: 'FORBIDDEN', message: 'Only the account owner can do this.' });
+  }
+  return next();
+});
+
+export const adminProcedure = authedProcedure.use(({ ctx, next }) => {
+  if (!ctx.user.isAdmin) {
+    throw new TRPCError({ code: 'FORBIDDEN', message: 'Only an admin can do this.' });
+  }
+  return next();
+});
+
+/** A service token (with or without a user it acts for). */
+export const serviceProcedure = publicProcedure.use(({ ctx, next }) => {
+  if (!ctx.service) {
+    if (ctx.user) {
+      throw new TRPCError({ code: 'FORBIDDEN', message: 'Only a service token may call this.' });
+    }
+    throw new TRPCError({ code: 'UNAUTHORIZED', message: 'A service token is required.' });
+  }
+  return next({ ctx: { ...ctx, service: ctx.service } });
+});

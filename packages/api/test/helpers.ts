@@ -1,0 +1,126 @@
+// Shared test helpers for packages/api (and the apps' tests): callers for each kind of caller,
+// and small factories for users and clusters. Everything runs against a real PostgreSQL.
+import { randomBytes } from 'node:crypto';
+import { SecretBox, type Db } from '@hops/db';
+import { createCaller } from '../src/root.ts';
+import { createContextInner, loadUserActor, type ApiDeps, type Logger } from '../src/context.ts';
+import type { Via } from '../src/actor.ts';
+
+export interface RecordingLogger extends Logger {
+  lines: { level: 'info' | 'warn' | 'error'; obj: unknown; msg?: string | undefined }[];
+}
+
+export function recordingLogger(): RecordingLogger {
+  const lines: RecordingLogger['lines'] = [];
+  return {
+    lines,
+    info: (obj, msg) => lines.push({ level: 'info', obj, msg }),
+    warn: (obj, msg) => lines.push({ level: 'warn', obj, msg }),
+    error: (obj, msg) => lines.push({ level: 'error', obj, msg }),
+  };
+}
+
+export function testDeps(overrides: Partial<ApiDeps> = {}): ApiDeps {
+  return {
+    secrets: new SecretBox(randomBytes(32).toString('base64')),
+    publicUrl: 'http://hops.test',
+    log: recordingLogger(),
+    ...overrides,
+  };
+}
+
+export type Who =
+  | { anonymous: true }
+  | { userId: string; via?: Via }
+  | { service: true; actAs?: string };
+
+/** A tRPC caller as `who`; the user row is read fresh, as a request would. */
+export async function callerAs(db: Db, who: Who, deps: ApiDeps = testDeps()) {
+  if ('anonymous' in who) return createCaller(createContextInner({ db, deps }));
+  if ('service' in who) {
+    const service = { name: 'test' };
+    if (!who.actAs) return createCaller(createContextInner({ db, deps, service, via: 'service' }));
+    const user = await loadUserActor(db, who.actAs);
+    if (!user) throw new Error(`test: no user ${who.actAs}`);
+    return createCaller(createContextInner({ db, deps, service, user, via: 'slack' }));
+  }
+  const user = await loadUserActor(db, who.userId);
+  if (!user) throw new Error(`test: no user ${who.userId}`);
+  return createCaller(createContextInner({ db, deps, user, via: who.via ?? 'web' }));
+}
+
+let counter = 0;
+function next(): string {
+  counter += 1;
+  return `${process.pid}-${counter}-${randomBytes(2).toString('hex')}`;
+}
+
+export interface MakeUser {
+  id?: string;
+  email?: string;
+  name?: string;
+  owner?: string | null;
+  isAdmin?: boolean;
+  billingMode?: 'prepaid' | 'postpaid';
+  stripeCustomerId?: string | null;
+  status?: 'active' | 'suspended' | 'deleted';
+}
+
+export async function makeUser(db: Db, options: MakeUser = {}) {
+  const n = next();
+  return db
+    .insertInto('users')
+    .values({
+      id: options.id ?? `test|${n}`,
+      email: options.email ?? `user-${n}@example.test`,
+      name: options.name ?? `User ${n}`,
+      accountOwnerId: options.owner ?? null,
+      isAdmin: options.isAdmin ?? false,
+      billingMode: options.billingMode ?? 'postpaid',
+      stripeCustomerId: options.stripeCustomerId ?? null,
+      status: options.status ?? 'active',
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+export async function makeCluster(
+  db: Db,
+  options: { name?: string; maxUsers?: number; status?: 'active' | 'maintenance' | 'full' | 'inactive'; deps?: ApiDeps } = {},
+) {
+  const n = next();
+  const secrets = options.deps?.secrets ?? new SecretBox(randomBytes(32).toString('base64'));
+  return db
+    .insertInto('hopsworksClusters')
+    .values({
+      name: options.name ?? `cluster-${n}`,
+      apiUrl: `https://cluster-${n}.hopsworks.test`,
+      apiKey: secrets.encrypt(`key-${n}`),
+      maxUsers: options.maxUsers ?? 100,
+      status: options.status ?? 'active',
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+export async function assignDirect(db: Db, userId: string, clusterId: string) {
+  await db
+    .insertInto('userHopsworksAssignments')
+    .values({ userId, hopsworksClusterId: clusterId })
+    .onConflict((oc) => oc.column('userId').doUpdateSet({ hopsworksClusterId: clusterId }))
+    .execute();
+}
+
+/** Expects `promise` to reject with a tRPC error of `code`; returns its message. */
+export async function expectTrpcError(promise: Promise<unknown>, code: string): Promise<string> {
+  try {
+    await promise;
+  } catch (error) {
+    const actual = (error as { code?: string }).code;
+    if (actual !== code) {
+      throw new Error(`expected ${code}, got ${actual}: ${(error as Error).message}`, { cause: error });
+    }
+    return (error as Error).message;
+  }
+  throw new Error(`expected ${code}, but the call succeeded`);
+}

@@ -1,0 +1,2 @@
+export { parseEnv, EnvError } from './env.ts';
+export { loadDevSecrets } from './dev-secrets.ts';

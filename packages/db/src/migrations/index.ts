@@ -1,0 +1,11 @@
+// Every migration, in order. A static list (not a folder scan) so tsx, Vitest and bundlers agree.
+import type { Migration } from 'kysely';
+import * as m0001 from './0001_documented_schema.ts';
+import * as m0002 from './0002_credit_ledger_and_audit.ts';
+import * as m0003 from './0003_events_outbox.ts';
+
+export const migrations: Record<string, Migration> = {
+  '0001_documented_schema': m0001,
+  '0002_credit_ledger_and_audit': m0002,
+  '0003_events_outbox': m0003,
+};
