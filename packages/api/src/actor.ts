@@ -27,10 +27,19 @@ export interface AuditActor {
   label: string;
 }
 
-export function auditActorOf(user: UserActor | null, via: Via, service?: ServiceCaller | null): AuditActor {
+export function auditActorOf(
+  user: UserActor | null,
+  via: Via,
+  service?: ServiceCaller | null,
+): AuditActor {
   if (user) return { userId: user.id, via, isAdmin: user.isAdmin, label: `user:${user.id}` };
   if (service) return { userId: null, via, isAdmin: false, label: `service:${service.name}` };
   return { userId: null, via, isAdmin: false, label: 'system' };
 }
 
-export const SYSTEM_ACTOR: AuditActor = { userId: null, via: 'system', isAdmin: true, label: 'system' };
+export const SYSTEM_ACTOR: AuditActor = {
+  userId: null,
+  via: 'system',
+  isAdmin: true,
+  label: 'system',
+};

@@ -2,7 +2,13 @@
 // the request-level resolution of the caller from a session, a service token, or both (act-as).
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Db, SecretBox } from '@hops/db';
-import { auditActorOf, type AuditActor, type ServiceCaller, type UserActor, type Via } from './actor.ts';
+import {
+  auditActorOf,
+  type AuditActor,
+  type ServiceCaller,
+  type UserActor,
+  type Via,
+} from './actor.ts';
 import { unauthorized, type AppError } from './errors.ts';
 
 export interface Logger {
@@ -64,7 +70,10 @@ export async function loadUserActor(db: Db, userId: string): Promise<UserActor |
 }
 
 /** Compares a presented bearer token with the configured ones in constant time. */
-export function matchServiceToken(presented: string, tokens: readonly string[]): ServiceCaller | null {
+export function matchServiceToken(
+  presented: string,
+  tokens: readonly string[],
+): ServiceCaller | null {
   const digest = createHash('sha256').update(presented).digest();
   for (const token of tokens) {
     const candidate = createHash('sha256').update(token).digest();
@@ -93,7 +102,11 @@ export async function createRequestContext(options: {
     const match = /^Bearer\s+(\S+)$/i.exec(options.authorization.trim());
     const service = match?.[1] ? matchServiceToken(match[1], options.serviceTokens) : null;
     if (!service) {
-      return createContextInner({ db, deps, authError: unauthorized('The service token is not valid.') });
+      return createContextInner({
+        db,
+        deps,
+        authError: unauthorized('The service token is not valid.'),
+      });
     }
     if (options.actAs) {
       const user = await loadUserActor(db, options.actAs);

@@ -15,9 +15,16 @@ export type EventKind =
   | 'credits.exhausted'
   | 'invite.accepted';
 
-export async function emitEvent(trx: Executor, kind: EventKind, payload: Record<string, unknown>): Promise<void> {
+export async function emitEvent(
+  trx: Executor,
+  kind: EventKind,
+  payload: Record<string, unknown>,
+): Promise<void> {
   await sql`SELECT pg_advisory_xact_lock_shared(${EVENTS_LOCK})`.execute(trx);
-  await trx.insertInto('events').values({ kind, payload: JSON.stringify(payload) }).execute();
+  await trx
+    .insertInto('events')
+    .values({ kind, payload: JSON.stringify(payload) })
+    .execute();
 }
 
 /** Waits for in-flight writers; call inside the reading transaction, before reading. */

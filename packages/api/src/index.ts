@@ -13,3 +13,10 @@ export type { UserActor, ServiceCaller, AuditActor, Via } from './actor.ts';
 export { AppError, isDatabaseUnavailable } from './errors.ts';
 export * as schemas from './schemas.ts';
 export type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
+export {
+  signIn,
+  type SignInClaims,
+  type SignInOptions,
+  type SignInResult,
+} from './services/signin.ts';
+export { listDevLoginUsers } from './services/users.ts';

@@ -5,15 +5,24 @@ export function encodeCursor(keys: readonly (string | number)[]): string {
   return Buffer.from(JSON.stringify(keys)).toString('base64url');
 }
 
-export function decodeCursor(cursor: string | undefined, length: number): (string | number)[] | null {
+export function decodeCursor(
+  cursor: string | undefined,
+  length: number,
+): (string | number)[] | null {
   if (!cursor) return null;
   try {
     const keys = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    if (Array.isArray(keys) && keys.length === length && keys.every((k) => ['string', 'number'].includes(typeof k))) {
+    if (
+      Array.isArray(keys) &&
+      keys.length === length &&
+      keys.every((k) => ['string', 'number'].includes(typeof k))
+    ) {
       return keys as (string | number)[];
     }
   } catch (error) {
-    throw badRequest(`This page cursor is not valid (${(error as Error).message}). Start from the first page.`);
+    throw badRequest(
+      `This page cursor is not valid (${(error as Error).message}). Start from the first page.`,
+    );
   }
   throw badRequest('This page cursor is not valid. Start from the first page.');
 }

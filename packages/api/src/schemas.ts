@@ -67,4 +67,8 @@ export const page = z.object({
   limit: z.number().int().min(1).max(500).default(50),
 });
 
-export const reason = z.string().trim().min(3, { error: 'Give a reason of at least 3 characters' }).max(500);
+export const reason = z
+  .string()
+  .trim()
+  .min(3, { error: 'Give a reason of at least 3 characters' })
+  .max(500);

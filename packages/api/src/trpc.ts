@@ -9,7 +9,11 @@ const t = initTRPC.context<Context>().create({
   errorFormatter({ shape, error }) {
     const cause = error.cause;
     if (cause instanceof ZodError) {
-      return { ...shape, message: describeZodError(cause), data: { ...shape.data, issues: cause.issues } };
+      return {
+        ...shape,
+        message: describeZodError(cause),
+        data: { ...shape.data, issues: cause.issues },
+      };
     }
     return shape;
   },
@@ -31,7 +35,11 @@ export const middleware = t.middleware;
 /** Maps service errors (AppError) and database outages to tRPC codes, keeping the cause. */
 const errorMapping = t.middleware(async ({ ctx, next }) => {
   if (ctx.authError) {
-    throw new TRPCError({ code: ctx.authError.kind, message: ctx.authError.message, cause: ctx.authError });
+    throw new TRPCError({
+      code: ctx.authError.kind,
+      message: ctx.authError.message,
+      cause: ctx.authError,
+    });
   }
   const result = await next();
   if (!result.ok) {

@@ -30,9 +30,7 @@ export function testDeps(overrides: Partial<ApiDeps> = {}): ApiDeps {
 }
 
 export type Who =
-  | { anonymous: true }
-  | { userId: string; via?: Via }
-  | { service: true; actAs?: string };
+  { anonymous: true } | { userId: string; via?: Via } | { service: true; actAs?: string };
 
 /** A tRPC caller as `who`; the user row is read fresh, as a request would. */
 export async function callerAs(db: Db, who: Who, deps: ApiDeps = testDeps()) {
@@ -86,7 +84,12 @@ export async function makeUser(db: Db, options: MakeUser = {}) {
 
 export async function makeCluster(
   db: Db,
-  options: { name?: string; maxUsers?: number; status?: 'active' | 'maintenance' | 'full' | 'inactive'; deps?: ApiDeps } = {},
+  options: {
+    name?: string;
+    maxUsers?: number;
+    status?: 'active' | 'maintenance' | 'full' | 'inactive';
+    deps?: ApiDeps;
+  } = {},
 ) {
   const n = next();
   const secrets = options.deps?.secrets ?? new SecretBox(randomBytes(32).toString('base64'));
@@ -118,7 +121,9 @@ export async function expectTrpcError(promise: Promise<unknown>, code: string): 
   } catch (error) {
     const actual = (error as { code?: string }).code;
     if (actual !== code) {
-      throw new Error(`expected ${code}, got ${actual}: ${(error as Error).message}`, { cause: error });
+      throw new Error(`expected ${code}, got ${actual}: ${(error as Error).message}`, {
+        cause: error,
+      });
     }
     return (error as Error).message;
   }

@@ -1,5 +1,5 @@
 // Environment parsing: each app declares its variables with zod and parses them once, at start.
-import { z } from 'zod';
+import type { z } from 'zod';
 
 export class EnvError extends Error {
   override name = 'EnvError';
@@ -22,7 +22,7 @@ export function parseEnv<S extends z.ZodObject>(
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => {
     const name = issue.path.join('.') || '(environment)';
-    const missing = issue.code === 'invalid_type' && cleaned[name] === undefined;
+    const missing = issue.path.length > 0 && cleaned[name] === undefined;
     return missing ? `${name} is missing` : `${name} is invalid: ${issue.message}`;
   });
   throw new EnvError(`Configuration error: ${problems.join('; ')}.`);

@@ -39,7 +39,9 @@ export function createPool(options: CreateDbOptions): pg.Pool {
     max: options.max ?? 10,
     application_name: options.applicationName ?? 'hops',
     connectionTimeoutMillis: options.connectionTimeoutMillis ?? 10_000,
-    ...(options.statementTimeoutMillis ? { statement_timeout: options.statementTimeoutMillis } : {}),
+    ...(options.statementTimeoutMillis
+      ? { statement_timeout: options.statementTimeoutMillis }
+      : {}),
     types: { getTypeParser } as pg.CustomTypesConfig,
   });
   // An idle client losing its connection (server restart) must not crash the process; the pool

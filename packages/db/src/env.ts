@@ -16,7 +16,9 @@ export function dbEnv(source: Record<string, string | undefined> = process.env):
   const env = parseEnv(schema, source);
   if (env.ENCRYPTION_KEY) return { ...env, ENCRYPTION_KEY: env.ENCRYPTION_KEY };
   if (env.NODE_ENV === 'production') {
-    throw new Error('Configuration error: ENCRYPTION_KEY is missing (required when NODE_ENV=production).');
+    throw new Error(
+      'Configuration error: ENCRYPTION_KEY is missing (required when NODE_ENV=production).',
+    );
   }
   const dev = loadDevSecrets(resolve(repoRoot, '.data/dev-secrets.json'));
   return { ...env, ENCRYPTION_KEY: dev.ENCRYPTION_KEY };

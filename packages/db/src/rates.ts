@@ -1,6 +1,6 @@
 // The versioned rate card (SPEC §3.4): prices in credits per unit, 1 credit = USD 0.25. A usage
 // row keeps the id of the card that priced it; a new card is a new entry with its effective day.
-import { Decimal, dec, round4, sum, type DecimalInput } from './money.ts';
+import { dec, round4, sum, type Decimal, type DecimalInput } from './money.ts';
 
 export const USD_PER_CREDIT = '0.25';
 
@@ -46,7 +46,9 @@ export function rateCardFor(date: string): RateCard {
     }
   }
   if (!found) {
-    throw new NoRateCardError(`No rate card is in force on ${date}; the first starts ${RATE_CARDS[0]?.effectiveFrom}.`);
+    throw new NoRateCardError(
+      `No rate card is in force on ${date}; the first starts ${RATE_CARDS[0]?.effectiveFrom}.`,
+    );
   }
   return found;
 }

@@ -29,7 +29,9 @@ export class SecretBox {
     if (!iv || !tag || data === undefined) throw new Error('This encrypted secret is malformed.');
     const decipher = createDecipheriv('aes-256-gcm', this.#key, Buffer.from(iv, 'base64'));
     decipher.setAuthTag(Buffer.from(tag, 'base64'));
-    return Buffer.concat([decipher.update(Buffer.from(data, 'base64')), decipher.final()]).toString('utf8');
+    return Buffer.concat([decipher.update(Buffer.from(data, 'base64')), decipher.final()]).toString(
+      'utf8',
+    );
   }
 
   static isSealed(value: string): boolean {

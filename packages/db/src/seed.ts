@@ -25,40 +25,169 @@ interface DemoUser {
 }
 
 const CLUSTERS = [
-  { name: 'us-east-1-prod', apiUrl: 'https://us-east-1.hopsworks.example', maxUsers: 50, status: 'active' },
-  { name: 'eu-west-1-prod', apiUrl: 'https://eu-west-1.hopsworks.example', maxUsers: 20, status: 'active' },
-  { name: 'us-west-2-staging', apiUrl: 'https://us-west-2.hopsworks.example', maxUsers: 10, status: 'maintenance' },
+  {
+    name: 'us-east-1-prod',
+    apiUrl: 'https://us-east-1.hopsworks.example',
+    maxUsers: 50,
+    status: 'active',
+  },
+  {
+    name: 'eu-west-1-prod',
+    apiUrl: 'https://eu-west-1.hopsworks.example',
+    maxUsers: 20,
+    status: 'active',
+  },
+  {
+    name: 'us-west-2-staging',
+    apiUrl: 'https://us-west-2.hopsworks.example',
+    maxUsers: 10,
+    status: 'maintenance',
+  },
 ] as const;
 
 export const DEMO_USERS: readonly DemoUser[] = [
   { id: 'dev|admin', email: 'admin@hops.test', name: 'Ada Admin', isAdmin: true, load: 0 },
   // acme: 4 members
-  { id: 'dev|alice', email: 'alice@acme.test', name: 'Alice Owner', stripe: 'cus_demo_acme', cluster: 'us-east-1-prod', load: 3, gpu: true },
-  { id: 'dev|bob', email: 'bob@acme.test', name: 'Bob Builder', owner: 'dev|alice', cluster: 'us-east-1-prod', load: 2 },
-  { id: 'dev|carol', email: 'carol@acme.test', name: 'Carol Chen', owner: 'dev|alice', cluster: 'us-east-1-prod', load: 2, gpu: true },
-  { id: 'dev|dan', email: 'dan@acme.test', name: 'Dan Diaz', owner: 'dev|alice', cluster: 'us-east-1-prod', load: 1 },
-  { id: 'dev|erin', email: 'erin@acme.test', name: 'Erin Evans', owner: 'dev|alice', cluster: 'us-east-1-prod', load: 1 },
+  {
+    id: 'dev|alice',
+    email: 'alice@acme.test',
+    name: 'Alice Owner',
+    stripe: 'cus_demo_acme',
+    cluster: 'us-east-1-prod',
+    load: 3,
+    gpu: true,
+  },
+  {
+    id: 'dev|bob',
+    email: 'bob@acme.test',
+    name: 'Bob Builder',
+    owner: 'dev|alice',
+    cluster: 'us-east-1-prod',
+    load: 2,
+  },
+  {
+    id: 'dev|carol',
+    email: 'carol@acme.test',
+    name: 'Carol Chen',
+    owner: 'dev|alice',
+    cluster: 'us-east-1-prod',
+    load: 2,
+    gpu: true,
+  },
+  {
+    id: 'dev|dan',
+    email: 'dan@acme.test',
+    name: 'Dan Diaz',
+    owner: 'dev|alice',
+    cluster: 'us-east-1-prod',
+    load: 1,
+  },
+  {
+    id: 'dev|erin',
+    email: 'erin@acme.test',
+    name: 'Erin Evans',
+    owner: 'dev|alice',
+    cluster: 'us-east-1-prod',
+    load: 1,
+  },
   // globex: 2 members
-  { id: 'dev|frank', email: 'frank@globex.test', name: 'Frank Owner', stripe: 'cus_demo_globex', cluster: 'eu-west-1-prod', load: 2 },
-  { id: 'dev|gina', email: 'gina@globex.test', name: 'Gina Garcia', owner: 'dev|frank', cluster: 'eu-west-1-prod', load: 2 },
-  { id: 'dev|hank', email: 'hank@globex.test', name: 'Hank Hill', owner: 'dev|frank', cluster: 'eu-west-1-prod', load: 1 },
+  {
+    id: 'dev|frank',
+    email: 'frank@globex.test',
+    name: 'Frank Owner',
+    stripe: 'cus_demo_globex',
+    cluster: 'eu-west-1-prod',
+    load: 2,
+  },
+  {
+    id: 'dev|gina',
+    email: 'gina@globex.test',
+    name: 'Gina Garcia',
+    owner: 'dev|frank',
+    cluster: 'eu-west-1-prod',
+    load: 2,
+  },
+  {
+    id: 'dev|hank',
+    email: 'hank@globex.test',
+    name: 'Hank Hill',
+    owner: 'dev|frank',
+    cluster: 'eu-west-1-prod',
+    load: 1,
+  },
   // initech: prepaid, no members
-  { id: 'dev|grace', email: 'grace@initech.test', name: 'Grace Prepaid', billingMode: 'prepaid', cluster: 'eu-west-1-prod', load: 1 },
+  {
+    id: 'dev|grace',
+    email: 'grace@initech.test',
+    name: 'Grace Prepaid',
+    billingMode: 'prepaid',
+    cluster: 'eu-west-1-prod',
+    load: 1,
+  },
   // umbrella: 1 member
-  { id: 'dev|heidi', email: 'heidi@umbrella.test', name: 'Heidi Owner', stripe: 'cus_demo_umbrella', cluster: 'us-east-1-prod', load: 1 },
-  { id: 'dev|ivan', email: 'ivan@umbrella.test', name: 'Ivan Ivanov', owner: 'dev|heidi', cluster: 'us-east-1-prod', load: 1 },
+  {
+    id: 'dev|heidi',
+    email: 'heidi@umbrella.test',
+    name: 'Heidi Owner',
+    stripe: 'cus_demo_umbrella',
+    cluster: 'us-east-1-prod',
+    load: 1,
+  },
+  {
+    id: 'dev|ivan',
+    email: 'ivan@umbrella.test',
+    name: 'Ivan Ivanov',
+    owner: 'dev|heidi',
+    cluster: 'us-east-1-prod',
+    load: 1,
+  },
   // hooli: 3 members
-  { id: 'dev|judy', email: 'judy@hooli.test', name: 'Judy Owner', stripe: 'cus_demo_hooli', cluster: 'us-east-1-prod', load: 2 },
-  { id: 'dev|ken', email: 'ken@hooli.test', name: 'Ken Kato', owner: 'dev|judy', cluster: 'us-east-1-prod', load: 1 },
-  { id: 'dev|lena', email: 'lena@hooli.test', name: 'Lena Lind', owner: 'dev|judy', cluster: 'us-east-1-prod', load: 1, gpu: true },
-  { id: 'dev|mike', email: 'mike@hooli.test', name: 'Mike Moss', owner: 'dev|judy', cluster: 'us-east-1-prod', load: 0 },
+  {
+    id: 'dev|judy',
+    email: 'judy@hooli.test',
+    name: 'Judy Owner',
+    stripe: 'cus_demo_hooli',
+    cluster: 'us-east-1-prod',
+    load: 2,
+  },
+  {
+    id: 'dev|ken',
+    email: 'ken@hooli.test',
+    name: 'Ken Kato',
+    owner: 'dev|judy',
+    cluster: 'us-east-1-prod',
+    load: 1,
+  },
+  {
+    id: 'dev|lena',
+    email: 'lena@hooli.test',
+    name: 'Lena Lind',
+    owner: 'dev|judy',
+    cluster: 'us-east-1-prod',
+    load: 1,
+    gpu: true,
+  },
+  {
+    id: 'dev|mike',
+    email: 'mike@hooli.test',
+    name: 'Mike Moss',
+    owner: 'dev|judy',
+    cluster: 'us-east-1-prod',
+    load: 0,
+  },
   // stark: a new sign-up with no payment method yet, so not assigned and no usage
   { id: 'dev|nina', email: 'nina@stark.test', name: 'Nina New', load: 0 },
 ];
 
 const INVITES = [
   { owner: 'dev|alice', email: 'newbie@acme.test', state: 'open', role: 'Data scientist' },
-  { owner: 'dev|alice', email: 'bob@acme.test', state: 'accepted', role: 'Data owner', acceptedBy: 'dev|bob' },
+  {
+    owner: 'dev|alice',
+    email: 'bob@acme.test',
+    state: 'accepted',
+    role: 'Data owner',
+    acceptedBy: 'dev|bob',
+  },
   { owner: 'dev|frank', email: 'late@globex.test', state: 'expired', role: 'Observer' },
   { owner: 'dev|heidi', email: 'nope@umbrella.test', state: 'revoked', role: 'Data scientist' },
 ] as const;
@@ -131,11 +260,16 @@ export async function seedDemoData(db: Db, options: SeedOptions): Promise<string
       .execute();
     report.push(`clusters: ${clusters.length} added`);
     const clusterIds = new Map(
-      (await trx.selectFrom('hopsworksClusters').select(['id', 'name']).execute()).map((c) => [c.name, c.id]),
+      (await trx.selectFrom('hopsworksClusters').select(['id', 'name']).execute()).map((c) => [
+        c.name,
+        c.id,
+      ]),
     );
 
     // Owners before members: a member's owner must exist (and be an owner).
-    const ordered = [...DEMO_USERS].sort((a, b) => Number(Boolean(a.owner)) - Number(Boolean(b.owner)));
+    const ordered = [...DEMO_USERS].sort(
+      (a, b) => Number(Boolean(a.owner)) - Number(Boolean(b.owner)),
+    );
     const users = await trx
       .insertInto('users')
       .values(
@@ -220,7 +354,9 @@ export async function seedDemoData(db: Db, options: SeedOptions): Promise<string
       .insertInto('teamInvites')
       .values(
         INVITES.map((invite) => {
-          const createdAt = new Date(now.getTime() - (invite.state === 'expired' ? 10 : 2) * 86_400_000);
+          const createdAt = new Date(
+            now.getTime() - (invite.state === 'expired' ? 10 : 2) * 86_400_000,
+          );
           return {
             accountOwnerId: invite.owner,
             email: invite.email,
@@ -228,16 +364,20 @@ export async function seedDemoData(db: Db, options: SeedOptions): Promise<string
             projectRole: invite.role,
             createdAt,
             expiresAt: new Date(createdAt.getTime() + 7 * 86_400_000),
-            acceptedAt: invite.state === 'accepted' ? new Date(createdAt.getTime() + 3_600_000) : null,
+            acceptedAt:
+              invite.state === 'accepted' ? new Date(createdAt.getTime() + 3_600_000) : null,
             acceptedByUserId: invite.state === 'accepted' ? invite.acceptedBy : null,
-            revokedAt: invite.state === 'revoked' ? new Date(createdAt.getTime() + 3_600_000) : null,
+            revokedAt:
+              invite.state === 'revoked' ? new Date(createdAt.getTime() + 3_600_000) : null,
           };
         }),
       )
       .onConflict((oc) => oc.column('token').doNothing())
       .returning('email')
       .execute();
-    report.push(`invites: ${invites.length} added (open link: /invite/${demoInviteSecret('newbie@acme.test')})`);
+    report.push(
+      `invites: ${invites.length} added (open link: /invite/${demoInviteSecret('newbie@acme.test')})`,
+    );
 
     if (users.length + clusters.length + usageAdded + invites.length > 0) {
       await trx
@@ -283,10 +423,26 @@ async function seedPrepaidLedger(
   if (created.length > 0) {
     purchased = purchased.plus(PREPAID.purchased);
     paid = paid.plus(PREPAID.purchased);
-    ledger.push({ userId: PREPAID.owner, kind: 'purchase', pool: 'paid', amount: PREPAID.purchased, balanceAfter: round4(paid.plus(free)), description: 'Demo purchase', actor });
+    ledger.push({
+      userId: PREPAID.owner,
+      kind: 'purchase',
+      pool: 'paid',
+      amount: PREPAID.purchased,
+      balanceAfter: round4(paid.plus(free)),
+      description: 'Demo purchase',
+      actor,
+    });
     granted = granted.plus(PREPAID.freeGranted);
     free = free.plus(PREPAID.freeGranted);
-    ledger.push({ userId: PREPAID.owner, kind: 'grant', pool: 'free', amount: PREPAID.freeGranted, balanceAfter: round4(paid.plus(free)), description: 'Welcome credits', actor });
+    ledger.push({
+      userId: PREPAID.owner,
+      kind: 'grant',
+      pool: 'free',
+      amount: PREPAID.freeGranted,
+      balanceAfter: round4(paid.plus(free)),
+      description: 'Welcome credits',
+      actor,
+    });
   }
   for (const row of [...newRows].sort((a, b) => a.date.localeCompare(b.date))) {
     let due = dec(row.totalCost);
@@ -295,14 +451,32 @@ async function seedPrepaidLedger(
       free = free.minus(fromFree);
       freeUsed = freeUsed.plus(fromFree);
       due = due.minus(fromFree);
-      ledger.push({ userId: PREPAID.owner, kind: 'usage', pool: 'free', amount: round4(fromFree.neg()), balanceAfter: round4(paid.plus(free)), usageDailyId: row.id, description: `Usage ${row.date}`, actor });
+      ledger.push({
+        userId: PREPAID.owner,
+        kind: 'usage',
+        pool: 'free',
+        amount: round4(fromFree.neg()),
+        balanceAfter: round4(paid.plus(free)),
+        usageDailyId: row.id,
+        description: `Usage ${row.date}`,
+        actor,
+      });
     }
     const fromPaid = Decimal.min(due, paid);
     if (fromPaid.gt(0)) {
       paid = paid.minus(fromPaid);
       paidUsed = paidUsed.plus(fromPaid);
       due = due.minus(fromPaid);
-      ledger.push({ userId: PREPAID.owner, kind: 'usage', pool: 'paid', amount: round4(fromPaid.neg()), balanceAfter: round4(paid.plus(free)), usageDailyId: row.id, description: `Usage ${row.date}`, actor });
+      ledger.push({
+        userId: PREPAID.owner,
+        kind: 'usage',
+        pool: 'paid',
+        amount: round4(fromPaid.neg()),
+        balanceAfter: round4(paid.plus(free)),
+        usageDailyId: row.id,
+        description: `Usage ${row.date}`,
+        actor,
+      });
     }
     unpaid = unpaid.plus(due);
   }
@@ -319,5 +493,7 @@ async function seedPrepaidLedger(
     })
     .where('userId', '=', PREPAID.owner)
     .execute();
-  return [`credits ledger: ${ledger.length} transactions added; available ${round4(paid.plus(free))} USD`];
+  return [
+    `credits ledger: ${ledger.length} transactions added; available ${round4(paid.plus(free))} USD`,
+  ];
 }

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { useTestDatabase } from '@hops/db/testing';
-import { assignDirect, callerAs, expectTrpcError, makeCluster, makeUser } from '../../test/helpers.ts';
+import {
+  assignDirect,
+  callerAs,
+  expectTrpcError,
+  makeCluster,
+  makeUser,
+} from '../../test/helpers.ts';
 
 const { db } = await useTestDatabase();
 
@@ -11,7 +17,12 @@ describe('me.get', () => {
     await assignDirect(db, owner.id, cluster.id);
     const me = await (await callerAs(db, { userId: owner.id })).me.get();
     expect(me).toMatchObject({ id: owner.id, role: 'owner', owner: null, isAdmin: false });
-    expect(me.cluster).toEqual({ id: cluster.id, name: 'me-cluster', apiUrl: cluster.apiUrl, status: 'active' });
+    expect(me.cluster).toEqual({
+      id: cluster.id,
+      name: 'me-cluster',
+      apiUrl: cluster.apiUrl,
+      status: 'active',
+    });
   });
 
   it('describes a member with their owner', async () => {
@@ -25,7 +36,10 @@ describe('me.get', () => {
   it('refuses anonymous callers, suspended users and bare service tokens', async () => {
     await expectTrpcError((await callerAs(db, { anonymous: true })).me.get(), 'UNAUTHORIZED');
     const suspended = await makeUser(db, { status: 'suspended' });
-    const message = await expectTrpcError((await callerAs(db, { userId: suspended.id })).me.get(), 'FORBIDDEN');
+    const message = await expectTrpcError(
+      (await callerAs(db, { userId: suspended.id })).me.get(),
+      'FORBIDDEN',
+    );
     expect(message).toMatch(/suspended/);
     await expectTrpcError((await callerAs(db, { service: true })).me.get(), 'FORBIDDEN');
   });

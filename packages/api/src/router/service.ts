@@ -9,6 +9,10 @@ export const serviceRouter = router({
   resolveActor: serviceProcedure.input(z.object({ email })).query(async ({ ctx, input }) => {
     const user = await findUserByEmail(ctx.db, input.email);
     if (!user) throw notFound(`No hops user has the e-mail ${input.email}.`);
-    return { userId: user.id, isAdmin: user.isAdmin, status: user.status as 'active' | 'suspended' | 'deleted' };
+    return {
+      userId: user.id,
+      isAdmin: user.isAdmin,
+      status: user.status as 'active' | 'suspended' | 'deleted',
+    };
   }),
 });

@@ -68,7 +68,10 @@ async function currentClusterId(trx: Executor, userId: string): Promise<string |
 }
 
 /** Locks cluster rows in id order (the order every writer uses, so no deadlocks) and reads them. */
-async function lockClusters(trx: Executor, filter: { ids?: string[]; status?: string }): Promise<ClusterRow[]> {
+async function lockClusters(
+  trx: Executor,
+  filter: { ids?: string[]; status?: string },
+): Promise<ClusterRow[]> {
   let query = trx
     .selectFrom('hopsworksClusters')
     .select(['id', 'name', 'status', 'currentUsers', 'maxUsers'])
@@ -91,10 +94,18 @@ async function readCluster(trx: Executor, id: string): Promise<AssignedCluster> 
 async function capacityEvents(trx: Executor, before: ClusterRow): Promise<AssignedCluster> {
   const after = await readCluster(trx, before.id);
   const ratio = (n: number) => new Decimal(n).dividedBy(after.maxUsers);
-  const payload = { clusterId: after.id, name: after.name, currentUsers: after.currentUsers, maxUsers: after.maxUsers };
+  const payload = {
+    clusterId: after.id,
+    name: after.name,
+    currentUsers: after.currentUsers,
+    maxUsers: after.maxUsers,
+  };
   if (after.currentUsers > after.maxUsers && before.currentUsers <= before.maxUsers) {
     await emitEvent(trx, 'cluster.over_capacity', payload);
-  } else if (ratio(after.currentUsers).gte(HIGH_WATERMARK) && ratio(before.currentUsers).lt(HIGH_WATERMARK)) {
+  } else if (
+    ratio(after.currentUsers).gte(HIGH_WATERMARK) &&
+    ratio(before.currentUsers).lt(HIGH_WATERMARK)
+  ) {
     await emitEvent(trx, 'cluster.capacity_high', payload);
   }
   return after;
@@ -111,11 +122,15 @@ async function eligibility(
   const credits = await trx
     .selectFrom('userCredits')
     .select(
-      sql<string>`(total_purchased - total_used) + (free_credits_granted - free_credits_used)`.as('available'),
+      sql<string>`(total_purchased - total_used) + (free_credits_granted - free_credits_used)`.as(
+        'available',
+      ),
     )
     .where('userId', '=', owner.id)
     .executeTakeFirst();
-  return credits && new Decimal(credits.available).gt(0) ? null : 'a prepaid account needs credits first';
+  return credits && new Decimal(credits.available).gt(0)
+    ? null
+    : 'a prepaid account needs credits first';
 }
 
 /**
@@ -142,25 +157,49 @@ export async function autoAssignAccount(
   const best = candidates
     .filter((c) => c.currentUsers + users.length <= c.maxUsers)
     .sort((a, b) => {
-      const byLoad = new Decimal(a.currentUsers).dividedBy(a.maxUsers).comparedTo(new Decimal(b.currentUsers).dividedBy(b.maxUsers));
+      const byLoad = new Decimal(a.currentUsers)
+        .dividedBy(a.maxUsers)
+        .comparedTo(new Decimal(b.currentUsers).dividedBy(b.maxUsers));
       return byLoad !== 0 ? byLoad : a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
     })[0];
   if (!best) {
-    await emitEvent(trx, 'cluster.no_room', { ownerId: owner.id, email: owner.email, users: users.length });
+    await emitEvent(trx, 'cluster.no_room', {
+      ownerId: owner.id,
+      email: owner.email,
+      users: users.length,
+    });
     return { status: 'no_room', users: users.length };
   }
-  await placeUsers(trx, users, owner.id, best.id, options.admin && actor.userId ? `admin:${actor.userId}` : 'system');
+  await placeUsers(
+    trx,
+    users,
+    owner.id,
+    best.id,
+    options.admin && actor.userId ? `admin:${actor.userId}` : 'system',
+  );
   const cluster = await capacityEvents(trx, best);
-  await recordAudit(trx, actor, 'clusters.assign', { type: 'user', id: owner.id }, {
-    clusterId: best.id,
-    cluster: best.name,
-    mode: 'auto',
-    users: users.length,
-  });
+  await recordAudit(
+    trx,
+    actor,
+    'clusters.assign',
+    { type: 'user', id: owner.id },
+    {
+      clusterId: best.id,
+      cluster: best.name,
+      mode: 'auto',
+      users: users.length,
+    },
+  );
   return { status: 'assigned', cluster, users: users.length };
 }
 
-async function placeUsers(trx: Executor, userIds: string[], ownerId: string, clusterId: string, assignedBy: string) {
+async function placeUsers(
+  trx: Executor,
+  userIds: string[],
+  ownerId: string,
+  clusterId: string,
+  assignedBy: string,
+) {
   await trx
     .insertInto('userHopsworksAssignments')
     .values(
@@ -192,7 +231,9 @@ export async function assignAccountTo(
 ): Promise<{ cluster: AssignedCluster; from: string | null; users: number }> {
   const owner = await lockOwner(trx, ownerId);
   const from = await currentClusterId(trx, owner.id);
-  const locked = await lockClusters(trx, { ids: from && from !== clusterId ? [from, clusterId] : [clusterId] });
+  const locked = await lockClusters(trx, {
+    ids: from && from !== clusterId ? [from, clusterId] : [clusterId],
+  });
   const target = locked.find((c) => c.id === clusterId);
   if (!target) throw notFound('There is no such cluster.');
   if (target.status === 'inactive') {
@@ -207,7 +248,9 @@ export async function assignAccountTo(
     .leftJoin('userHopsworksAssignments as a', 'a.userId', 'users.id')
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .where('users.id', 'in', users)
-    .where((eb) => eb.or([eb('a.hopsworksClusterId', 'is', null), eb('a.hopsworksClusterId', '<>', clusterId)]))
+    .where((eb) =>
+      eb.or([eb('a.hopsworksClusterId', 'is', null), eb('a.hopsworksClusterId', '<>', clusterId)]),
+    )
     .executeTakeFirstOrThrow();
   const room = target.maxUsers - target.currentUsers;
   if (arriving.n > room) {
@@ -215,14 +258,26 @@ export async function assignAccountTo(
       `Cluster ${target.name} has room for ${Math.max(room, 0)} more user(s), but the account has ${arriving.n}.`,
     );
   }
-  await placeUsers(trx, users, owner.id, clusterId, actor.userId ? `admin:${actor.userId}` : 'system');
-  const cluster = await capacityEvents(trx, target);
-  await recordAudit(trx, actor, from ? 'clusters.move' : 'clusters.assign', { type: 'user', id: owner.id }, {
-    fromClusterId: from,
+  await placeUsers(
+    trx,
+    users,
+    owner.id,
     clusterId,
-    cluster: target.name,
-    users: users.length,
-  });
+    actor.userId ? `admin:${actor.userId}` : 'system',
+  );
+  const cluster = await capacityEvents(trx, target);
+  await recordAudit(
+    trx,
+    actor,
+    from ? 'clusters.move' : 'clusters.assign',
+    { type: 'user', id: owner.id },
+    {
+      fromClusterId: from,
+      clusterId,
+      cluster: target.name,
+      users: users.length,
+    },
+  );
   return { cluster, from, users: users.length };
 }
 
@@ -237,11 +292,20 @@ export async function unassignAccount(
   if (!from) return { from: null, users: 0 };
   await lockClusters(trx, { ids: [from] });
   const users = await accountUserIds(trx, owner.id);
-  const removed = await trx.deleteFrom('userHopsworksAssignments').where('userId', 'in', users).executeTakeFirst();
-  await recordAudit(trx, actor, 'clusters.unassign', { type: 'user', id: owner.id }, {
-    fromClusterId: from,
-    users: Number(removed.numDeletedRows),
-  });
+  const removed = await trx
+    .deleteFrom('userHopsworksAssignments')
+    .where('userId', 'in', users)
+    .executeTakeFirst();
+  await recordAudit(
+    trx,
+    actor,
+    'clusters.unassign',
+    { type: 'user', id: owner.id },
+    {
+      fromClusterId: from,
+      users: Number(removed.numDeletedRows),
+    },
+  );
   return { from, users: Number(removed.numDeletedRows) };
 }
 
@@ -264,7 +328,10 @@ export async function placeMemberWithOwner(
     return null;
   }
   const locked = await lockClusters(trx, {
-    ids: memberCluster && memberCluster !== ownerCluster ? [memberCluster, ownerCluster] : [ownerCluster],
+    ids:
+      memberCluster && memberCluster !== ownerCluster
+        ? [memberCluster, ownerCluster]
+        : [ownerCluster],
   });
   const target = locked.find((c) => c.id === ownerCluster)!;
   if (memberCluster === ownerCluster) return readCluster(trx, ownerCluster);

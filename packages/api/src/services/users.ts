@@ -65,3 +65,22 @@ export async function requireUser(trx: Executor, userId: string) {
   if (!row) throw notFound(`There is no user with id ${userId}.`);
   return row;
 }
+
+/** The dev-mode login picker's list (AUTH_MODE=dev only; the server never offers it otherwise). */
+export async function listDevLoginUsers(db: Executor, limit = 100) {
+  const rows = await db
+    .selectFrom('users')
+    .select(['id', 'email', 'name', 'isAdmin', 'accountOwnerId', 'status'])
+    .where('status', '=', 'active')
+    .orderBy('isAdmin', 'desc')
+    .orderBy('email')
+    .limit(limit)
+    .execute();
+  return rows.map((r) => ({
+    id: r.id,
+    email: r.email,
+    name: r.name,
+    isAdmin: r.isAdmin,
+    role: r.accountOwnerId ? ('member' as const) : ('owner' as const),
+  }));
+}

@@ -3,7 +3,10 @@ import { createDb, type Db } from '../client.ts';
 import { resolveDatabase } from '../connection.ts';
 import { dbEnv, type DbEnv } from '../env.ts';
 
-export async function runWithDb(name: string, work: (db: Db, env: DbEnv, url: string) => Promise<void>): Promise<void> {
+export async function runWithDb(
+  name: string,
+  work: (db: Db, env: DbEnv, url: string) => Promise<void>,
+): Promise<void> {
   let env: DbEnv;
   try {
     env = dbEnv();
@@ -13,7 +16,8 @@ export async function runWithDb(name: string, work: (db: Db, env: DbEnv, url: st
     return;
   }
   const database = await resolveDatabase({ databaseUrl: env.DATABASE_URL });
-  const where = database.source === 'external' ? 'DATABASE_URL' : `embedded PostgreSQL (${database.source})`;
+  const where =
+    database.source === 'external' ? 'DATABASE_URL' : `embedded PostgreSQL (${database.source})`;
   console.log(`${name}: using ${where}`);
   const db = createDb({ connectionString: database.url, applicationName: `hops-${name}` });
   try {

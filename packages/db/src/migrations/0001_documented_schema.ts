@@ -133,7 +133,10 @@ export async function up(db: Kysely<any>): Promise<void> {
           AND cpu_hours_used >= 0 AND gpu_hours_used >= 0 AND storage_gb_months >= 0`,
     )
     .addCheckConstraint('user_credits_paid_used_check', sql`total_used <= total_purchased`)
-    .addCheckConstraint('user_credits_free_used_check', sql`free_credits_used <= free_credits_granted`)
+    .addCheckConstraint(
+      'user_credits_free_used_check',
+      sql`free_credits_used <= free_credits_granted`,
+    )
     .execute();
   await updatedAtTrigger(db, 'user_credits');
 

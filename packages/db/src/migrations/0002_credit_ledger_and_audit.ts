@@ -49,7 +49,10 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
     .alterTable('user_credits')
     .addColumn('unpaid_usage', numeric, (c) =>
-      c.notNull().defaultTo(0).check(sql`unpaid_usage >= 0`),
+      c
+        .notNull()
+        .defaultTo(0)
+        .check(sql`unpaid_usage >= 0`),
     )
     .execute();
 
@@ -65,10 +68,26 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('details', 'jsonb', (c) => c.notNull().defaultTo(sql`'{}'::jsonb`))
     .addCheckConstraint('audit_log_via_check', sql`via IN ('web', 'slack', 'service', 'system')`)
     .execute();
-  await db.schema.createIndex('audit_log_at_idx').on('audit_log').columns(['at desc', 'id desc']).execute();
-  await db.schema.createIndex('audit_log_actor_idx').on('audit_log').columns(['actor_user_id', 'at']).execute();
-  await db.schema.createIndex('audit_log_target_idx').on('audit_log').columns(['target_id', 'at']).execute();
-  await db.schema.createIndex('audit_log_action_idx').on('audit_log').columns(['action', 'at']).execute();
+  await db.schema
+    .createIndex('audit_log_at_idx')
+    .on('audit_log')
+    .columns(['at desc', 'id desc'])
+    .execute();
+  await db.schema
+    .createIndex('audit_log_actor_idx')
+    .on('audit_log')
+    .columns(['actor_user_id', 'at'])
+    .execute();
+  await db.schema
+    .createIndex('audit_log_target_idx')
+    .on('audit_log')
+    .columns(['target_id', 'at'])
+    .execute();
+  await db.schema
+    .createIndex('audit_log_action_idx')
+    .on('audit_log')
+    .columns(['action', 'at'])
+    .execute();
 
   for (const table of ['credit_transactions', 'audit_log']) {
     await sql`

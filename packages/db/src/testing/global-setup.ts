@@ -39,7 +39,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
     await db.destroy();
   }
   // Only a template may be cloned while nobody is connected; mark it as one.
-  await adminQuery(serverUrl, `ALTER DATABASE ${template} WITH IS_TEMPLATE true ALLOW_CONNECTIONS false`);
+  await adminQuery(
+    serverUrl,
+    `ALTER DATABASE ${template} WITH IS_TEMPLATE true ALLOW_CONNECTIONS false`,
+  );
   const info: TestDatabaseInfo = { serverUrl, template, kind };
   project.provide('hopsTestDatabase', info);
 

@@ -20,7 +20,11 @@ export async function createTestDatabase(options: { max?: number } = {}): Promis
   const name = uniqueName('hops_test');
   await adminQuery(serverUrl, `CREATE DATABASE ${name} TEMPLATE ${template}`);
   const url = databaseUrl(serverUrl, name);
-  const db = createDb({ connectionString: url, max: options.max ?? 10, applicationName: 'hops-test' });
+  const db = createDb({
+    connectionString: url,
+    max: options.max ?? 10,
+    applicationName: 'hops-test',
+  });
   let dropped = false;
   return {
     db,
@@ -44,3 +48,4 @@ export async function useTestDatabase(options: { max?: number } = {}): Promise<T
 }
 
 export { uniqueName } from './shared.ts';
+export { expectPgError, PgCode, type ExpectedPgError } from './pg-error.ts';
