@@ -1,3 +1,56 @@
-import { router } from '../trpc.ts';
+// invites.* (SPEC §4): an owner's (or an admin's) invites, and the invite link's preview and accept.
+import { z } from 'zod';
+import { inTransaction } from '@hops/db';
+import { email, projectRole, userId, uuid } from '../schemas.ts';
+import {
+  acceptInvite,
+  createInvite,
+  inviteUrl,
+  listInvites,
+  previewInvite,
+  resendInvite,
+  revokeInvite,
+} from '../services/invites.ts';
+import { authedProcedure, ownerProcedure, publicProcedure, router } from '../trpc.ts';
 
-export const invitesRouter = router({});
+/** The secret of an invite link, as it appears after `/invite/`. */
+const secret = z.string().trim().min(1, { error: 'The invite link has no token' }).max(200);
+
+export const invitesRouter = router({
+  list: ownerProcedure
+    .input(z.object({ ownerId: userId.optional() }).default({}))
+    .query(({ ctx, input }) => listInvites(ctx.db, ctx.user, input.ownerId)),
+
+  create: ownerProcedure
+    .input(z.object({ email, projectRole: projectRole.optional(), ownerId: userId.optional() }))
+    .mutation(async ({ ctx, input }) => {
+      const { invite, secret } = await inTransaction(ctx.db, (trx) =>
+        createInvite(trx, ctx.actor, ctx.user, input),
+      );
+      return { invite, inviteUrl: inviteUrl(ctx.deps.publicUrl, secret) };
+    }),
+
+  resend: ownerProcedure.input(z.object({ inviteId: uuid })).mutation(async ({ ctx, input }) => {
+    const { invite, secret } = await inTransaction(ctx.db, (trx) =>
+      resendInvite(trx, ctx.actor, ctx.user, input.inviteId),
+    );
+    return { invite, inviteUrl: inviteUrl(ctx.deps.publicUrl, secret) };
+  }),
+
+  revoke: ownerProcedure
+    .input(z.object({ inviteId: uuid }))
+    .mutation(({ ctx, input }) =>
+      inTransaction(ctx.db, (trx) => revokeInvite(trx, ctx.actor, ctx.user, input.inviteId)),
+    ),
+
+  preview: publicProcedure
+    .input(z.object({ token: secret }))
+    .query(({ ctx, input }) => previewInvite(ctx.db, input.token)),
+
+  accept: authedProcedure.input(z.object({ token: secret })).mutation(async ({ ctx, input }) => {
+    const { accountOwnerId, cluster } = await inTransaction(ctx.db, (trx) =>
+      acceptInvite(trx, ctx.actor, ctx.user.id, input.token),
+    );
+    return { accountOwnerId, cluster };
+  }),
+});

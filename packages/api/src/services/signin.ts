@@ -1,0 +1,177 @@
+// Sign-in and sign-up (SPEC §3.1): the one code path that creates or updates the user row, in one
+// transaction with everything a sign-in causes — the bootstrap admin flag, joining a team through
+// an invite link, and the automatic cluster assignment of an eligible owner.
+import { isIP } from 'node:net';
+import { sql } from 'kysely';
+import { inTransaction, type Db, type Executor } from '@hops/db';
+import { auditActorOf, type UserActor } from '../actor.ts';
+import { recordAudit } from '../audit.ts';
+import { AppError, PG, badRequest, forbidden, pgCode } from '../errors.ts';
+import { autoAssignAccount } from './assignment.ts';
+import { acceptInvite } from './invites.ts';
+
+export interface SignInClaims {
+  /** The identity provider's `sub`. */
+  sub: string;
+  email: string;
+  name?: string | null | undefined;
+}
+
+export interface SignInOptions {
+  /** Secret from an invite link (`/invite/<secret>`), when the sign-in started there. */
+  inviteSecret?: string | null | undefined;
+  bootstrapAdminEmails: readonly string[];
+  ip?: string | null | undefined;
+  source: 'oidc' | 'dev';
+}
+
+export interface SignInResult {
+  user: UserActor;
+  /** Set when the sign-in joined an account through the invite. */
+  joined: { accountOwnerId: string } | null;
+  /** Why the invite could not be used (the sign-in itself still succeeds). */
+  inviteProblem: string | null;
+}
+
+const userActorColumns = [
+  'id',
+  'email',
+  'name',
+  'isAdmin',
+  'accountOwnerId',
+  'status',
+  'billingMode',
+] as const;
+
+function emailTaken(email: string, cause?: unknown): AppError {
+  return new AppError(
+    'CONFLICT',
+    `The e-mail ${email} already belongs to another hops user who signs in a different way. Sign in the way you did the first time, or contact support.`,
+    { cause },
+  );
+}
+
+async function readActor(trx: Executor, id: string): Promise<UserActor> {
+  const row = await trx
+    .selectFrom('users')
+    .select(userActorColumns)
+    .where('id', '=', id)
+    .executeTakeFirstOrThrow();
+  return row as UserActor;
+}
+
+export async function signIn(
+  db: Db,
+  claims: SignInClaims,
+  options: SignInOptions,
+): Promise<SignInResult> {
+  const sub = claims.sub?.trim();
+  const email = claims.email?.trim();
+  const name = claims.name?.trim() || null;
+  if (!sub) throw badRequest('The identity provider did not say who you are (no subject).');
+  if (!email) {
+    throw badRequest(
+      'Your identity provider did not share an e-mail address; hops needs one to sign you in.',
+    );
+  }
+  const ip = options.ip && isIP(options.ip) ? options.ip : null;
+
+  return inTransaction(db, async (trx) => {
+    const existing = await trx
+      .selectFrom('users')
+      .select(['status'])
+      .where('id', '=', sub)
+      .forUpdate()
+      .executeTakeFirst();
+    if (existing && existing.status !== 'active') {
+      throw forbidden(
+        existing.status === 'suspended'
+          ? 'Your account is suspended. Contact support to have it reactivated.'
+          : 'Your account has been deleted.',
+      );
+    }
+    const other = await trx
+      .selectFrom('users')
+      .select('id')
+      .where((eb) => eb(eb.fn('lower', ['email']), '=', email.toLowerCase()))
+      .where('id', '<>', sub)
+      .executeTakeFirst();
+    if (other) throw emailTaken(email);
+
+    let upserted;
+    try {
+      upserted = await trx
+        .insertInto('users')
+        .values({
+          id: sub,
+          email,
+          name,
+          loginCount: 1,
+          lastLoginAt: sql`now()`,
+          registrationSource: options.source,
+          registrationIp: ip,
+        })
+        .onConflict((oc) =>
+          oc.column('id').doUpdateSet({
+            email,
+            name: sql`coalesce(excluded.name, users.name)`,
+            loginCount: sql`users.login_count + 1`,
+            lastLoginAt: sql`now()`,
+          }),
+        )
+        .returning(['id', 'isAdmin', 'loginCount', sql<boolean>`(xmax = 0)`.as('inserted')])
+        .executeTakeFirstOrThrow();
+    } catch (error) {
+      // A concurrent sign-up under another identity took the e-mail first.
+      if (pgCode(error) === PG.uniqueViolation) throw emailTaken(email, error);
+      throw error;
+    }
+    const userRow = await readActor(trx, sub);
+    const actor = auditActorOf(userRow, 'web');
+    const isNew = upserted.inserted;
+
+    await recordAudit(
+      trx,
+      actor,
+      isNew ? 'auth.signup' : 'auth.signin',
+      { type: 'user', id: sub },
+      {
+        source: options.source,
+        email,
+        loginCount: upserted.loginCount,
+        ...(ip ? { ip } : {}),
+      },
+    );
+
+    const bootstrap = options.bootstrapAdminEmails.some(
+      (e) => e.trim().toLowerCase() === email.toLowerCase(),
+    );
+    if (bootstrap && !upserted.isAdmin) {
+      await trx.updateTable('users').set({ isAdmin: true }).where('id', '=', sub).execute();
+      await recordAudit(trx, actor, 'auth.bootstrap_admin', { type: 'user', id: sub }, { email });
+    }
+
+    let joined: SignInResult['joined'] = null;
+    let inviteProblem: string | null = null;
+    if (options.inviteSecret) {
+      // A refused invite must not undo the sign-in: the attempt runs inside a savepoint.
+      await sql`SAVEPOINT signin_invite`.execute(trx);
+      try {
+        const result = await acceptInvite(trx, actor, sub, options.inviteSecret);
+        await sql`RELEASE SAVEPOINT signin_invite`.execute(trx);
+        if (result.joined) joined = { accountOwnerId: result.accountOwnerId };
+      } catch (error) {
+        if (!(error instanceof AppError)) throw error;
+        await sql`ROLLBACK TO SAVEPOINT signin_invite`.execute(trx);
+        inviteProblem = error.message;
+      }
+    }
+
+    const user = await readActor(trx, sub);
+    if (user.accountOwnerId === null) {
+      // Never fails for lack of room: the owner stays unassigned and admins are alerted.
+      await autoAssignAccount(trx, sub, actor, { admin: false });
+    }
+    return { user, joined, inviteProblem };
+  });
+}
