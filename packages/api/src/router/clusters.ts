@@ -1,3 +1,111 @@
-import { router } from '../trpc.ts';
+import { z } from 'zod';
+import { inTransaction } from '@hops/db';
+import { preconditionFailed } from '../errors.ts';
+import { clusterStatus, userId, uuid } from '../schemas.ts';
+import {
+  assignAccount,
+  createCluster,
+  getCluster,
+  listClusters,
+  noRoomMessage,
+  unassignAccountOf,
+  updateCluster,
+} from '../services/clusters.ts';
+import { clusterOfUser } from '../services/users.ts';
+import { adminProcedure, authedProcedure, router } from '../trpc.ts';
 
-export const clustersRouter = router({});
+const name = z
+  .string()
+  .trim()
+  .min(1, { error: 'Give the cluster a name' })
+  .max(100)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, {
+    error: 'Use letters, digits, dots, dashes and underscores, like us-east-1-prod',
+  });
+const apiUrl = z
+  .string()
+  .trim()
+  .max(2000)
+  .regex(/^https:\/\//i, { error: 'Use an https:// URL, like https://hopsworks.example.com' })
+  .pipe(
+    z.url({
+      protocol: /^https$/,
+      error: 'Use an https:// URL, like https://hopsworks.example.com',
+    }),
+  );
+// Secrets are never echoed back, not even in validation messages.
+const apiKey = z.string().min(1, { error: 'Give the API key' }).max(10_000);
+const kubeconfig = z
+  .string()
+  .min(1, { error: 'Give the kubeconfig, or null to clear it' })
+  .max(200_000);
+const maxUsers = z.number().int().min(1, { error: 'Capacity must be at least 1' }).max(1_000_000);
+const metadata = z.record(z.string(), z.json());
+const clusterTarget = z
+  .string()
+  .trim()
+  .refine((value) => value === 'auto' || uuid.safeParse(value).success, {
+    error: "Use a cluster id (as shown in the list) or 'auto'",
+  });
+
+export const clustersRouter = router({
+  /** The caller's cluster; never its secrets. */
+  mine: authedProcedure.query(({ ctx }) => clusterOfUser(ctx.db, ctx.user.id)),
+
+  list: adminProcedure.query(({ ctx }) => listClusters(ctx.db)),
+
+  get: adminProcedure
+    .input(z.object({ id: uuid }))
+    .query(({ ctx, input }) => getCluster(ctx.db, input.id)),
+
+  create: adminProcedure
+    .input(
+      z.object({
+        name,
+        apiUrl,
+        apiKey,
+        kubeconfig: kubeconfig.nullish(),
+        maxUsers,
+        status: clusterStatus.optional(),
+        metadata: metadata.optional(),
+      }),
+    )
+    .mutation(({ ctx, input }) =>
+      inTransaction(ctx.db, (trx) => createCluster(trx, ctx.actor, ctx.deps.secrets, input)),
+    ),
+
+  update: adminProcedure
+    .input(
+      z.object({
+        id: uuid,
+        name: name.optional(),
+        apiUrl: apiUrl.optional(),
+        apiKey: apiKey.optional(),
+        kubeconfig: kubeconfig.nullable().optional(),
+        maxUsers: maxUsers.optional(),
+        status: clusterStatus.optional(),
+        metadata: metadata.optional(),
+      }),
+    )
+    .mutation(({ ctx, input }) =>
+      inTransaction(ctx.db, (trx) => updateCluster(trx, ctx.actor, ctx.deps.secrets, input)),
+    ),
+
+  /** Moves the whole account of an owner; `auto` picks the least-loaded active cluster with room. */
+  assign: adminProcedure
+    .input(z.object({ userId, clusterId: clusterTarget }))
+    .mutation(async ({ ctx, input }) => {
+      const outcome = await inTransaction(ctx.db, (trx) =>
+        assignAccount(trx, ctx.actor, input.userId, input.clusterId),
+      );
+      // Thrown after the commit, so the 'cluster.no_room' alert written with it is kept.
+      if (outcome.status === 'no_room') throw preconditionFailed(noRoomMessage(outcome));
+      return outcome;
+    }),
+
+  unassign: adminProcedure
+    .input(z.object({ userId }))
+    .mutation(({ ctx, input }) =>
+      inTransaction(ctx.db, (trx) => unassignAccountOf(trx, ctx.actor, input.userId)),
+    ),
+});

@@ -67,7 +67,12 @@ async function currentClusterId(trx: Executor, userId: string): Promise<string |
   return row?.hopsworksClusterId ?? null;
 }
 
-/** Locks cluster rows in id order (the order every writer uses, so no deadlocks) and reads them. */
+/**
+ * Locks cluster rows in id order (the order every writer uses, so no deadlocks) and reads them.
+ * FOR NO KEY UPDATE, like the trigger's own UPDATE: it excludes every other assignment writer but
+ * not the FOR KEY SHARE of foreign-key checks. With FOR UPDATE, a usage batch holding key-share on
+ * cluster B and then checking cluster A deadlocked with an assignment holding A and waiting for B.
+ */
 async function lockClusters(
   trx: Executor,
   filter: { ids?: string[]; status?: string },
@@ -76,7 +81,7 @@ async function lockClusters(
     .selectFrom('hopsworksClusters')
     .select(['id', 'name', 'status', 'currentUsers', 'maxUsers'])
     .orderBy('id')
-    .forUpdate();
+    .forNoKeyUpdate();
   if (filter.ids) query = query.where('id', 'in', filter.ids);
   if (filter.status) query = query.where('status', '=', filter.status);
   return query.execute();

@@ -1,0 +1,689 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useTestDatabase } from '@hops/db/testing';
+import {
+  assignDirect,
+  callerAs,
+  expectTrpcError,
+  makeCluster,
+  makeUser,
+  testDeps,
+} from '../../test/helpers.ts';
+
+const { db } = await useTestDatabase();
+const deps = testDeps();
+
+const API_KEY = 'hw-api-key-PLAIN-7f3a9c';
+const KUBECONFIG =
+  'apiVersion: v1\nclusters:\n- cluster: {server: https://k8s.test}\n# KUBE-PLAIN-44d1';
+
+let admin: Awaited<ReturnType<typeof makeUser>>;
+let asAdmin: Awaited<ReturnType<typeof callerAs>>;
+
+beforeAll(async () => {
+  admin = await makeUser(db, { isAdmin: true, email: 'root@hops.test' });
+  asAdmin = await callerAs(db, { userId: admin.id }, deps);
+});
+
+async function storedSecrets(id: string) {
+  return db
+    .selectFrom('hopsworksClusters')
+    .select(['apiKey', 'kubeconfig'])
+    .where('id', '=', id)
+    .executeTakeFirstOrThrow();
+}
+
+async function auditRows(action: string, targetId: string) {
+  return db
+    .selectFrom('auditLog')
+    .selectAll()
+    .where('action', '=', action)
+    .where('targetId', '=', targetId)
+    .orderBy('at')
+    .execute();
+}
+
+async function clusterOf(userId: string) {
+  const row = await db
+    .selectFrom('userHopsworksAssignments')
+    .select('hopsworksClusterId')
+    .where('userId', '=', userId)
+    .executeTakeFirst();
+  return row?.hopsworksClusterId ?? null;
+}
+
+async function currentUsers(clusterId: string) {
+  const row = await db
+    .selectFrom('hopsworksClusters')
+    .select('currentUsers')
+    .where('id', '=', clusterId)
+    .executeTakeFirstOrThrow();
+  return row.currentUsers;
+}
+
+/** Auto-assignment looks at every cluster of this file's database; start from none active. */
+async function retireAllClusters() {
+  await db.updateTable('hopsworksClusters').set({ status: 'inactive' }).execute();
+}
+
+function expectNoSecrets(answer: unknown, ...plain: string[]) {
+  const json = JSON.stringify(answer);
+  expect(json).not.toContain('enc:v1:');
+  for (const secret of plain) expect(json).not.toContain(secret);
+}
+
+describe('clusters.create', () => {
+  it('stores the secrets encrypted, returns the cluster without them, and audits it', async () => {
+    const created = await asAdmin.clusters.create({
+      name: 'eu-west-1-prod',
+      apiUrl: 'https://eu-west-1.hopsworks.test',
+      apiKey: API_KEY,
+      kubeconfig: KUBECONFIG,
+      maxUsers: 50,
+      metadata: { region: 'eu-west-1' },
+    });
+    expect(created).toMatchObject({
+      name: 'eu-west-1-prod',
+      apiUrl: 'https://eu-west-1.hopsworks.test',
+      status: 'active',
+      currentUsers: 0,
+      maxUsers: 50,
+      overCapacity: false,
+      utilisation: '0.0',
+      accounts: 0,
+      hasApiKey: true,
+      hasKubeconfig: true,
+      metadata: { region: 'eu-west-1' },
+    });
+    expect(created).not.toHaveProperty('apiKey');
+    expect(created).not.toHaveProperty('kubeconfig');
+    expect(typeof created.createdAt).toBe('string');
+    expectNoSecrets(created, API_KEY, KUBECONFIG);
+
+    const stored = await storedSecrets(created.id);
+    expect(stored.apiKey.startsWith('enc:v1:')).toBe(true);
+    expect(stored.apiKey).not.toContain(API_KEY);
+    expect(deps.secrets.decrypt(stored.apiKey)).toBe(API_KEY);
+    expect(deps.secrets.decrypt(stored.kubeconfig!)).toBe(KUBECONFIG);
+
+    const [audit] = await auditRows('clusters.create', created.id);
+    expect(audit).toMatchObject({ actorUserId: admin.id, via: 'web', targetType: 'cluster' });
+    expectNoSecrets(audit, API_KEY, KUBECONFIG);
+  });
+
+  it('creates a cluster without a kubeconfig, in the status asked for', async () => {
+    const created = await asAdmin.clusters.create({
+      name: 'staging-1',
+      apiUrl: 'https://staging.hopsworks.test',
+      apiKey: 'k',
+      maxUsers: 5,
+      status: 'maintenance',
+    });
+    expect(created).toMatchObject({ status: 'maintenance', hasKubeconfig: false, metadata: {} });
+    expect((await storedSecrets(created.id)).kubeconfig).toBeNull();
+  });
+
+  it('refuses a duplicate name with CONFLICT', async () => {
+    await asAdmin.clusters.create({
+      name: 'dup-1',
+      apiUrl: 'https://a.test',
+      apiKey: 'k',
+      maxUsers: 1,
+    });
+    const message = await expectTrpcError(
+      asAdmin.clusters.create({
+        name: 'dup-1',
+        apiUrl: 'https://b.test',
+        apiKey: 'k',
+        maxUsers: 1,
+      }),
+      'CONFLICT',
+    );
+    expect(message).toBe('A cluster named dup-1 already exists. Pick another name.');
+  });
+
+  it('refuses bad input with BAD_REQUEST and a readable sentence', async () => {
+    const base = { name: 'bad-1', apiUrl: 'https://ok.test', apiKey: 'k', maxUsers: 10 };
+    for (const apiUrl of [
+      'http://plain.test',
+      'https:no-slashes.test',
+      'ftp://x.test',
+      'not a url',
+    ]) {
+      const message = await expectTrpcError(
+        asAdmin.clusters.create({ ...base, apiUrl }),
+        'BAD_REQUEST',
+      );
+      expect(message).toContain('https://');
+    }
+    await expectTrpcError(asAdmin.clusters.create({ ...base, maxUsers: 0 }), 'BAD_REQUEST');
+    await expectTrpcError(asAdmin.clusters.create({ ...base, maxUsers: 2.5 }), 'BAD_REQUEST');
+    await expectTrpcError(asAdmin.clusters.create({ ...base, apiKey: '' }), 'BAD_REQUEST');
+    await expectTrpcError(asAdmin.clusters.create({ ...base, name: 'has spaces' }), 'BAD_REQUEST');
+    await expectTrpcError(
+      asAdmin.clusters.create({ ...base, status: 'broken' as 'active' }),
+      'BAD_REQUEST',
+    );
+    const secret = 'x'.repeat(10_001);
+    const message = await expectTrpcError(
+      asAdmin.clusters.create({ ...base, apiKey: secret }),
+      'BAD_REQUEST',
+    );
+    expect(message).not.toContain(secret);
+    const none = await db
+      .selectFrom('hopsworksClusters')
+      .select('id')
+      .where('name', '=', 'bad-1')
+      .execute();
+    expect(none).toEqual([]);
+  });
+
+  it('is for admins only', async () => {
+    const owner = await makeUser(db);
+    const input = { name: 'nope', apiUrl: 'https://n.test', apiKey: 'k', maxUsers: 1 };
+    await expectTrpcError(
+      (await callerAs(db, { userId: owner.id })).clusters.create(input),
+      'FORBIDDEN',
+    );
+    await expectTrpcError(
+      (await callerAs(db, { anonymous: true })).clusters.create(input),
+      'UNAUTHORIZED',
+    );
+    await expectTrpcError(
+      (await callerAs(db, { service: true })).clusters.create(input),
+      'FORBIDDEN',
+    );
+  });
+});
+
+describe('clusters.update', () => {
+  async function freshCluster(name: string, maxUsers = 10) {
+    return asAdmin.clusters.create({
+      name,
+      apiUrl: `https://${name}.test`,
+      apiKey: API_KEY,
+      kubeconfig: KUBECONFIG,
+      maxUsers,
+    });
+  }
+
+  it('changes plain fields, leaves the secrets untouched, and audits the field names', async () => {
+    const cluster = await freshCluster('upd-1');
+    const before = await storedSecrets(cluster.id);
+    const updated = await asAdmin.clusters.update({
+      id: cluster.id,
+      name: 'upd-1-renamed',
+      maxUsers: 20,
+      status: 'maintenance',
+      metadata: { tier: 'gold' },
+    });
+    expect(updated).toMatchObject({
+      name: 'upd-1-renamed',
+      maxUsers: 20,
+      status: 'maintenance',
+      metadata: { tier: 'gold' },
+      hasApiKey: true,
+      hasKubeconfig: true,
+    });
+    expect(await storedSecrets(cluster.id)).toEqual(before);
+    const [audit] = await auditRows('clusters.update', cluster.id);
+    expect(audit!.details).toEqual({
+      name: 'upd-1-renamed',
+      changed: ['name', 'maxUsers', 'status', 'metadata'],
+      from: { name: 'upd-1', maxUsers: 10, status: 'active' },
+      to: { name: 'upd-1-renamed', maxUsers: 20, status: 'maintenance' },
+    });
+  });
+
+  it('replaces and clears secrets write-only, auditing only that they changed', async () => {
+    const cluster = await freshCluster('upd-2');
+    const rotated = await asAdmin.clusters.update({ id: cluster.id, apiKey: 'NEW-KEY-9911' });
+    expectNoSecrets(rotated, 'NEW-KEY-9911', API_KEY);
+    let stored = await storedSecrets(cluster.id);
+    expect(deps.secrets.decrypt(stored.apiKey)).toBe('NEW-KEY-9911');
+    expect(deps.secrets.decrypt(stored.kubeconfig!)).toBe(KUBECONFIG);
+
+    const cleared = await asAdmin.clusters.update({ id: cluster.id, kubeconfig: null });
+    expect(cleared.hasKubeconfig).toBe(false);
+    stored = await storedSecrets(cluster.id);
+    expect(stored.kubeconfig).toBeNull();
+    expect(deps.secrets.decrypt(stored.apiKey)).toBe('NEW-KEY-9911');
+
+    const audits = await auditRows('clusters.update', cluster.id);
+    expect(audits.map((a) => (a.details as { changed: string[] }).changed)).toEqual([
+      ['apiKey'],
+      ['kubeconfig'],
+    ]);
+    expectNoSecrets(audits, 'NEW-KEY-9911', API_KEY, KUBECONFIG);
+  });
+
+  it('writes nothing when nothing changes', async () => {
+    const cluster = await freshCluster('upd-3');
+    const same = await asAdmin.clusters.update({ id: cluster.id, name: 'upd-3', maxUsers: 10 });
+    expect(same.updatedAt).toBe(cluster.updatedAt);
+    expect(await auditRows('clusters.update', cluster.id)).toEqual([]);
+    await asAdmin.clusters.update({ id: cluster.id, kubeconfig: null });
+    await asAdmin.clusters.update({ id: cluster.id, kubeconfig: null });
+    expect(await auditRows('clusters.update', cluster.id)).toHaveLength(1);
+  });
+
+  it('refuses a capacity below the users already on the cluster', async () => {
+    const cluster = await freshCluster('upd-4', 5);
+    for (let i = 0; i < 3; i += 1) await assignDirect(db, (await makeUser(db)).id, cluster.id);
+    const message = await expectTrpcError(
+      asAdmin.clusters.update({ id: cluster.id, maxUsers: 2 }),
+      'PRECONDITION_FAILED',
+    );
+    expect(message).toBe(
+      'Cluster upd-4 has 3 users, so its capacity cannot go below that. Move some accounts to another cluster first.',
+    );
+    const ok = await asAdmin.clusters.update({ id: cluster.id, maxUsers: 3 });
+    expect(ok).toMatchObject({
+      maxUsers: 3,
+      currentUsers: 3,
+      utilisation: '100.0',
+      overCapacity: false,
+    });
+  });
+
+  it('refuses a taken name, an unknown id and bad input', async () => {
+    const a = await freshCluster('upd-5a');
+    await freshCluster('upd-5b');
+    expect(
+      await expectTrpcError(asAdmin.clusters.update({ id: a.id, name: 'upd-5b' }), 'CONFLICT'),
+    ).toBe('A cluster named upd-5b already exists. Pick another name.');
+    const unknown = '00000000-0000-4000-8000-000000000000';
+    expect(
+      await expectTrpcError(asAdmin.clusters.update({ id: unknown, maxUsers: 3 }), 'NOT_FOUND'),
+    ).toBe(`There is no cluster with id ${unknown}.`);
+    await expectTrpcError(
+      asAdmin.clusters.update({ id: 'not-a-uuid', maxUsers: 3 }),
+      'BAD_REQUEST',
+    );
+    await expectTrpcError(
+      asAdmin.clusters.update({ id: a.id, apiUrl: 'http://a.test' }),
+      'BAD_REQUEST',
+    );
+    await expectTrpcError(asAdmin.clusters.update({ id: a.id, maxUsers: -1 }), 'BAD_REQUEST');
+  });
+
+  it('is for admins only', async () => {
+    const cluster = await makeCluster(db);
+    const member = await makeUser(db, { owner: (await makeUser(db)).id });
+    const input = { id: cluster.id, maxUsers: 3 };
+    await expectTrpcError(
+      (await callerAs(db, { userId: member.id })).clusters.update(input),
+      'FORBIDDEN',
+    );
+    await expectTrpcError(
+      (await callerAs(db, { anonymous: true })).clusters.update(input),
+      'UNAUTHORIZED',
+    );
+  });
+});
+
+describe('clusters.list, clusters.get, clusters.mine', () => {
+  it('lists every cluster with its load and the over-capacity flag', async () => {
+    const cluster = await makeCluster(db, { name: 'list-over', maxUsers: 2 });
+    const owner = await makeUser(db);
+    const member = await makeUser(db, { owner: owner.id });
+    const other = await makeUser(db);
+    // Only a member joining their owner goes past capacity; written directly here.
+    for (const u of [owner, member, other]) await assignDirect(db, u.id, cluster.id);
+    const list = await asAdmin.clusters.list();
+    const row = list.find((c) => c.id === cluster.id);
+    expect(row).toMatchObject({
+      name: 'list-over',
+      currentUsers: 3,
+      maxUsers: 2,
+      overCapacity: true,
+      utilisation: '150.0',
+      accounts: 2,
+      hasApiKey: true,
+      hasKubeconfig: false,
+    });
+    expect(Object.keys(row!).sort()).toEqual(
+      [
+        'accounts',
+        'apiUrl',
+        'createdAt',
+        'currentUsers',
+        'hasApiKey',
+        'hasKubeconfig',
+        'id',
+        'maxUsers',
+        'metadata',
+        'name',
+        'overCapacity',
+        'status',
+        'updatedAt',
+        'utilisation',
+      ].sort(),
+    );
+  });
+
+  it('opens one cluster with its accounts', async () => {
+    const cluster = await makeCluster(db, { name: 'get-1', maxUsers: 10 });
+    const owner = await makeUser(db, { email: 'a-owner@get.test', billingMode: 'prepaid' });
+    const members = [
+      await makeUser(db, { owner: owner.id }),
+      await makeUser(db, { owner: owner.id }),
+    ];
+    const solo = await makeUser(db, { email: 'b-solo@get.test' });
+    for (const u of [owner, ...members, solo]) await assignDirect(db, u.id, cluster.id);
+    const answer = await asAdmin.clusters.get({ id: cluster.id });
+    expect(answer.cluster).toMatchObject({ id: cluster.id, currentUsers: 4, accounts: 2 });
+    expect(answer.accounts).toEqual([
+      {
+        owner: { id: owner.id, email: owner.email, name: owner.name, status: 'active' },
+        members: 2,
+        billingMode: 'prepaid',
+        assignedAt: expect.any(String),
+        assignedBy: 'system',
+      },
+      {
+        owner: { id: solo.id, email: solo.email, name: solo.name, status: 'active' },
+        members: 0,
+        billingMode: 'postpaid',
+        assignedAt: expect.any(String),
+        assignedBy: 'system',
+      },
+    ]);
+    const unknown = '00000000-0000-4000-8000-000000000001';
+    await expectTrpcError(asAdmin.clusters.get({ id: unknown }), 'NOT_FOUND');
+    await expectTrpcError(asAdmin.clusters.get({ id: 'nope' }), 'BAD_REQUEST');
+  });
+
+  it('refuses non-admins', async () => {
+    const owner = await callerAs(db, { userId: (await makeUser(db)).id });
+    await expectTrpcError(owner.clusters.list(), 'FORBIDDEN');
+    await expectTrpcError(owner.clusters.get({ id: (await makeCluster(db)).id }), 'FORBIDDEN');
+    await expectTrpcError(
+      (await callerAs(db, { anonymous: true })).clusters.list(),
+      'UNAUTHORIZED',
+    );
+  });
+
+  it('tells a user their own cluster, without secrets, or null', async () => {
+    const cluster = await makeCluster(db, { name: 'mine-1', deps });
+    const owner = await makeUser(db);
+    const member = await makeUser(db, { owner: owner.id });
+    await assignDirect(db, owner.id, cluster.id);
+    await assignDirect(db, member.id, cluster.id);
+    for (const who of [owner, member]) {
+      const mine = await (await callerAs(db, { userId: who.id })).clusters.mine();
+      expect(mine).toEqual({
+        id: cluster.id,
+        name: 'mine-1',
+        apiUrl: cluster.apiUrl,
+        status: 'active',
+      });
+    }
+    const loner = await makeUser(db);
+    expect(await (await callerAs(db, { userId: loner.id })).clusters.mine()).toBeNull();
+    await expectTrpcError(
+      (await callerAs(db, { anonymous: true })).clusters.mine(),
+      'UNAUTHORIZED',
+    );
+  });
+});
+
+describe('clusters.assign and clusters.unassign', () => {
+  it('moves a whole account, members included, and audits the move', async () => {
+    const from = await makeCluster(db, { name: 'move-from', maxUsers: 10 });
+    const to = await makeCluster(db, { name: 'move-to', maxUsers: 10 });
+    const owner = await makeUser(db);
+    const members = [
+      await makeUser(db, { owner: owner.id }),
+      await makeUser(db, { owner: owner.id }),
+    ];
+    for (const u of [owner, ...members]) await assignDirect(db, u.id, from.id);
+
+    const answer = await asAdmin.clusters.assign({ userId: owner.id, clusterId: to.id });
+    expect(answer).toEqual({
+      status: 'moved',
+      ownerId: owner.id,
+      cluster: { id: to.id, name: 'move-to', currentUsers: 3, maxUsers: 10 },
+      fromClusterId: from.id,
+    });
+    for (const u of [owner, ...members]) expect(await clusterOf(u.id)).toBe(to.id);
+    expect(await currentUsers(from.id)).toBe(0);
+    expect(await currentUsers(to.id)).toBe(3);
+    const [audit] = await auditRows('clusters.move', owner.id);
+    expect(audit).toMatchObject({ actorUserId: admin.id, via: 'web' });
+    expect(audit!.details).toMatchObject({ fromClusterId: from.id, clusterId: to.id, users: 3 });
+
+    const again = await asAdmin.clusters.assign({ userId: owner.id, clusterId: to.id });
+    expect(again.status).toBe('unchanged');
+  });
+
+  it('refuses to assign a member on their own', async () => {
+    const cluster = await makeCluster(db);
+    const owner = await makeUser(db, { email: 'boss@team.test' });
+    const member = await makeUser(db, { owner: owner.id, email: 'worker@team.test' });
+    for (const clusterId of [cluster.id, 'auto']) {
+      const message = await expectTrpcError(
+        asAdmin.clusters.assign({ userId: member.id, clusterId }),
+        'BAD_REQUEST',
+      );
+      expect(message).toBe(
+        'worker@team.test is a member of another account and moves with it; assign the account owner instead.',
+      );
+    }
+    await expectTrpcError(asAdmin.clusters.unassign({ userId: member.id }), 'BAD_REQUEST');
+    expect(await clusterOf(member.id)).toBeNull();
+  });
+
+  it('refuses a cluster without room for the whole team, and an inactive one', async () => {
+    const small = await makeCluster(db, { name: 'small-2', maxUsers: 2 });
+    const owner = await makeUser(db);
+    await makeUser(db, { owner: owner.id });
+    await makeUser(db, { owner: owner.id });
+    expect(
+      await expectTrpcError(
+        asAdmin.clusters.assign({ userId: owner.id, clusterId: small.id }),
+        'PRECONDITION_FAILED',
+      ),
+    ).toBe('Cluster small-2 has room for 2 more user(s), but the account has 3.');
+    const inactive = await makeCluster(db, { name: 'gone-1', status: 'inactive' });
+    expect(
+      await expectTrpcError(
+        asAdmin.clusters.assign({ userId: owner.id, clusterId: inactive.id }),
+        'PRECONDITION_FAILED',
+      ),
+    ).toBe('Cluster gone-1 is inactive and takes no accounts.');
+    expect(await clusterOf(owner.id)).toBeNull();
+    expect(await currentUsers(small.id)).toBe(0);
+  });
+
+  it('answers unknown users and clusters with NOT_FOUND, and bad ids with BAD_REQUEST', async () => {
+    const owner = await makeUser(db);
+    const cluster = await makeCluster(db);
+    expect(
+      await expectTrpcError(
+        asAdmin.clusters.assign({ userId: 'auth0|ghost', clusterId: cluster.id }),
+        'NOT_FOUND',
+      ),
+    ).toBe('There is no user with id auth0|ghost.');
+    await expectTrpcError(
+      asAdmin.clusters.assign({
+        userId: owner.id,
+        clusterId: '00000000-0000-4000-8000-000000000002',
+      }),
+      'NOT_FOUND',
+    );
+    const message = await expectTrpcError(
+      asAdmin.clusters.assign({ userId: owner.id, clusterId: 'somewhere' }),
+      'BAD_REQUEST',
+    );
+    expect(message).toContain("'auto'");
+    await expectTrpcError(asAdmin.clusters.unassign({ userId: 'auth0|ghost' }), 'NOT_FOUND');
+    await expectTrpcError(
+      asAdmin.clusters.assign({ userId: '', clusterId: 'auto' }),
+      'BAD_REQUEST',
+    );
+  });
+
+  it("with 'auto' and no room, refuses with a sentence and still records the alert", async () => {
+    await retireAllClusters();
+    const full = await makeCluster(db, { name: 'auto-full', maxUsers: 1 });
+    await assignDirect(db, (await makeUser(db)).id, full.id);
+    const owner = await makeUser(db, { email: 'late@auto.test', stripeCustomerId: 'cus_1' });
+    const message = await expectTrpcError(
+      asAdmin.clusters.assign({ userId: owner.id, clusterId: 'auto' }),
+      'PRECONDITION_FAILED',
+    );
+    expect(message).toBe(
+      'No active cluster has room for the account of late@auto.test (1 user). ' +
+        'Admins have been alerted; add capacity or a cluster, then assign again.',
+    );
+    const events = await db
+      .selectFrom('events')
+      .selectAll()
+      .where('kind', '=', 'cluster.no_room')
+      .execute();
+    expect(
+      events.filter((e) => (e.payload as { ownerId: string }).ownerId === owner.id),
+    ).toHaveLength(1);
+    expect(await clusterOf(owner.id)).toBeNull();
+
+    // With room again, 'auto' assigns anyone, eligible or not, and says so.
+    const roomy = await makeCluster(db, { name: 'auto-roomy', maxUsers: 5 });
+    const answer = await asAdmin.clusters.assign({ userId: owner.id, clusterId: 'auto' });
+    expect(answer).toMatchObject({
+      status: 'assigned',
+      cluster: { id: roomy.id },
+      fromClusterId: null,
+    });
+    const [assignment] = await db
+      .selectFrom('userHopsworksAssignments')
+      .select('assignedBy')
+      .where('userId', '=', owner.id)
+      .execute();
+    expect(assignment!.assignedBy).toBe(`admin:${admin.id}`);
+    const again = await asAdmin.clusters.assign({ userId: owner.id, clusterId: 'auto' });
+    expect(again).toMatchObject({ status: 'unchanged', cluster: { id: roomy.id } });
+  });
+
+  it('unassigns a whole account', async () => {
+    const cluster = await makeCluster(db, { maxUsers: 10 });
+    const owner = await makeUser(db);
+    const member = await makeUser(db, { owner: owner.id });
+    await asAdmin.clusters.assign({ userId: owner.id, clusterId: cluster.id });
+    expect(await clusterOf(member.id)).toBe(cluster.id);
+    const answer = await asAdmin.clusters.unassign({ userId: owner.id });
+    expect(answer).toEqual({
+      status: 'unassigned',
+      ownerId: owner.id,
+      fromClusterId: cluster.id,
+      users: 2,
+    });
+    expect(await clusterOf(owner.id)).toBeNull();
+    expect(await clusterOf(member.id)).toBeNull();
+    expect(await currentUsers(cluster.id)).toBe(0);
+    expect(await auditRows('clusters.unassign', owner.id)).toHaveLength(1);
+    expect(await asAdmin.clusters.unassign({ userId: owner.id })).toMatchObject({
+      status: 'unchanged',
+    });
+    expect(await auditRows('clusters.unassign', owner.id)).toHaveLength(1);
+  });
+
+  it('records the Slack bot acting for an admin as via slack', async () => {
+    const cluster = await makeCluster(db, { maxUsers: 10 });
+    const owner = await makeUser(db);
+    const bot = await callerAs(db, { service: true, actAs: admin.id }, deps);
+    await bot.clusters.assign({ userId: owner.id, clusterId: cluster.id });
+    const [audit] = await auditRows('clusters.assign', owner.id);
+    expect(audit).toMatchObject({ actorUserId: admin.id, via: 'slack' });
+  });
+
+  it('is for admins only', async () => {
+    const cluster = await makeCluster(db);
+    const owner = await makeUser(db);
+    const asOwner = await callerAs(db, { userId: owner.id });
+    await expectTrpcError(
+      asOwner.clusters.assign({ userId: owner.id, clusterId: cluster.id }),
+      'FORBIDDEN',
+    );
+    await expectTrpcError(asOwner.clusters.unassign({ userId: owner.id }), 'FORBIDDEN');
+    const anonymous = await callerAs(db, { anonymous: true });
+    await expectTrpcError(
+      anonymous.clusters.assign({ userId: owner.id, clusterId: 'auto' }),
+      'UNAUTHORIZED',
+    );
+    await expectTrpcError(anonymous.clusters.unassign({ userId: owner.id }), 'UNAUTHORIZED');
+    expect(await clusterOf(owner.id)).toBeNull();
+  });
+});
+
+describe('secrets never leave the API', () => {
+  it('appear in no answer of any cluster procedure', async () => {
+    const key = 'LEAK-CANARY-KEY-5521';
+    const kube = 'LEAK-CANARY-KUBE-9090';
+    const answers: unknown[] = [];
+    const created = await asAdmin.clusters.create({
+      name: 'canary',
+      apiUrl: 'https://canary.test',
+      apiKey: key,
+      kubeconfig: kube,
+      maxUsers: 10,
+    });
+    answers.push(created);
+    const owner = await makeUser(db);
+    answers.push(
+      await asAdmin.clusters.update({
+        id: created.id,
+        apiKey: key,
+        kubeconfig: kube,
+        maxUsers: 11,
+      }),
+    );
+    answers.push(await asAdmin.clusters.assign({ userId: owner.id, clusterId: created.id }));
+    answers.push(await asAdmin.clusters.list());
+    answers.push(await asAdmin.clusters.get({ id: created.id }));
+    answers.push(await (await callerAs(db, { userId: owner.id })).clusters.mine());
+    answers.push(await asAdmin.clusters.unassign({ userId: owner.id }));
+    answers.push(await asAdmin.audit.list({ limit: 500 }));
+    answers.push(await asAdmin.admin.users.get({ userId: owner.id }));
+    expectNoSecrets(answers, key, kube);
+    // The canary is really in the database, only sealed.
+    expect(deps.secrets.decrypt((await storedSecrets(created.id)).apiKey)).toBe(key);
+  });
+});
+
+describe('who may call', () => {
+  it('refuses members (FORBIDDEN) and anonymous callers (UNAUTHORIZED) on every admin procedure', async () => {
+    const cluster = await makeCluster(db, { name: 'guarded' });
+    const owner = await makeUser(db);
+    const member = await makeUser(db, { owner: owner.id });
+    const calls = (caller: Awaited<ReturnType<typeof callerAs>>) => [
+      caller.clusters.list(),
+      caller.clusters.get({ id: cluster.id }),
+      caller.clusters.create({
+        name: 'x-guard',
+        apiUrl: 'https://x.test',
+        apiKey: 'k',
+        maxUsers: 1,
+      }),
+      caller.clusters.update({ id: cluster.id, maxUsers: 1 }),
+      caller.clusters.assign({ userId: owner.id, clusterId: cluster.id }),
+      caller.clusters.assign({ userId: owner.id, clusterId: 'auto' }),
+      caller.clusters.unassign({ userId: owner.id }),
+    ];
+    for (const call of calls(await callerAs(db, { userId: member.id }))) {
+      expect(await expectTrpcError(call, 'FORBIDDEN')).toBe('Only an admin can do this.');
+    }
+    for (const call of calls(await callerAs(db, { anonymous: true }))) {
+      await expectTrpcError(call, 'UNAUTHORIZED');
+    }
+    expect(await clusterOf(owner.id)).toBeNull();
+    expect(await currentUsers(cluster.id)).toBe(0);
+    const row = await db
+      .selectFrom('hopsworksClusters')
+      .select('maxUsers')
+      .where('id', '=', cluster.id)
+      .executeTakeFirstOrThrow();
+    expect(row.maxUsers).toBe(100);
+    // A member may still see their own cluster (none here).
+    expect(await (await callerAs(db, { userId: member.id })).clusters.mine()).toBeNull();
+  });
+});
