@@ -1,3 +1,65 @@
-import { router } from '../trpc.ts';
+// usage.* (SPEC §4): ingestion by a service token, and the daily series, summaries and top
+// accounts, each limited to what the caller may see.
+import { z } from 'zod';
+import { inTransaction } from '@hops/db';
+import { dateRange, userId } from '../schemas.ts';
+import {
+  dailyUsage,
+  ingestUsage,
+  MAX_INGEST_RECORDS,
+  topAccounts,
+  usageSummary,
+} from '../services/usage.ts';
+import { adminProcedure, authedProcedure, router, serviceProcedure } from '../trpc.ts';
 
-export const usageRouter = router({});
+/** A decimal as a string or a JSON number; the service checks it (and names the record if bad). */
+const decimalText = z
+  .union([z.string().trim(), z.number()])
+  .transform((v) =>
+    typeof v === 'number' ? (/e/i.test(String(v)) ? v.toFixed(10) : String(v)) : v,
+  );
+
+/**
+ * One user-day. Shapes only: every rule (numbers, dates, users, duplicates) is checked by the
+ * service, so a refused batch always names the index of its first bad record.
+ */
+const usageRecord = z.object({
+  userId: z.string(),
+  date: z.string(),
+  cpuHours: decimalText,
+  gpuHours: decimalText,
+  ramGbHours: decimalText,
+  onlineStorageGb: decimalText,
+  offlineStorageGb: decimalText,
+  networkEgressGb: decimalText,
+  hopsworksClusterId: z.string().nullish(),
+  projectBreakdown: z.record(z.string(), z.unknown()).nullish(),
+});
+
+export const usageRouter = router({
+  ingest: serviceProcedure
+    .input(
+      z.object({
+        records: z
+          .array(usageRecord)
+          .max(MAX_INGEST_RECORDS, { error: 'Send at most 10 000 records per call' }),
+      }),
+    )
+    .mutation(({ ctx, input }) =>
+      inTransaction(ctx.db, (trx) => ingestUsage(trx, ctx.actor, input.records)),
+    ),
+
+  daily: authedProcedure
+    .input(
+      dateRange.and(z.object({ userId: userId.optional(), accountOwnerId: userId.optional() })),
+    )
+    .query(({ ctx, input }) => dailyUsage(ctx.db, ctx.user, input)),
+
+  summary: authedProcedure
+    .input(dateRange.and(z.object({ accountOwnerId: userId.optional() })))
+    .query(({ ctx, input }) => usageSummary(ctx.db, ctx.user, input)),
+
+  top: adminProcedure
+    .input(dateRange.and(z.object({ limit: z.number().int().min(1).max(100).default(10) })))
+    .query(({ ctx, input }) => topAccounts(ctx.db, input)),
+});

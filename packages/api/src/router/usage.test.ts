@@ -1,0 +1,283 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'kysely';
+import { Decimal } from '@hops/db';
+import { useTestDatabase } from '@hops/db/testing';
+import { callerAs, expectTrpcError, makeUser } from '../../test/helpers.ts';
+
+const { db } = await useTestDatabase();
+
+type User = Awaited<ReturnType<typeof makeUser>>;
+let alice: User; // owner
+let amy: User; // alice's member
+let andy: User; // alice's member without usage
+let bob: User; // another owner
+let ben: User; // bob's member
+let admin: User;
+
+const zero = {
+  cpuHours: '0',
+  gpuHours: '0',
+  ramGbHours: '0',
+  onlineStorageGb: '0',
+  offlineStorageGb: '0',
+  networkEgressGb: '0',
+};
+
+const service = () => callerAs(db, { service: true });
+const as = (user: User) => callerAs(db, { userId: user.id });
+
+beforeAll(async () => {
+  alice = await makeUser(db, { name: 'Alice', email: 'alice@acme.test' });
+  amy = await makeUser(db, { name: 'Amy', owner: alice.id });
+  andy = await makeUser(db, { name: 'Andy', owner: alice.id });
+  bob = await makeUser(db, { name: 'Bob', email: 'bob@bobco.test' });
+  ben = await makeUser(db, { owner: bob.id });
+  admin = await makeUser(db, { isAdmin: true });
+  // October 2025: alice 8 CPU h/day on the 1st and 2nd (1 USD each), amy 1 GPU h on the 2nd
+  // (2.5 USD) and 30 GB online on the 3rd (0.5 ÷ 31 days), bob's account 20 USD on the 1st.
+  const result = await (
+    await service()
+  ).usage.ingest({
+    records: [
+      { ...zero, userId: alice.id, date: '2025-10-01', cpuHours: 8 },
+      { ...zero, userId: alice.id, date: '2025-10-02', cpuHours: '8' },
+      { ...zero, userId: amy.id, date: '2025-10-02', gpuHours: 1 },
+      { ...zero, userId: amy.id, date: '2025-10-03', onlineStorageGb: '31' },
+      { ...zero, userId: bob.id, date: '2025-10-01', gpuHours: '4' },
+      { ...zero, userId: ben.id, date: '2025-10-01', gpuHours: '4' },
+    ],
+  });
+  expect(result).toEqual({ inserted: 6, updated: 0, costDelta: '25.0000' });
+});
+
+async function counts() {
+  const { rows } = await sql<{ usage: number; cost: string; audit: number }>`
+    SELECT (SELECT count(*)::int FROM usage_daily) AS usage,
+           (SELECT coalesce(sum(total_cost), 0)::text FROM usage_daily) AS cost,
+           (SELECT count(*)::int FROM audit_log) AS audit`.execute(db);
+  return rows[0];
+}
+
+describe('usage.ingest', () => {
+  it('takes JSON numbers and decimal strings, and audits the batch', async () => {
+    const user = await makeUser(db);
+    const res = await (
+      await service()
+    ).usage.ingest({
+      records: [{ ...zero, userId: user.id, date: '2025-11-01', cpuHours: 1.25, ramGbHours: '10' }],
+    });
+    expect(res).toEqual({ inserted: 1, updated: 0, costDelta: '0.2812' }); // 0.15625 → 0.1562 (half-even) + 0.125
+    const audit = await db
+      .selectFrom('auditLog')
+      .select(['via', 'actorUserId', 'details'])
+      .where('action', '=', 'usage.ingest')
+      .orderBy('at', 'desc')
+      .executeTakeFirstOrThrow();
+    expect(audit).toMatchObject({
+      via: 'service',
+      actorUserId: null,
+      details: { records: 1, inserted: 1 },
+    });
+  });
+
+  it('is for service tokens only', async () => {
+    const records = [{ ...zero, userId: alice.id, date: '2025-11-02', cpuHours: '1' }];
+    await expectTrpcError(
+      (await callerAs(db, { anonymous: true })).usage.ingest({ records }),
+      'UNAUTHORIZED',
+    );
+    await expectTrpcError((await as(alice)).usage.ingest({ records }), 'FORBIDDEN');
+    await expectTrpcError((await as(admin)).usage.ingest({ records }), 'FORBIDDEN');
+  });
+
+  it('refuses a bad batch with the index of the first bad record, and saves none of it', async () => {
+    const before = await counts();
+    const good = { ...zero, userId: alice.id, date: '2025-11-03', cpuHours: '1' };
+    const message = await expectTrpcError(
+      (await service()).usage.ingest({
+        records: [good, { ...good, date: '2025-11-04' }, { ...good, userId: 'auth0|x' }],
+      }),
+      'BAD_REQUEST',
+    );
+    expect(message).toBe('Record 2: there is no user auth0|x. Nothing was saved.');
+    const negative = await expectTrpcError(
+      (await service()).usage.ingest({
+        records: [good, { ...good, date: '2025-11-05', cpuHours: -3 }],
+      }),
+      'BAD_REQUEST',
+    );
+    expect(negative).toMatch(/^Record 1: cpuHours must be a non-negative number/);
+    const tooMany = await expectTrpcError(
+      (await service()).usage.ingest({ records: Array.from({ length: 10_001 }, () => good) }),
+      'BAD_REQUEST',
+    );
+    expect(tooMany).toMatch(/at most 10 000 records/);
+    expect(await counts()).toEqual(before);
+  });
+});
+
+describe('usage.daily', () => {
+  const range = { from: '2025-10-01', to: '2025-10-04' };
+
+  it('gives a member their own usage, one row per day, zero rows for days without usage', async () => {
+    const days = await (await as(amy)).usage.daily(range);
+    expect(days.map((d) => [d.date, d.totalCost])).toEqual([
+      ['2025-10-01', '0.0000'],
+      ['2025-10-02', '2.5000'],
+      ['2025-10-03', '0.5000'],
+      ['2025-10-04', '0.0000'],
+    ]);
+    expect(days[2]).toMatchObject({
+      onlineStorageGb: '31.0000',
+      storageCost: '0.5000',
+      gpuHours: '0.0000',
+    });
+    expect(await (await as(amy)).usage.daily({ ...range, userId: amy.id })).toEqual(days);
+  });
+
+  it("gives an owner the account's usage, or one member's", async () => {
+    const account = await (await as(alice)).usage.daily(range);
+    expect(account.map((d) => d.totalCost)).toEqual(['1.0000', '3.5000', '0.5000', '0.0000']);
+    expect(account[1]).toMatchObject({
+      cpuHours: '8.0000',
+      gpuHours: '1.0000',
+      cpuCost: '1.0000',
+      gpuCost: '2.5000',
+    });
+    const member = await (await as(alice)).usage.daily({ ...range, userId: amy.id });
+    expect(member.map((d) => d.totalCost)).toEqual(['0.0000', '2.5000', '0.5000', '0.0000']);
+    const own = await (await as(alice)).usage.daily({ ...range, accountOwnerId: alice.id });
+    expect(own).toEqual(account);
+  });
+
+  it('lets an admin read any user or account', async () => {
+    const ofBen = await (await as(admin)).usage.daily({ ...range, userId: ben.id });
+    expect(ofBen[0]!.totalCost).toBe('10.0000');
+    const ofBob = await (await as(admin)).usage.daily({ ...range, accountOwnerId: bob.id });
+    expect(ofBob[0]!.totalCost).toBe('20.0000');
+    await expectTrpcError(
+      (await as(admin)).usage.daily({ ...range, userId: 'auth0|nobody' }),
+      'NOT_FOUND',
+    );
+  });
+
+  it('refuses what the caller may not see', async () => {
+    await expectTrpcError((await as(amy)).usage.daily({ ...range, userId: andy.id }), 'FORBIDDEN');
+    await expectTrpcError((await as(amy)).usage.daily({ ...range, userId: alice.id }), 'FORBIDDEN');
+    await expectTrpcError(
+      (await as(amy)).usage.daily({ ...range, accountOwnerId: alice.id }),
+      'FORBIDDEN',
+    );
+    await expectTrpcError((await as(alice)).usage.daily({ ...range, userId: ben.id }), 'FORBIDDEN');
+    await expectTrpcError(
+      (await as(alice)).usage.daily({ ...range, accountOwnerId: bob.id }),
+      'FORBIDDEN',
+    );
+    await expectTrpcError(
+      (await callerAs(db, { anonymous: true })).usage.daily(range),
+      'UNAUTHORIZED',
+    );
+    await expectTrpcError(
+      (await as(alice)).usage.daily({ from: '2025-10-05', to: '2025-10-01' }),
+      'BAD_REQUEST',
+    );
+  });
+});
+
+describe('usage.summary', () => {
+  const range = { from: '2025-10-01', to: '2025-10-31' };
+
+  it('gives an owner totals by resource and a line per member, members without usage too', async () => {
+    const summary = await (await as(alice)).usage.summary(range);
+    expect(summary).toMatchObject({
+      from: range.from,
+      to: range.to,
+      accountOwnerId: alice.id,
+      totalCost: '5.0000',
+      totals: {
+        cpuHours: '16.0000',
+        gpuHours: '1.0000',
+        onlineStorageGb: '31.0000',
+        cpuCost: '2.0000',
+        gpuCost: '2.5000',
+        storageCost: '0.5000',
+        totalCost: '5.0000',
+      },
+    });
+    expect(summary.byMember.map((m) => [m.userId, m.email, m.totalCost])).toEqual([
+      [amy.id, amy.email, '3.0000'],
+      [alice.id, alice.email, '2.0000'],
+      [andy.id, andy.email, '0.0000'],
+    ]);
+    const sum = summary.byMember.reduce((a, m) => a.plus(m.totalCost), new Decimal(0));
+    expect(sum.toFixed(4)).toBe(summary.totalCost);
+  });
+
+  it('gives a member only their own line, and an admin any account', async () => {
+    const mine = await (await as(amy)).usage.summary(range);
+    expect(mine).toMatchObject({ userId: amy.id, accountOwnerId: null, totalCost: '3.0000' });
+    expect(mine.byMember.map((m) => m.userId)).toEqual([amy.id]);
+    const bobs = await (await as(admin)).usage.summary({ ...range, accountOwnerId: bob.id });
+    expect(bobs.totalCost).toBe('20.0000');
+    expect(bobs.byMember.map((m) => m.totalCost)).toEqual(['10.0000', '10.0000']);
+  });
+
+  it('refuses other accounts and anonymous callers', async () => {
+    await expectTrpcError(
+      (await as(alice)).usage.summary({ ...range, accountOwnerId: bob.id }),
+      'FORBIDDEN',
+    );
+    await expectTrpcError(
+      (await as(amy)).usage.summary({ ...range, accountOwnerId: alice.id }),
+      'FORBIDDEN',
+    );
+    await expectTrpcError(
+      (await callerAs(db, { anonymous: true })).usage.summary(range),
+      'UNAUTHORIZED',
+    );
+  });
+});
+
+describe('usage.top', () => {
+  const range = { from: '2025-10-01', to: '2025-10-31' };
+
+  it('ranks accounts by cost for admins', async () => {
+    const top = await (await as(admin)).usage.top(range);
+    expect(top.slice(0, 2)).toEqual([
+      {
+        accountOwnerId: bob.id,
+        ownerEmail: bob.email,
+        ownerName: 'Bob',
+        totalCost: '20.0000',
+        activeUsers: 2,
+      },
+      {
+        accountOwnerId: alice.id,
+        ownerEmail: alice.email,
+        ownerName: 'Alice',
+        totalCost: '5.0000',
+        activeUsers: 2,
+      },
+    ]);
+    expect(await (await as(admin)).usage.top({ ...range, limit: 1 })).toHaveLength(1);
+    expect(await (await as(admin)).usage.top({ from: '2025-10-03', to: '2025-10-03' })).toEqual([
+      {
+        accountOwnerId: alice.id,
+        ownerEmail: alice.email,
+        ownerName: 'Alice',
+        totalCost: '0.5000',
+        activeUsers: 1,
+      },
+    ]);
+  });
+
+  it('is for admins only, with a limit of 1 to 100', async () => {
+    await expectTrpcError((await as(alice)).usage.top(range), 'FORBIDDEN');
+    await expectTrpcError(
+      (await callerAs(db, { anonymous: true })).usage.top(range),
+      'UNAUTHORIZED',
+    );
+    await expectTrpcError((await as(admin)).usage.top({ ...range, limit: 101 }), 'BAD_REQUEST');
+    await expectTrpcError((await as(admin)).usage.top({ ...range, limit: 0 }), 'BAD_REQUEST');
+  });
+});
