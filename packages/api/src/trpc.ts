@@ -99,13 +99,23 @@ export const adminProcedure = authedProcedure.use(({ ctx, next }) => {
   return next();
 });
 
-/** A service token (with or without a user it acts for). */
+/**
+ * A service token calling for itself. A service acting for a user (x-hops-act-as) is held to that
+ * user's rights, and no user may call these.
+ */
 export const serviceProcedure = publicProcedure.use(({ ctx, next }) => {
   if (!ctx.service) {
     if (ctx.user) {
       throw new TRPCError({ code: 'FORBIDDEN', message: 'Only a service token may call this.' });
     }
     throw new TRPCError({ code: 'UNAUTHORIZED', message: 'A service token is required.' });
+  }
+  if (ctx.user) {
+    throw new TRPCError({
+      code: 'FORBIDDEN',
+      message:
+        "A service acting for a user is held to that user's rights; call this without x-hops-act-as.",
+    });
   }
   return next({ ctx: { ...ctx, service: ctx.service } });
 });
