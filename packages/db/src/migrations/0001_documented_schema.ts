@@ -190,7 +190,10 @@ export async function up(db: Kysely<any>): Promise<void> {
 
   // current_users is kept by the assignment triggers alone. Writers set a transaction-local flag
   // that the guard on hopsworks_clusters checks, so a hand-written value is refused. Rows are
-  // locked in id order so that two moves in opposite directions cannot deadlock.
+  // locked in id order so that two moves in opposite directions cannot deadlock, and FOR NO KEY
+  // UPDATE (what the UPDATE itself takes), not FOR UPDATE: the foreign-key check on the new
+  // cluster runs first and holds FOR KEY SHARE on it, which FOR UPDATE would wait for, and two
+  // opposite moves then deadlock on each other's key-share locks.
   await sql`
     CREATE FUNCTION adjust_cluster_users(cluster_id uuid, delta integer) RETURNS void
     LANGUAGE plpgsql AS $$
@@ -208,7 +211,8 @@ export async function up(db: Kysely<any>): Promise<void> {
         PERFORM adjust_cluster_users(OLD.hopsworks_cluster_id, -1);
       ELSIF NEW.hopsworks_cluster_id IS DISTINCT FROM OLD.hopsworks_cluster_id THEN
         PERFORM 1 FROM hopsworks_clusters
-          WHERE id IN (OLD.hopsworks_cluster_id, NEW.hopsworks_cluster_id) ORDER BY id FOR UPDATE;
+          WHERE id IN (OLD.hopsworks_cluster_id, NEW.hopsworks_cluster_id) ORDER BY id
+          FOR NO KEY UPDATE;
         PERFORM adjust_cluster_users(OLD.hopsworks_cluster_id, -1);
         PERFORM adjust_cluster_users(NEW.hopsworks_cluster_id, 1);
       END IF;
