@@ -15,10 +15,12 @@ const LOCAL_SERVER = 'postgres://postgres@127.0.0.1:5432/postgres';
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   let embedded: EmbeddedServer | undefined;
-  let serverUrl = process.env.TEST_DATABASE_URL;
+  // TEST_DATABASE_URL=embedded forces the embedded server (what a machine without PostgreSQL gets).
+  const forceEmbedded = process.env.TEST_DATABASE_URL === 'embedded';
+  let serverUrl = forceEmbedded ? undefined : process.env.TEST_DATABASE_URL;
   let kind: TestDatabaseInfo['kind'] = 'external';
   if (!serverUrl) {
-    if (await answers(LOCAL_SERVER)) {
+    if (!forceEmbedded && (await answers(LOCAL_SERVER))) {
       serverUrl = LOCAL_SERVER;
       kind = 'local';
     } else {
