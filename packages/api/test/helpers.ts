@@ -129,3 +129,35 @@ export async function expectTrpcError(promise: Promise<unknown>, code: string): 
   }
   throw new Error(`expected ${code}, but the call succeeded`);
 }
+
+/** The audit rows of one action on one target, oldest first. */
+export async function auditRows(db: Db, action: string, targetId: string) {
+  return db
+    .selectFrom('auditLog')
+    .selectAll()
+    .where('action', '=', action)
+    .where('targetId', '=', targetId)
+    .orderBy('at')
+    .orderBy('id')
+    .execute();
+}
+
+/** The cluster a user is assigned to, or null. */
+export async function clusterOf(db: Db, userId: string) {
+  const row = await db
+    .selectFrom('userHopsworksAssignments')
+    .select('hopsworksClusterId')
+    .where('userId', '=', userId)
+    .executeTakeFirst();
+  return row?.hopsworksClusterId ?? null;
+}
+
+/** A cluster's maintained `current_users`. */
+export async function currentUsers(db: Db, clusterId: string) {
+  const row = await db
+    .selectFrom('hopsworksClusters')
+    .select('currentUsers')
+    .where('id', '=', clusterId)
+    .executeTakeFirstOrThrow();
+  return row.currentUsers;
+}

@@ -2,7 +2,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { useTestDatabase } from '@hops/db/testing';
 import {
   assignDirect,
+  auditRows,
   callerAs,
+  clusterOf,
   expectTrpcError,
   makeCluster,
   makeUser,
@@ -17,25 +19,6 @@ beforeAll(async () => {
   admin = await makeUser(db, { isAdmin: true, email: 'chief@hops.test' });
   asAdmin = await callerAs(db, { userId: admin.id });
 });
-
-async function auditRows(action: string, targetId: string) {
-  return db
-    .selectFrom('auditLog')
-    .selectAll()
-    .where('action', '=', action)
-    .where('targetId', '=', targetId)
-    .orderBy('at')
-    .execute();
-}
-
-async function clusterOf(userId: string) {
-  const row = await db
-    .selectFrom('userHopsworksAssignments')
-    .select('hopsworksClusterId')
-    .where('userId', '=', userId)
-    .executeTakeFirst();
-  return row?.hopsworksClusterId ?? null;
-}
 
 function isoDaysAgo(days: number) {
   return new Date(Date.now() - days * 86_400_000).toISOString().slice(0, 10);
@@ -347,7 +330,7 @@ describe('admin.users.setStatus', () => {
     await bot.admin.users.setStatus({ userId: user.id, status: 'active', reason: 'Paid up' });
     expect((await (await callerAs(db, { userId: user.id })).me.get()).id).toBe(user.id);
 
-    const audits = await auditRows('admin.users.setStatus', user.id);
+    const audits = await auditRows(db, 'admin.users.setStatus', user.id);
     expect(audits.map((a) => ({ actor: a.actorUserId, via: a.via, details: a.details }))).toEqual([
       {
         actor: admin.id,
@@ -367,7 +350,7 @@ describe('admin.users.setStatus', () => {
       reason: 'again',
     });
     expect(same.changed).toBe(false);
-    expect(await auditRows('admin.users.setStatus', user.id)).toHaveLength(2);
+    expect(await auditRows(db, 'admin.users.setStatus', user.id)).toHaveLength(2);
   });
 
   it('does not let an admin suspend or delete themselves', async () => {
@@ -450,7 +433,7 @@ describe('admin.users.setAdmin', () => {
     ).toBe('You cannot remove your own admin rights. Ask another admin to do it.');
     await asAdmin.admin.users.setAdmin({ userId: user.id, isAdmin: false });
     await expectTrpcError((await callerAs(db, { userId: user.id })).clusters.list(), 'FORBIDDEN');
-    const audits = await auditRows('admin.users.setAdmin', user.id);
+    const audits = await auditRows(db, 'admin.users.setAdmin', user.id);
     expect(audits.map((a) => a.details)).toEqual([
       { email: user.email, from: false, to: true },
       { email: user.email, from: true, to: false },
@@ -513,8 +496,8 @@ describe('admin.users.setBillingMode', () => {
       user: { billingMode: 'prepaid' },
       assignment: { status: 'not_eligible', reason: 'a prepaid account needs credits first' },
     });
-    expect(await clusterOf(owner.id)).toBeNull();
-    const [audit] = await auditRows('admin.users.setBillingMode', owner.id);
+    expect(await clusterOf(db, owner.id)).toBeNull();
+    const [audit] = await auditRows(db, 'admin.users.setBillingMode', owner.id);
     expect(audit).toMatchObject({
       actorUserId: admin.id,
       via: 'web',
@@ -533,10 +516,10 @@ describe('admin.users.setBillingMode', () => {
       status: 'assigned',
       cluster: { name: expect.any(String) },
     });
-    const clusterId = await clusterOf(owner.id);
+    const clusterId = await clusterOf(db, owner.id);
     expect(clusterId).not.toBeNull();
-    expect(await clusterOf(member.id)).toBe(clusterId);
-    expect(await auditRows('clusters.assign', owner.id)).toHaveLength(1);
+    expect(await clusterOf(db, member.id)).toBe(clusterId);
+    expect(await auditRows(db, 'clusters.assign', owner.id)).toHaveLength(1);
   });
 
   it('switching to prepaid with credits assigns; no change does nothing', async () => {
@@ -552,7 +535,7 @@ describe('admin.users.setBillingMode', () => {
       billingMode: 'prepaid',
     });
     expect(same).toMatchObject({ changed: false, assignment: null });
-    expect(await auditRows('admin.users.setBillingMode', owner.id)).toHaveLength(1);
+    expect(await auditRows(db, 'admin.users.setBillingMode', owner.id)).toHaveLength(1);
   });
 
   it('refuses a member: their billing is their owner’s', async () => {

@@ -2,7 +2,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { useTestDatabase } from '@hops/db/testing';
 import {
   assignDirect,
+  auditRows,
   callerAs,
+  clusterOf,
+  currentUsers,
   expectTrpcError,
   makeCluster,
   makeUser,
@@ -30,34 +33,6 @@ async function storedSecrets(id: string) {
     .select(['apiKey', 'kubeconfig'])
     .where('id', '=', id)
     .executeTakeFirstOrThrow();
-}
-
-async function auditRows(action: string, targetId: string) {
-  return db
-    .selectFrom('auditLog')
-    .selectAll()
-    .where('action', '=', action)
-    .where('targetId', '=', targetId)
-    .orderBy('at')
-    .execute();
-}
-
-async function clusterOf(userId: string) {
-  const row = await db
-    .selectFrom('userHopsworksAssignments')
-    .select('hopsworksClusterId')
-    .where('userId', '=', userId)
-    .executeTakeFirst();
-  return row?.hopsworksClusterId ?? null;
-}
-
-async function currentUsers(clusterId: string) {
-  const row = await db
-    .selectFrom('hopsworksClusters')
-    .select('currentUsers')
-    .where('id', '=', clusterId)
-    .executeTakeFirstOrThrow();
-  return row.currentUsers;
 }
 
 /** Auto-assignment looks at every cluster of this file's database; start from none active. */
@@ -105,7 +80,7 @@ describe('clusters.create', () => {
     expect(deps.secrets.decrypt(stored.apiKey)).toBe(API_KEY);
     expect(deps.secrets.decrypt(stored.kubeconfig!)).toBe(KUBECONFIG);
 
-    const [audit] = await auditRows('clusters.create', created.id);
+    const [audit] = await auditRows(db, 'clusters.create', created.id);
     expect(audit).toMatchObject({ actorUserId: admin.id, via: 'web', targetType: 'cluster' });
     expectNoSecrets(audit, API_KEY, KUBECONFIG);
   });
@@ -225,7 +200,7 @@ describe('clusters.update', () => {
       hasKubeconfig: true,
     });
     expect(await storedSecrets(cluster.id)).toEqual(before);
-    const [audit] = await auditRows('clusters.update', cluster.id);
+    const [audit] = await auditRows(db, 'clusters.update', cluster.id);
     expect(audit!.details).toEqual({
       name: 'upd-1-renamed',
       changed: ['name', 'maxUsers', 'status', 'metadata'],
@@ -248,7 +223,7 @@ describe('clusters.update', () => {
     expect(stored.kubeconfig).toBeNull();
     expect(deps.secrets.decrypt(stored.apiKey)).toBe('NEW-KEY-9911');
 
-    const audits = await auditRows('clusters.update', cluster.id);
+    const audits = await auditRows(db, 'clusters.update', cluster.id);
     expect(audits.map((a) => (a.details as { changed: string[] }).changed)).toEqual([
       ['apiKey'],
       ['kubeconfig'],
@@ -260,10 +235,10 @@ describe('clusters.update', () => {
     const cluster = await freshCluster('upd-3');
     const same = await asAdmin.clusters.update({ id: cluster.id, name: 'upd-3', maxUsers: 10 });
     expect(same.updatedAt).toBe(cluster.updatedAt);
-    expect(await auditRows('clusters.update', cluster.id)).toEqual([]);
+    expect(await auditRows(db, 'clusters.update', cluster.id)).toEqual([]);
     await asAdmin.clusters.update({ id: cluster.id, kubeconfig: null });
     await asAdmin.clusters.update({ id: cluster.id, kubeconfig: null });
-    expect(await auditRows('clusters.update', cluster.id)).toHaveLength(1);
+    expect(await auditRows(db, 'clusters.update', cluster.id)).toHaveLength(1);
   });
 
   it('refuses a capacity below the users already on the cluster', async () => {
@@ -445,10 +420,10 @@ describe('clusters.assign and clusters.unassign', () => {
       cluster: { id: to.id, name: 'move-to', currentUsers: 3, maxUsers: 10 },
       fromClusterId: from.id,
     });
-    for (const u of [owner, ...members]) expect(await clusterOf(u.id)).toBe(to.id);
-    expect(await currentUsers(from.id)).toBe(0);
-    expect(await currentUsers(to.id)).toBe(3);
-    const [audit] = await auditRows('clusters.move', owner.id);
+    for (const u of [owner, ...members]) expect(await clusterOf(db, u.id)).toBe(to.id);
+    expect(await currentUsers(db, from.id)).toBe(0);
+    expect(await currentUsers(db, to.id)).toBe(3);
+    const [audit] = await auditRows(db, 'clusters.move', owner.id);
     expect(audit).toMatchObject({ actorUserId: admin.id, via: 'web' });
     expect(audit!.details).toMatchObject({ fromClusterId: from.id, clusterId: to.id, users: 3 });
 
@@ -470,7 +445,7 @@ describe('clusters.assign and clusters.unassign', () => {
       );
     }
     await expectTrpcError(asAdmin.clusters.unassign({ userId: member.id }), 'BAD_REQUEST');
-    expect(await clusterOf(member.id)).toBeNull();
+    expect(await clusterOf(db, member.id)).toBeNull();
   });
 
   it('refuses a cluster without room for the whole team, and an inactive one', async () => {
@@ -491,8 +466,8 @@ describe('clusters.assign and clusters.unassign', () => {
         'PRECONDITION_FAILED',
       ),
     ).toBe('Cluster gone-1 is inactive and takes no accounts.');
-    expect(await clusterOf(owner.id)).toBeNull();
-    expect(await currentUsers(small.id)).toBe(0);
+    expect(await clusterOf(db, owner.id)).toBeNull();
+    expect(await currentUsers(db, small.id)).toBe(0);
   });
 
   it('answers unknown users and clusters with NOT_FOUND, and bad ids with BAD_REQUEST', async () => {
@@ -544,7 +519,7 @@ describe('clusters.assign and clusters.unassign', () => {
     expect(
       events.filter((e) => (e.payload as { ownerId: string }).ownerId === owner.id),
     ).toHaveLength(1);
-    expect(await clusterOf(owner.id)).toBeNull();
+    expect(await clusterOf(db, owner.id)).toBeNull();
 
     // With room again, 'auto' assigns anyone, eligible or not, and says so.
     const roomy = await makeCluster(db, { name: 'auto-roomy', maxUsers: 5 });
@@ -569,7 +544,7 @@ describe('clusters.assign and clusters.unassign', () => {
     const owner = await makeUser(db);
     const member = await makeUser(db, { owner: owner.id });
     await asAdmin.clusters.assign({ userId: owner.id, clusterId: cluster.id });
-    expect(await clusterOf(member.id)).toBe(cluster.id);
+    expect(await clusterOf(db, member.id)).toBe(cluster.id);
     const answer = await asAdmin.clusters.unassign({ userId: owner.id });
     expect(answer).toEqual({
       status: 'unassigned',
@@ -577,14 +552,14 @@ describe('clusters.assign and clusters.unassign', () => {
       fromClusterId: cluster.id,
       users: 2,
     });
-    expect(await clusterOf(owner.id)).toBeNull();
-    expect(await clusterOf(member.id)).toBeNull();
-    expect(await currentUsers(cluster.id)).toBe(0);
-    expect(await auditRows('clusters.unassign', owner.id)).toHaveLength(1);
+    expect(await clusterOf(db, owner.id)).toBeNull();
+    expect(await clusterOf(db, member.id)).toBeNull();
+    expect(await currentUsers(db, cluster.id)).toBe(0);
+    expect(await auditRows(db, 'clusters.unassign', owner.id)).toHaveLength(1);
     expect(await asAdmin.clusters.unassign({ userId: owner.id })).toMatchObject({
       status: 'unchanged',
     });
-    expect(await auditRows('clusters.unassign', owner.id)).toHaveLength(1);
+    expect(await auditRows(db, 'clusters.unassign', owner.id)).toHaveLength(1);
   });
 
   it('records the Slack bot acting for an admin as via slack', async () => {
@@ -592,7 +567,7 @@ describe('clusters.assign and clusters.unassign', () => {
     const owner = await makeUser(db);
     const bot = await callerAs(db, { service: true, actAs: admin.id }, deps);
     await bot.clusters.assign({ userId: owner.id, clusterId: cluster.id });
-    const [audit] = await auditRows('clusters.assign', owner.id);
+    const [audit] = await auditRows(db, 'clusters.assign', owner.id);
     expect(audit).toMatchObject({ actorUserId: admin.id, via: 'slack' });
   });
 
@@ -611,7 +586,7 @@ describe('clusters.assign and clusters.unassign', () => {
       'UNAUTHORIZED',
     );
     await expectTrpcError(anonymous.clusters.unassign({ userId: owner.id }), 'UNAUTHORIZED');
-    expect(await clusterOf(owner.id)).toBeNull();
+    expect(await clusterOf(db, owner.id)).toBeNull();
   });
 });
 
@@ -675,8 +650,8 @@ describe('who may call', () => {
     for (const call of calls(await callerAs(db, { anonymous: true }))) {
       await expectTrpcError(call, 'UNAUTHORIZED');
     }
-    expect(await clusterOf(owner.id)).toBeNull();
-    expect(await currentUsers(cluster.id)).toBe(0);
+    expect(await clusterOf(db, owner.id)).toBeNull();
+    expect(await currentUsers(db, cluster.id)).toBe(0);
     const row = await db
       .selectFrom('hopsworksClusters')
       .select('maxUsers')

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { useTestDatabase } from '@hops/db/testing';
 import {
   assignDirect,
+  auditRows,
   callerAs,
   expectTrpcError,
   makeCluster,
@@ -22,15 +23,6 @@ const mail = (tag: string) => `${tag}-${process.pid}-${++counter}@example.test`;
 async function invite(ownerId: string, email: string, projectRole?: 'Observer' | 'Data owner') {
   const { invite, inviteUrl } = await (await as(ownerId)).invites.create({ email, projectRole });
   return { invite, secret: secretOf(inviteUrl) };
-}
-
-async function auditRows(action: string, targetId: string) {
-  return db
-    .selectFrom('auditLog')
-    .selectAll()
-    .where('action', '=', action)
-    .where('targetId', '=', targetId)
-    .execute();
 }
 
 async function eventsWith(kind: string, key: string, value: string) {
@@ -90,7 +82,7 @@ describe('invites.create', () => {
     expect(stored.token).toBe(sha256(secret));
     expect(stored.token).not.toContain(secret);
 
-    const [audit] = await auditRows('invites.create', result.invite.id);
+    const [audit] = await auditRows(db, 'invites.create', result.invite.id);
     expect(audit).toMatchObject({ actorUserId: owner.id, via: 'web' });
     expect(audit!.details).toMatchObject({ ownerId: owner.id, email: 'New.Person@Example.test' });
   });
@@ -167,9 +159,9 @@ describe('invites.create', () => {
       .where('id', '=', first.invite.id)
       .executeTakeFirstOrThrow();
     expect(old.revokedAt).not.toBeNull();
-    const [audit] = await auditRows('invites.create', second.invite.id);
+    const [audit] = await auditRows(db, 'invites.create', second.invite.id);
     expect(audit!.details).toMatchObject({ replacedExpiredInviteId: first.invite.id });
-    const [revokeAudit] = await auditRows('invites.revoke', first.invite.id);
+    const [revokeAudit] = await auditRows(db, 'invites.revoke', first.invite.id);
     expect(revokeAudit!.details).toMatchObject({ replacedBy: second.invite.id });
     const open = await (await as(owner.id)).invites.list();
     expect(open.map((i) => i.id)).toEqual([second.invite.id]);
@@ -201,7 +193,7 @@ describe('invites.create', () => {
       await as(admin.id)
     ).invites.create({ email: mail('by-admin'), ownerId: owner.id });
     expect(created.accountOwnerId).toBe(owner.id);
-    const [audit] = await auditRows('invites.create', created.id);
+    const [audit] = await auditRows(db, 'invites.create', created.id);
     expect(audit!.actorUserId).toBe(admin.id);
 
     await expectTrpcError(
@@ -296,7 +288,7 @@ describe('invites.resend', () => {
     const anonymous = await callerAs(db, { anonymous: true });
     await expectTrpcError(anonymous.invites.preview({ token: first.secret }), 'NOT_FOUND');
     expect((await anonymous.invites.preview({ token: secret })).status).toBe('open');
-    expect(await auditRows('invites.resend', first.invite.id)).toHaveLength(1);
+    expect(await auditRows(db, 'invites.resend', first.invite.id)).toHaveLength(1);
   });
 
   it('is for the owner or an admin; refuses accepted and revoked invites', async () => {
@@ -348,7 +340,7 @@ describe('invites.revoke', () => {
         'PRECONDITION_FAILED',
       ),
     ).toBe(`This invite was revoked. Ask ${owner.email} for a new one.`);
-    const [audit] = await auditRows('invites.revoke', created.invite.id);
+    const [audit] = await auditRows(db, 'invites.revoke', created.invite.id);
     expect(audit).toMatchObject({ actorUserId: owner.id });
   });
 
@@ -362,7 +354,7 @@ describe('invites.revoke', () => {
       'NOT_FOUND',
     );
     await (await as(admin.id)).invites.revoke({ inviteId: created.invite.id });
-    const [audit] = await auditRows('invites.revoke', created.invite.id);
+    const [audit] = await auditRows(db, 'invites.revoke', created.invite.id);
     expect(audit).toMatchObject({ actorUserId: admin.id });
     await expectTrpcError(
       (await as(owner.id)).invites.revoke({ inviteId: created.invite.id }),
@@ -452,7 +444,7 @@ describe('invites.accept', () => {
         memberEmail: joiner.email,
       },
     ]);
-    const [audit] = await auditRows('invites.accept', created.invite.id);
+    const [audit] = await auditRows(db, 'invites.accept', created.invite.id);
     expect(audit).toMatchObject({ actorUserId: joiner.id });
     expect(audit!.details).toMatchObject({
       ownerId: owner.id,
@@ -474,7 +466,7 @@ describe('invites.accept', () => {
     expect(again).toEqual(first);
     expect(first.cluster).toBeNull();
     expect(await eventsWith('invite.accepted', 'inviteId', created.invite.id)).toHaveLength(1);
-    expect(await auditRows('invites.accept', created.invite.id)).toHaveLength(1);
+    expect(await auditRows(db, 'invites.accept', created.invite.id)).toHaveLength(1);
   });
 
   it('refuses another e-mail, naming the invited one', async () => {
@@ -604,7 +596,7 @@ describe('invites.accept', () => {
       .where('id', '=', theirs.invite.id)
       .executeTakeFirstOrThrow();
     expect(revoked.revokedAt).not.toBeNull();
-    expect(await auditRows('invites.revoke', theirs.invite.id)).toHaveLength(1);
+    expect(await auditRows(db, 'invites.revoke', theirs.invite.id)).toHaveLength(1);
     const credits = await db
       .selectFrom('userCredits')
       .select(['userId', 'totalPurchased'])
@@ -668,7 +660,7 @@ describe('invites.accept', () => {
     expect(members.map((m) => m.id)).toEqual([invitee.id]);
     expect((await userRow(intruder.id)).accountOwnerId).toBeNull();
     expect(await eventsWith('invite.accepted', 'inviteId', created.invite.id)).toHaveLength(1);
-    expect(await auditRows('invites.accept', created.invite.id)).toHaveLength(1);
+    expect(await auditRows(db, 'invites.accept', created.invite.id)).toHaveLength(1);
     const after = await db
       .selectFrom('hopsworksClusters')
       .select('currentUsers')

@@ -3,6 +3,7 @@ import { useTestDatabase } from '@hops/db/testing';
 import {
   assignDirect,
   callerAs,
+  currentUsers,
   expectTrpcError,
   makeCluster,
   makeUser,
@@ -14,15 +15,6 @@ const as = (userId: string) => callerAs(db, { userId });
 
 async function userRow(id: string) {
   return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
-}
-
-async function currentUsers(clusterId: string) {
-  const row = await db
-    .selectFrom('hopsworksClusters')
-    .select('currentUsers')
-    .where('id', '=', clusterId)
-    .executeTakeFirstOrThrow();
-  return row.currentUsers;
 }
 
 async function assignmentOf(userId: string) {
@@ -108,7 +100,7 @@ describe('team.get', () => {
 describe('team.removeMember', () => {
   it('makes the member a stand-alone owner without the cluster, keeping their history', async () => {
     const { cluster, owner, member } = await accountWithMember();
-    expect(await currentUsers(cluster.id)).toBe(2);
+    expect(await currentUsers(db, cluster.id)).toBe(2);
 
     const result = await (await as(owner.id)).team.removeMember({ memberId: member.id });
     expect(result).toEqual({
@@ -119,7 +111,7 @@ describe('team.removeMember', () => {
     expect((await userRow(member.id)).accountOwnerId).toBeNull();
     expect(await assignmentOf(member.id)).toBeNull();
     expect(await assignmentOf(owner.id)).toBe(cluster.id);
-    expect(await currentUsers(cluster.id)).toBe(1);
+    expect(await currentUsers(db, cluster.id)).toBe(1);
     const usage = await db
       .selectFrom('usageDaily')
       .select('accountOwnerId')
@@ -138,7 +130,7 @@ describe('team.removeMember', () => {
     const admin = await makeUser(db, { isAdmin: true });
     await (await as(admin.id)).team.removeMember({ memberId: member.id });
     expect((await userRow(member.id)).accountOwnerId).toBeNull();
-    expect(await currentUsers(cluster.id)).toBe(1);
+    expect(await currentUsers(db, cluster.id)).toBe(1);
     const [row] = await audit('team.removeMember', member.id);
     expect(row).toMatchObject({ actorUserId: admin.id });
     expect(row!.details).toMatchObject({ formerOwnerId: owner.id });
@@ -193,7 +185,7 @@ describe('team.leave', () => {
     });
     expect((await userRow(member.id)).accountOwnerId).toBeNull();
     expect(await assignmentOf(member.id)).toBeNull();
-    expect(await currentUsers(cluster.id)).toBe(1);
+    expect(await currentUsers(db, cluster.id)).toBe(1);
     const [row] = await audit('team.leave', member.id);
     expect(row).toMatchObject({ actorUserId: member.id });
   });
