@@ -5,9 +5,8 @@ import { dec, round4, type Executor, type Json } from '@hops/db';
 import type { AuditActor } from '../actor.ts';
 import { recordAudit } from '../audit.ts';
 import { badRequest, forbidden, notFound } from '../errors.ts';
-import { pageOf } from '../pagination.ts';
+import { beforeCursor, decodeTimeCursor, pageOf, timeKey } from '../pagination.ts';
 import { autoAssignAccount, type AutoAssignResult } from './assignment.ts';
-import { beforeCursor, decodeTimeCursor, timeKey } from './audit-log.ts';
 import { clusterOfUser, type ClusterRef } from './users.ts';
 
 export type UserStatus = 'active' | 'suspended' | 'deleted';

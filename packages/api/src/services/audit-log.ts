@@ -1,48 +1,6 @@
 // Reading the audit log (SPEC §3.5): newest first, filtered, one keyset page at a time.
-import { sql, type RawBuilder } from 'kysely';
 import type { Executor, Json } from '@hops/db';
-import { badRequest } from '../errors.ts';
-import { decodeCursor, pageOf } from '../pagination.ts';
-
-/**
- * A timestamp as a cursor key, with PostgreSQL's full microsecond precision (a JS Date keeps
- * milliseconds only, and a cursor rounded that way skips or repeats rows).
- */
-export function timeKey(column: string): RawBuilder<string> {
-  return sql<string>`to_char(${sql.ref(column)} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
-}
-
-const TIME_KEY = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** Decodes a `[timeKey, id]` cursor made by `pageOf`; null for the first page. */
-export function decodeTimeCursor(
-  cursor: string | undefined,
-  idPattern: RegExp = /^.+$/s,
-): { at: string; id: string } | null {
-  const keys = decodeCursor(cursor, 2);
-  if (!keys) return null;
-  const [at, id] = keys;
-  if (
-    typeof at !== 'string' ||
-    !TIME_KEY.test(at) ||
-    typeof id !== 'string' ||
-    !idPattern.test(id)
-  ) {
-    throw badRequest('This page cursor is not valid. Start from the first page.');
-  }
-  return { at, id };
-}
-
-/** `(time, id) < (cursor)`: the rows after the cursor in newest-first order. */
-export function beforeCursor(
-  timeColumn: string,
-  idColumn: string,
-  cursor: { at: string; id: string },
-) {
-  return sql<boolean>`(${sql.ref(timeColumn)}, ${sql.ref(idColumn)}) < (${cursor.at}::timestamptz, ${cursor.id})`;
-}
+import { beforeCursor, decodeTimeCursor, pageOf, timeKey, UUID } from '../pagination.ts';
 
 export interface AuditItem {
   id: string;

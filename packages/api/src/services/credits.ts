@@ -7,7 +7,7 @@ import type { AuditActor, UserActor } from '../actor.ts';
 import { recordAudit } from '../audit.ts';
 import { badRequest, forbidden, notFound, pgCode } from '../errors.ts';
 import { emitEvent } from '../events.ts';
-import { decodeCursor, pageOf } from '../pagination.ts';
+import { beforeCursor, decodeTimeCursor, pageOf, timeKey, UUID } from '../pagination.ts';
 import { autoAssignAccount } from './assignment.ts';
 
 export type Pool = 'paid' | 'free';
@@ -52,7 +52,6 @@ export interface Balance {
 }
 
 const ZERO = dec(0);
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** SQLSTATE numeric_value_out_of_range: a sum past numeric(14,4). */
 export const NUMERIC_OUT_OF_RANGE = '22003';
@@ -410,14 +409,7 @@ export async function creditLedger(
   input: { userId?: string | undefined; cursor?: string | undefined; limit: number },
 ): Promise<{ items: LedgerLine[]; nextCursor: string | null }> {
   const owner = await creditsOwner(trx, caller, input.userId);
-  const after = decodeCursor(input.cursor, 2);
-  if (
-    after &&
-    !(Number.isSafeInteger(after[0]) && typeof after[1] === 'string' && UUID.test(after[1]))
-  ) {
-    throw badRequest('This page cursor is not valid. Start from the first page.');
-  }
-  // The cursor carries created_at in microseconds (a JS Date would lose them) and the id.
+  const after = decodeTimeCursor(input.cursor, UUID);
   const rows = await trx
     .selectFrom('creditTransactions')
     .select([
@@ -430,21 +422,17 @@ export async function creditLedger(
       'description',
       'actor',
       'createdAt',
-      sql<number>`(extract(epoch FROM created_at) * 1000000)::bigint`.as('micros'),
+      timeKey('createdAt').as('createdAtKey'),
     ])
     .where('userId', '=', owner.id)
-    .$if(after !== null, (q) =>
-      q.where(
-        sql<boolean>`(created_at, id) < ('epoch'::timestamptz + ${Number(after?.[0])} * interval '1 microsecond', ${String(after?.[1])}::uuid)`,
-      ),
-    )
+    .$if(after !== null, (q) => q.where(beforeCursor('createdAt', 'id', after!)))
     .orderBy('createdAt', 'desc')
     .orderBy('id', 'desc')
     .limit(input.limit + 1)
     .execute();
-  const page = pageOf(rows, input.limit, (r) => [r.micros, r.id]);
+  const page = pageOf(rows, input.limit, (r) => [r.createdAtKey, r.id]);
   return {
-    items: page.items.map(({ micros: _micros, createdAt, ...r }) => ({
+    items: page.items.map(({ createdAtKey: _key, createdAt, ...r }) => ({
       ...r,
       createdAt: createdAt.toISOString(),
     })),
