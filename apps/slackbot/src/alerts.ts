@@ -1,0 +1,227 @@
+// The alert worker: polls the API's outbox (events.since) and posts each alert to the alerts
+// channel, then once a day a digest of yesterday's cost by account.
+//
+// Delivery is at-least-once with commit-after-post: an event's cursor is committed
+// (events.commit) only after its chat.postMessage succeeded, one event at a time. A crash between
+// the post and the commit re-posts that one alert after a restart; nothing is ever lost, and
+// nothing already committed is posted again.
+//
+// The digest remembers the last day it covered in a cursor of its own (consumer
+// 'slackbot-digest', whose "last event id" is the day as the number YYYYMMDD), kept by the API
+// like the alert cursor, so a restart or a second bot does not post a day twice. The same
+// post-then-commit order applies.
+import type { HopsClient } from './api.ts';
+import { context, esc, header, section, table, type Block, type Reply } from './blocks/kit.ts';
+import { addDays, sumDecimals, usd, utcDay } from './blocks/format.ts';
+import type { Logger } from './log.ts';
+
+export const ALERTS_CONSUMER = 'slackbot';
+export const DIGEST_CONSUMER = 'slackbot-digest';
+
+export interface OutboxEvent {
+  id: number;
+  at: string;
+  kind: string;
+  payload: Record<string, unknown>;
+}
+
+export interface AlertWorkerOptions {
+  /** The API as the bot itself (events.since / events.commit are service procedures). */
+  service: HopsClient;
+  /** Posts one message to the alerts channel; throws when Slack did not take it. */
+  post: (message: Reply) => Promise<void>;
+  log: Logger;
+  pollMs: number;
+  /**
+   * The daily digest: usage.top is an admin procedure, so the digest reads it through a client
+   * acting as an admin (`asAdmin`, resolved when needed). Omit to post no digest.
+   */
+  digest?: { asAdmin: () => Promise<HopsClient>; hourUtc: number };
+  now?: () => Date;
+  /** Events read per call. */
+  batch?: number;
+}
+
+const text = (value: unknown, fallback = '?'): string =>
+  typeof value === 'string' || typeof value === 'number' ? String(value) : fallback;
+
+function percent(current: unknown, max: unknown): string {
+  const c = Number(current);
+  const m = Number(max);
+  return Number.isInteger(c) && Number.isInteger(m) && m > 0
+    ? `${Math.floor((c * 100) / m)} %`
+    : '?';
+}
+
+/** One alert as a Slack message. Unknown kinds are still posted, plainly, rather than dropped. */
+export function formatAlert(event: OutboxEvent): Reply {
+  const p = event.payload;
+  let line: string;
+  switch (event.kind) {
+    case 'cluster.capacity_high':
+      line = `:warning: Cluster *${esc(text(p.name))}* is at ${percent(p.currentUsers, p.maxUsers)} of its capacity (${text(p.currentUsers)}/${text(p.maxUsers)} users).`;
+      break;
+    case 'cluster.over_capacity':
+      line = `:rotating_light: Cluster *${esc(text(p.name))}* is over capacity: ${text(p.currentUsers)}/${text(p.maxUsers)} users (${percent(p.currentUsers, p.maxUsers)}). A member joined their owner's full cluster; add capacity or move the account.`;
+      break;
+    case 'cluster.no_room': {
+      const email = text(p.email ?? p.ownerEmail);
+      line = `:rotating_light: No active cluster has room for the account of *${esc(email)}* (${text(p.users)} users). Add capacity or a cluster, then \`/hops assign ${esc(email)} auto\`.`;
+      break;
+    }
+    case 'credits.exhausted': {
+      const email = text(p.email ?? p.ownerEmail);
+      const unpaid =
+        typeof p.unpaidUsage === 'string' ? ` Usage not covered: ${usd(p.unpaidUsage)}.` : '';
+      line = `:money_with_wings: *${esc(email)}* has used up their prepaid credits.${unpaid} See \`/hops credits ${esc(email)}\`.`;
+      break;
+    }
+    case 'invite.accepted':
+      line = `:tada: *${esc(text(p.memberEmail ?? p.email))}* accepted the invite to *${esc(text(p.ownerEmail))}*'s account.`;
+      break;
+    default:
+      line = `:bell: ${esc(event.kind)}: \`${esc(JSON.stringify(p))}\``;
+  }
+  const blocks: Block[] = [
+    section(line),
+    context(`${event.at.slice(0, 16).replace('T', ' ')} UTC · event ${event.id}`),
+  ];
+  return { text: line.replace(/[*`]/g, '').replace(/:[a-z_]+: /, ''), blocks };
+}
+
+export interface DigestLine {
+  ownerEmail: string;
+  totalCost: string;
+}
+
+export function formatDigest(day: string, lines: DigestLine[]): Reply {
+  const title = `Cost by account, ${day}`;
+  if (lines.length === 0) {
+    return {
+      text: `${title}: no usage.`,
+      blocks: [header(title), context('No usage was recorded that day.')],
+    };
+  }
+  const total = sumDecimals(lines.map((l) => l.totalCost));
+  return {
+    text: `${title}: ${usd(total)} across the top ${lines.length} accounts`,
+    blocks: [
+      header(title),
+      table(
+        ['>#', 'account owner', '>cost'],
+        lines.map((l, i) => [String(i + 1), l.ownerEmail, usd(l.totalCost)]),
+      ),
+      context(`${usd(total)} across these ${lines.length} accounts · UTC day`),
+    ],
+  };
+}
+
+export class AlertWorker {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private stopped = true;
+  private stopping = false;
+  private lastDigestKey = 0;
+  private failures = 0;
+  private digestProblem: string | undefined;
+  private readonly now: () => Date;
+
+  constructor(private readonly options: AlertWorkerOptions) {
+    this.now = options.now ?? (() => new Date());
+  }
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.stopping = false;
+    this.schedule(0);
+  }
+
+  /** Stops polling and waits for a tick in progress to finish. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.stopping = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.running;
+  }
+
+  private schedule(ms: number) {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.running = this.tick()
+        .then(({ more }) => {
+          if (this.failures > 0) this.options.log.info('alert worker: working again');
+          this.failures = 0;
+          this.schedule(more ? 0 : this.options.pollMs);
+        })
+        .catch((error: unknown) => {
+          // The API or Slack is away: back off (up to a minute) and say so without flooding the log.
+          this.failures += 1;
+          const delay = Math.min(this.options.pollMs * 2 ** (this.failures - 1), 60_000);
+          if ((this.failures & (this.failures - 1)) === 0) {
+            this.options.log.warn(
+              {
+                err: error instanceof Error ? error.message : String(error),
+                failures: this.failures,
+              },
+              `alert worker: poll failed; retrying in ${delay} ms`,
+            );
+          }
+          this.schedule(delay);
+        });
+    }, ms);
+  }
+
+  /** One poll: posts pending alerts in order, then the digest when due. */
+  async tick(): Promise<{ posted: number; more: boolean }> {
+    const { service, post, log } = this.options;
+    const batch = this.options.batch ?? 100;
+    const { events } = await service.events.since.query({
+      consumer: ALERTS_CONSUMER,
+      limit: batch,
+    });
+    let posted = 0;
+    for (const event of events) {
+      if (this.stopping) break; // what is not committed yet is posted by the next start
+      await post(formatAlert(event)); // 1. post …
+      await service.events.commit.mutate({ consumer: ALERTS_CONSUMER, lastEventId: event.id }); // 2. … then commit
+      posted += 1;
+      log.info({ eventId: event.id, kind: event.kind }, 'alert posted');
+    }
+    try {
+      await this.digestIfDue();
+      this.digestProblem = undefined;
+    } catch (error) {
+      // A digest that cannot be made (say SLACK_DIGEST_AS is no admin) must not hold up alerts.
+      const problem = error instanceof Error ? error.message : String(error);
+      if (problem !== this.digestProblem) log.warn({ err: problem }, 'daily digest failed');
+      this.digestProblem = problem;
+    }
+    return { posted, more: events.length === batch };
+  }
+
+  /** Posts yesterday's digest once, from `hourUtc` on. */
+  async digestIfDue(): Promise<boolean> {
+    const digest = this.options.digest;
+    if (!digest) return false;
+    const now = this.now();
+    if (now.getUTCHours() < digest.hourUtc) return false;
+    const day = addDays(utcDay(now), -1);
+    const key = Number(day.replaceAll('-', ''));
+    if (this.lastDigestKey >= key) return false;
+    const { service, post, log } = this.options;
+    const { cursor } = await service.events.since.query({ consumer: DIGEST_CONSUMER, limit: 1 });
+    if (cursor >= key) {
+      this.lastDigestKey = cursor;
+      return false;
+    }
+    const api = await digest.asAdmin();
+    const ranking = await api.usage.top.query({ from: day, to: day, limit: 10 });
+    await post(formatDigest(day, ranking)); // 1. post …
+    await service.events.commit.mutate({ consumer: DIGEST_CONSUMER, lastEventId: key }); // 2. … then commit
+    this.lastDigestKey = key;
+    log.info({ day }, 'daily digest posted');
+    return true;
+  }
+}

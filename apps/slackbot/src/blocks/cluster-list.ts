@@ -1,0 +1,39 @@
+// Every cluster with users / capacity, a bar, its status and whether it is over capacity.
+import type { ApiOutputs } from '../api.ts';
+import { context, header, table, type Reply } from './kit.ts';
+
+export type ClusterView = ApiOutputs['clusters']['list'][number];
+
+function bar(current: number, max: number): string {
+  const width = 10;
+  const filled = Math.min(width, Math.round((current / Math.max(max, 1)) * width));
+  return '█'.repeat(filled) + '░'.repeat(width - filled);
+}
+
+export function clusterList(clusters: ClusterView[]): Reply {
+  if (clusters.length === 0) {
+    return { text: 'There are no clusters yet.', blocks: [context('There are no clusters yet.')] };
+  }
+  const rows = clusters.map((c) => [
+    c.name,
+    `${c.currentUsers}/${c.maxUsers}`,
+    bar(c.currentUsers, c.maxUsers),
+    `${c.utilisation}%`,
+    c.status + (c.overCapacity ? ' OVER CAPACITY' : ''),
+    String(c.accounts),
+  ]);
+  const over = clusters.filter((c) => c.overCapacity).map((c) => c.name);
+  const users = clusters.reduce((n, c) => n + c.currentUsers, 0);
+  const capacity = clusters.reduce((n, c) => n + c.maxUsers, 0);
+  return {
+    text: `${clusters.length} clusters, ${users}/${capacity} users${over.length ? `; over capacity: ${over.join(', ')}` : ''}`,
+    blocks: [
+      header('Clusters'),
+      table(['cluster', '>users', 'load', '>used', 'status', '>accounts'], rows),
+      context(
+        `${users} of ${capacity} places in use` +
+          (over.length ? `  ·  :rotating_light: over capacity: ${over.join(', ')}` : ''),
+      ),
+    ],
+  };
+}

@@ -1,0 +1,54 @@
+// The user card of `whois`: who someone is, their account, cluster, billing, credits and 30-day cost.
+import type { ApiOutputs } from '../api.ts';
+import { context, esc, fields, header, type Reply } from './kit.ts';
+import { creditsOf, usd, when } from './format.ts';
+
+export type UserDetail = ApiOutputs['admin']['users']['get'];
+
+export function roleLine(detail: UserDetail): string {
+  const { user, account } = detail;
+  const admin = user.isAdmin ? ', admin' : '';
+  if (user.role === 'owner') {
+    const n = account.members.length;
+    return `Account owner (${n === 1 ? '1 member' : `${n} members`})${admin}`;
+  }
+  return `Member of ${account.owner.email}'s account${admin}`;
+}
+
+export function userCard(detail: UserDetail): Reply {
+  const { user, cluster, credits, usage30d } = detail;
+  const status = user.status === 'active' ? 'active' : `*${user.status.toUpperCase()}*`;
+  const clusterText = cluster ? `${cluster.name} (${cluster.status})` : 'not assigned';
+  const creditsText = credits
+    ? `${usd(credits.available)} available (${creditsOf(credits.available)} credits)` +
+      (credits.unpaidUsage !== '0' && !/^0+(\.0+)?$/.test(credits.unpaidUsage)
+        ? `, ${usd(credits.unpaidUsage)} unpaid`
+        : '')
+    : 'none';
+  const r = usage30d.byResource;
+  return {
+    text: `${user.email}: ${roleLine(detail)}, ${user.status}, cluster ${clusterText}, 30-day cost ${usd(usage30d.totalCost)}`,
+    blocks: [
+      header(user.name ? `${user.name}` : user.email),
+      fields([
+        ['E-mail', esc(user.email)],
+        ['Role', esc(roleLine(detail))],
+        ['Status', status],
+        ['Cluster', esc(clusterText)],
+        [
+          'Billing',
+          `${user.billingMode}${user.stripeCustomerId ? ' (payment method on file)' : ''}`,
+        ],
+        ['Credits', esc(creditsText)],
+        [
+          `Cost, last 30 days${user.role === 'owner' ? ' (account)' : ''}`,
+          `${usd(usage30d.totalCost)}`,
+        ],
+        ['Last sign-in', when(user.lastLoginAt)],
+      ]),
+      context(
+        `CPU ${usd(r.cpu)} · GPU ${usd(r.gpu)} · RAM ${usd(r.ram)} · storage ${usd(r.storage)} · network ${usd(r.network)}  ·  id \`${esc(user.id)}\`  ·  ${user.loginCount} sign-ins`,
+      ),
+    ],
+  };
+}

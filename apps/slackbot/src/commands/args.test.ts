@@ -1,0 +1,126 @@
+// Reading arguments: quoting as people type it in Slack, and amounts that never become floats.
+import fc from 'fast-check';
+import { describe, expect, test } from 'vitest';
+import { readAmount, readRole, readWholeNumber, tokenize, UsageError } from './args.ts';
+
+describe('tokenize', () => {
+  test('quoted phrases are one word, in straight and curly quotes', () => {
+    expect(tokenize('suspend bob@acme.test "card declined" twice')).toEqual([
+      'suspend',
+      'bob@acme.test',
+      'card declined',
+      'twice',
+    ]);
+    expect(tokenize("a 'b c' “d e” ‘f g’ «h i»")).toEqual(['a', 'b c', 'd e', 'f g', 'h i']);
+    expect(tokenize('  spaced \t out  ')).toEqual(['spaced', 'out']);
+    expect(tokenize('reason ""')).toEqual(['reason', '']);
+  });
+
+  test("Slack's escaping and auto-links are undone", () => {
+    expect(tokenize('whois <mailto:a@b.test|a@b.test> &lt;x&gt; &amp;')).toEqual([
+      'whois',
+      'a@b.test',
+      '<x>',
+      '&',
+    ]);
+    expect(tokenize('see <https://x.test/a|x.test>')).toEqual(['see', 'https://x.test/a']);
+  });
+
+  test('an unclosed quote is a usage error', () => {
+    expect(() => tokenize('suspend x "oops')).toThrow(UsageError);
+  });
+
+  test('any words survive a round trip through quoting', () => {
+    const word = fc
+      .string({ minLength: 1 })
+      .filter((w) => !/["“”]/.test(w) && w.trim() === w && w !== '');
+    fc.assert(
+      fc.property(fc.array(word, { maxLength: 6 }), (words) => {
+        const line = words.map((w) => `"${w}"`).join(' ');
+        const unescaped = words.map((w) =>
+          w
+            .replace(/<mailto:([^|>]+)(\|[^>]*)?>/g, '$1')
+            .replace(/<((?:https?):[^|>]+)(\|[^>]*)?>/g, '$1')
+            .replace(/&lt;/g, '<')
+            .replace(/&gt;/g, '>')
+            .replace(/&amp;/g, '&'),
+        );
+        expect(tokenize(line)).toEqual(unescaped);
+      }),
+    );
+  });
+});
+
+describe('readAmount', () => {
+  test('decimal strings are kept exact and normalised', () => {
+    expect(readAmount('25')).toBe('25');
+    expect(readAmount('$12.50')).toBe('12.50');
+    expect(readAmount('0.0001')).toBe('0.0001');
+    expect(readAmount('007.5')).toBe('7.5');
+    expect(readAmount('1,000.25')).toBe('1000.25');
+    expect(readAmount('9999999999.9999')).toBe('9999999999.9999');
+  });
+
+  test('floats, signs, exponents and zero are refused', () => {
+    for (const bad of [
+      '1e3',
+      '-5',
+      '+5',
+      '.5',
+      '5.',
+      '12.34567',
+      'NaN',
+      'Infinity',
+      '0x10',
+      '0',
+      '0.0000',
+      '',
+    ]) {
+      expect(() => readAmount(bad), bad).toThrow(UsageError);
+    }
+    expect(() => readAmount(undefined)).toThrow(/Give an amount/);
+  });
+
+  test('every amount with up to 4 decimals reads back as the same number, digit for digit', () => {
+    fc.assert(
+      fc.property(
+        fc
+          .integer({ min: 0, max: 4 })
+          .chain((places) =>
+            fc.tuple(
+              fc.bigInt({ min: 1n, max: 10n ** BigInt(10 + places) - 1n }),
+              fc.constant(places),
+            ),
+          ),
+        ([units, places]) => {
+          const digits = units.toString().padStart(places + 1, '0');
+          const text =
+            places === 0 ? digits : `${digits.slice(0, -places)}.${digits.slice(-places)}`;
+          const read = readAmount(text);
+          const [whole, fraction = ''] = read.split('.');
+          expect(BigInt(whole! + fraction.padEnd(places, '0'))).toBe(units);
+        },
+      ),
+    );
+  });
+});
+
+describe('other arguments', () => {
+  test('whole numbers within a range, with a default', () => {
+    const range = { min: 1, max: 400, default: 30 };
+    expect(readWholeNumber(undefined, 'Days', range)).toBe(30);
+    expect(readWholeNumber('7', 'Days', range)).toBe(7);
+    for (const bad of ['0', '401', '-1', '7.0', '1e2', 'seven']) {
+      expect(() => readWholeNumber(bad, 'Days', range), bad).toThrow(UsageError);
+    }
+  });
+
+  test('roles by their name or short name, any case', () => {
+    expect(readRole([])).toBeUndefined();
+    expect(readRole(['data', 'OWNER'])).toBe('Data owner');
+    expect(readRole(['Data scientist'])).toBe('Data scientist');
+    expect(readRole(['scientist'])).toBe('Data scientist');
+    expect(readRole(['observer'])).toBe('Observer');
+    expect(() => readRole(['admin'])).toThrow(/not a role/);
+  });
+});

@@ -1,0 +1,33 @@
+// What every command is: a name, a usage line, and a function from arguments to a reply, run as
+// an admin through the API.
+import type { HopsClient } from '../api.ts';
+import type { Reply } from '../blocks/kit.ts';
+import type { Admin } from '../identity.ts';
+import type { Confirmation } from '../confirm.ts';
+
+export interface CommandContext {
+  /** The API acting as the admin who typed the command (their rights apply). */
+  api: HopsClient;
+  admin: Admin;
+  /** Today's UTC day, "YYYY-MM-DD". */
+  today: string;
+}
+
+export interface Command {
+  name: string;
+  /** Usage lines without the leading "/hops ". */
+  usage: string[];
+  summary: string;
+  example: string;
+  run(ctx: CommandContext, args: string[]): Promise<Reply>;
+}
+
+/** A mutating command's second half: what Confirm does. */
+export type ConfirmHandler<Op extends Confirmation['op']> = (
+  ctx: CommandContext,
+  action: Extract<Confirmation, { op: Op }>,
+) => Promise<Reply>;
+
+export function usageText(command: Command): string {
+  return command.usage.map((u) => `/hops ${u}`).join('\n');
+}

@@ -1,0 +1,96 @@
+// `/hops credits <email>`: balance and last transactions; `/hops credits grant <email> <amount>
+// [paid|free] <reason…>`: grants credits (USD), after Confirm.
+import { context, esc, fields, header, success, table, type Reply } from '../blocks/kit.ts';
+import { creditsOf, usd, when } from '../blocks/format.ts';
+import { confirmPrompt } from '../confirm.ts';
+import { noMore, readAmount, readEmail, readReason, UsageError } from './args.ts';
+import type { Command, CommandContext, ConfirmHandler } from './command.ts';
+
+async function balance(ctx: CommandContext, email: string): Promise<Reply> {
+  const detail = await ctx.api.admin.users.get.query({ email });
+  // Credits belong to the account owner.
+  const owner = detail.account.owner;
+  const [bal, txs] = await Promise.all([
+    ctx.api.credits.balance.query({ userId: owner.id }),
+    ctx.api.credits.transactions.query({ userId: owner.id, limit: 10 }),
+  ]);
+  const title = `Credits of ${owner.email}${owner.id !== detail.user.id ? ` (owner of ${detail.user.email})` : ''}`;
+  return {
+    text: `${title}: ${usd(bal.available)} available`,
+    blocks: [
+      header(title),
+      fields([
+        ['Available', `${usd(bal.available)} (${creditsOf(bal.available)} credits)`],
+        ['Paid', usd(bal.paid)],
+        ['Free', usd(bal.free)],
+        ['Billing', bal.billingMode],
+        [
+          'Not covered by credits',
+          `${usd(bal.unpaidUsage)}${bal.creditsExhausted ? ' · :rotating_light: credits exhausted' : ''}`,
+        ],
+      ]),
+      txs.items.length > 0
+        ? table(
+            ['when', 'kind', 'pool', '>amount', '>balance', 'by / what'],
+            txs.items.map((t) => [
+              when(t.createdAt),
+              t.kind,
+              t.pool,
+              usd(t.amount),
+              usd(t.balanceAfter),
+              (t.description ?? '').slice(0, 40),
+            ]),
+          )
+        : context('No transactions yet.'),
+      context(`1 credit = USD 0.25  ·  last ${txs.items.length} transactions`),
+    ],
+  };
+}
+
+async function grantPrompt(ctx: CommandContext, args: string[]): Promise<Reply> {
+  const [email, amountWord, ...rest] = args;
+  const address = readEmail(email);
+  const amount = readAmount(amountWord);
+  let pool: 'paid' | 'free' = 'free';
+  if (rest[0] === 'paid' || rest[0] === 'free') pool = rest.shift() as 'paid' | 'free';
+  const reason = readReason(rest);
+  const detail = await ctx.api.admin.users.get.query({ email: address });
+  const owner = detail.account.owner;
+  return confirmPrompt(
+    { op: 'grant', userId: owner.id, email: owner.email, amount, pool, reason },
+    `Grant *${usd(amount)}* (${creditsOf(amount)} credits) of ${pool} credits to *${esc(owner.email)}*?`,
+    [
+      ...(owner.id !== detail.user.id
+        ? [`${esc(detail.user.email)} is a member: credits go to the owner`]
+        : []),
+      `reason: ${esc(reason)}`,
+    ],
+  );
+}
+
+export const credits: Command = {
+  name: 'credits',
+  usage: ['credits <email>', 'credits grant <email> <amount in USD> [free | paid] <reason…>'],
+  summary: 'credit balance and last transactions; grant credits (free by default)',
+  example: 'credits grant grace@initech.test 50 "onboarding bonus"',
+  async run(ctx, args) {
+    if (args[0]?.toLowerCase() === 'grant') return grantPrompt(ctx, args.slice(1));
+    const [email, ...rest] = args;
+    if (email === undefined) throw new UsageError('Give an e-mail address.');
+    const address = readEmail(email);
+    noMore(rest);
+    return balance(ctx, address);
+  },
+};
+
+export const confirmGrant: ConfirmHandler<'grant'> = async (ctx, action) => {
+  const result = await ctx.api.credits.grant.mutate({
+    userId: action.userId,
+    amount: action.amount,
+    pool: action.pool,
+    reason: action.reason,
+  });
+  return success(
+    `Granted ${usd(action.amount)} of ${action.pool} credits to ${action.email}; ${usd(result.available)} now available.`,
+  );
+};

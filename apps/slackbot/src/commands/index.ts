@@ -1,0 +1,105 @@
+// The command table and the two entry points every front end (Slack listeners, `ask`) shares:
+// run a `/hops …` line, and carry out a confirmed action.
+import { errorSentence, isApiError } from '../api.ts';
+import { context, esc, section, warning, type Reply } from '../blocks/kit.ts';
+import type { Confirmation } from '../confirm.ts';
+import type { Logger } from '../log.ts';
+import { tokenize, UsageError } from './args.ts';
+import { assign, confirmAssign } from './assign.ts';
+import { clusters } from './clusters.ts';
+import { type Command, type CommandContext, usageText } from './command.ts';
+import { confirmGrant, credits } from './credits.ts';
+import { makeHelp } from './help.ts';
+import { invite } from './invite.ts';
+import { confirmRevoke, invites } from './invites.ts';
+import { confirmReactivate, confirmSuspend, reactivate, suspend } from './suspend.ts';
+import { top } from './top.ts';
+import { unassign, confirmUnassign } from './unassign.ts';
+import { usage } from './usage.ts';
+import { whois } from './whois.ts';
+
+export const COMMANDS: Command[] = [];
+const help = makeHelp(() => COMMANDS);
+COMMANDS.push(
+  help,
+  whois,
+  usage,
+  top,
+  clusters,
+  assign,
+  unassign,
+  invite,
+  invites,
+  credits,
+  suspend,
+  reactivate,
+);
+
+export function findCommand(name: string): Command | undefined {
+  return COMMANDS.find((c) => c.name === name.toLowerCase());
+}
+
+export function usageReply(command: Command, problem?: string): Reply {
+  const usage = usageText(command);
+  return {
+    text: `${problem ? `${problem} ` : ''}Usage: ${usage}`,
+    blocks: [
+      section(`:warning: ${problem ? `${esc(problem)} ` : ''}Usage:\n\`\`\`${esc(usage)}\`\`\``),
+      context(`For example: \`/hops ${esc(command.example)}\``),
+    ],
+  };
+}
+
+function failure(error: unknown, log: Logger): Reply {
+  if (!isApiError(error)) log.error({ err: error }, 'command failed');
+  else if (error.data === undefined) log.warn({ err: error }, 'API call failed');
+  return warning(errorSentence(error));
+}
+
+/** Runs one `/hops …` line (the leading "/hops" is optional) as the admin of `ctx`. */
+export async function runCommand(ctx: CommandContext, line: string, log: Logger): Promise<Reply> {
+  const text = line
+    .trim()
+    .replace(/^\/hops(?=\s|$)/i, '')
+    .trim();
+  const name = text.split(/\s+/)[0] ?? '';
+  if (!name) return help.run(ctx, []);
+  const command = findCommand(name);
+  if (!command) {
+    return warning(
+      `I do not know the command "${name}". Commands: ${COMMANDS.map((c) => c.name).join(', ')}. Type /hops help for examples.`,
+    );
+  }
+  try {
+    return await command.run(ctx, tokenize(text).slice(1));
+  } catch (error) {
+    if (error instanceof UsageError) return usageReply(command, error.message);
+    return failure(error, log);
+  }
+}
+
+/** Carries out a confirmed action; the API checks the admin's rights again. */
+export async function runConfirmed(
+  ctx: CommandContext,
+  action: Confirmation,
+  log: Logger,
+): Promise<Reply> {
+  try {
+    switch (action.op) {
+      case 'assign':
+        return await confirmAssign(ctx, action);
+      case 'unassign':
+        return await confirmUnassign(ctx, action);
+      case 'grant':
+        return await confirmGrant(ctx, action);
+      case 'suspend':
+        return await confirmSuspend(ctx, action);
+      case 'reactivate':
+        return await confirmReactivate(ctx, action);
+      case 'revoke':
+        return await confirmRevoke(ctx, action);
+    }
+  } catch (error) {
+    return failure(error, log);
+  }
+}

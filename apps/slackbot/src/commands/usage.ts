@@ -1,0 +1,46 @@
+// `/hops usage <email> [days]`: usage and cost by resource over the last N days (default 30). For
+// an owner that is the whole account (what they pay) with each user's share; for a member, their own.
+import { sumDays, usageTable } from '../blocks/usage-table.ts';
+import { compareDecimals, lastDays } from '../blocks/format.ts';
+import { noMore, readEmail, readWholeNumber } from './args.ts';
+import type { Command } from './command.ts';
+
+export const usage: Command = {
+  name: 'usage',
+  usage: ['usage <email> [days]'],
+  summary: 'usage and cost by resource over the last N days (default 30)',
+  example: 'usage alice@acme.test 7',
+  async run(ctx, [email, daysWord, ...rest]) {
+    const address = readEmail(email);
+    const days = readWholeNumber(daysWord, 'The number of days', { min: 1, max: 400, default: 30 });
+    noMore(rest);
+    const { from, to } = lastDays(ctx.today, days);
+    const detail = await ctx.api.admin.users.get.query({ email: address });
+    const period = `${days} day${days === 1 ? '' : 's'}`;
+    if (detail.user.role === 'owner') {
+      const summary = await ctx.api.usage.summary.query({
+        from,
+        to,
+        accountOwnerId: detail.user.id,
+      });
+      const users = summary.byMember.filter((m) => compareDecimals(m.totalCost, '0') > 0);
+      return usageTable({
+        title: `Usage of ${detail.user.email}'s account, last ${period}`,
+        from,
+        to,
+        figures: summary.totals,
+        note: `${users.length} user${users.length === 1 ? '' : 's'} with usage`,
+        breakdown: users.map((m) => ({ email: m.email, totalCost: m.totalCost })),
+      });
+    }
+    // A member: their own usage, day by day, summed here (whoever paid for it).
+    const rows = await ctx.api.usage.daily.query({ from, to, userId: detail.user.id });
+    return usageTable({
+      title: `Usage of ${detail.user.email}, last ${period}`,
+      from,
+      to,
+      figures: sumDays(rows),
+      note: `a member of ${detail.account.owner.email}'s account, which pays for it`,
+    });
+  },
+};

@@ -1,0 +1,272 @@
+// The bot's end-to-end test stack: a real database (seeded with the demo data), the real API server
+// from apps/web, a fake Slack Web API, and the bot's real HTTP receiver, reached with requests
+// signed exactly as Slack signs them. Server-side packages are used here only to set the stage.
+import { createHmac, randomBytes, randomUUID } from 'node:crypto';
+import { SecretBox, seedDemoData, type Db } from '@hops/db';
+import { createTestDatabase } from '@hops/db/testing';
+import { SERVICE_TOKEN, startServer, type TestServer } from '@hops/web/server/test/helpers.ts';
+import { pino } from 'pino';
+import { createHopsClient, type ApiConfig, type HopsClient } from '../src/api.ts';
+import { createSlackBot, SLACK_EVENTS_PATH, type SlackBot } from '../src/app.ts';
+import { replyToText } from '../src/blocks/text.ts';
+import type { Block } from '../src/blocks/kit.ts';
+import { startFakeSlack, type FakeSlack, type RecordedMessage } from './fake-slack.ts';
+
+export const SIGNING_SECRET = 'test-signing-secret-0123456789abcdef';
+export const BOT_TOKEN = 'xoxb-test-token';
+
+/** Slack users of the fake workspace and the hops users they map to. */
+export const SLACK_USERS = {
+  admin: { id: 'U0ADMIN', email: 'admin@hops.test' },
+  admin2: { id: 'U0ADMIN2', email: 'second-admin@hops.test' },
+  alice: { id: 'U0ALICE', email: 'alice@acme.test' }, // an owner, not an admin
+  stranger: { id: 'U0STRANGER', email: 'stranger@nowhere.test' }, // no hops user
+  suspended: { id: 'U0SUSPENDED', email: 'suspended-admin@hops.test' },
+  noEmail: { id: 'U0NOEMAIL', email: null },
+} as const;
+
+export type SlackUser = keyof typeof SLACK_USERS;
+
+export const silentLog = pino({ level: 'silent' });
+
+/** Signs a body the way Slack does: v0 = HMAC-SHA256 of `v0:<timestamp>:<body>`. */
+export function slackSignature(secret: string, timestamp: number, body: string): string {
+  return `v0=${createHmac('sha256', secret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
+}
+
+export interface SendOptions {
+  /** Seconds since the epoch; default now. */
+  timestamp?: number;
+  /** Replace the signature (a forgery). */
+  signature?: string;
+  secret?: string;
+  retryNum?: number;
+}
+
+export function slashCommandBody(fields: {
+  text: string;
+  userId: string;
+  responseUrl: string;
+  triggerId?: string;
+}): string {
+  return new URLSearchParams({
+    token: 'deprecated-verification-token',
+    team_id: 'T0HOPS',
+    team_domain: 'hops',
+    channel_id: 'C0ADMINS',
+    channel_name: 'admins',
+    user_id: fields.userId,
+    user_name: fields.userId.toLowerCase(),
+    command: '/hops',
+    text: fields.text,
+    api_app_id: 'A0HOPS',
+    is_enterprise_install: 'false',
+    response_url: fields.responseUrl,
+    trigger_id: fields.triggerId ?? `trigger.${randomUUID()}`,
+  }).toString();
+}
+
+export function blockActionBody(fields: {
+  userId: string;
+  actionId: string;
+  value: string;
+  responseUrl: string;
+  triggerId?: string;
+}): string {
+  const payload = {
+    type: 'block_actions',
+    user: { id: fields.userId, username: fields.userId.toLowerCase(), team_id: 'T0HOPS' },
+    api_app_id: 'A0HOPS',
+    token: 'deprecated-verification-token',
+    container: { type: 'message', message_ts: '1.2', channel_id: 'C0ADMINS', is_ephemeral: true },
+    trigger_id: fields.triggerId ?? `trigger.${randomUUID()}`,
+    team: { id: 'T0HOPS', domain: 'hops' },
+    channel: { id: 'C0ADMINS', name: 'admins' },
+    response_url: fields.responseUrl,
+    actions: [
+      {
+        action_id: fields.actionId,
+        block_id: 'hops_block',
+        text: { type: 'plain_text', text: 'button' },
+        value: fields.value,
+        type: 'button',
+        action_ts: `${Date.now() / 1000}`,
+      },
+    ],
+  };
+  return `payload=${encodeURIComponent(JSON.stringify(payload))}`;
+}
+
+export interface Stack {
+  db: Db;
+  server: TestServer;
+  slack: FakeSlack;
+  bot: SlackBot;
+  /** `http://127.0.0.1:<port>/slack/events` */
+  eventsUrl: string;
+  apiConfig: ApiConfig;
+  /** The API as the bot's service token alone. */
+  service: HopsClient;
+  /** The API acting as the demo admin (to read state back). */
+  admin: HopsClient;
+  /** Posts a signed body to /slack/events. */
+  send(body: string, options?: SendOptions): Promise<Response>;
+  /** Runs `/hops <text>` as a Slack user; resolves with the acknowledgement and the reply. */
+  slash(
+    text: string,
+    options?: { as?: SlackUser; triggerId?: string; waitMs?: number },
+  ): Promise<Exchange>;
+  /** Clicks a button of a reply as a Slack user; resolves with the acknowledgement and the reply. */
+  click(
+    reply: RecordedMessage,
+    actionId: string,
+    options?: { as?: SlackUser; triggerId?: string; index?: number; waitMs?: number },
+  ): Promise<Exchange>;
+  close(): Promise<void>;
+}
+
+export interface Exchange {
+  status: number;
+  ackBody: string;
+  reply: RecordedMessage;
+  /** The reply as plain text. */
+  text: string;
+  responseKey: string;
+}
+
+export function messageText(message: RecordedMessage): string {
+  return replyToText({ text: message.text ?? '', blocks: (message.blocks ?? []) as Block[] });
+}
+
+/** The value of the `index`-th button with `actionId` in a message. */
+export function buttonValue(message: RecordedMessage, actionId: string, index = 0): string {
+  const values: string[] = [];
+  for (const block of (message.blocks ?? []) as Block[]) {
+    const elements =
+      block.type === 'actions'
+        ? block.elements
+        : block.type === 'section' && block.accessory
+          ? [block.accessory]
+          : [];
+    for (const element of elements) {
+      if (element.type === 'button' && element.action_id === actionId && element.value) {
+        values.push(element.value);
+      }
+    }
+  }
+  const value = values[index];
+  if (value === undefined)
+    throw new Error(`no button ${actionId}[${index}] in: ${messageText(message)}`);
+  return value;
+}
+
+export async function startStack(): Promise<Stack> {
+  const database = await createTestDatabase();
+  const { db } = database;
+  const encryptionKey = randomBytes(32).toString('base64');
+  const secrets = new SecretBox(encryptionKey);
+  await seedDemoData(db, { secrets });
+  // Two more admins: one active (to be acted on), one suspended (to be refused).
+  await db
+    .insertInto('users')
+    .values([
+      { id: 'test|admin2', email: SLACK_USERS.admin2.email, name: 'Second Admin', isAdmin: true },
+      {
+        id: 'test|suspended',
+        email: SLACK_USERS.suspended.email,
+        name: 'Suspended Admin',
+        isAdmin: true,
+        status: 'suspended',
+      },
+    ])
+    .execute();
+
+  const server = await startServer({ db, secrets, env: { encryptionKey } });
+  const slack = await startFakeSlack();
+  for (const user of Object.values(SLACK_USERS)) slack.profiles.set(user.id, user.email);
+
+  const apiConfig: ApiConfig = { url: server.url, serviceToken: SERVICE_TOKEN };
+  const bot = createSlackBot({
+    signingSecret: SIGNING_SECRET,
+    botToken: BOT_TOKEN,
+    slackApiUrl: slack.apiUrl,
+    api: apiConfig,
+    log: silentLog,
+  });
+  const port = await bot.start({ port: 0, host: '127.0.0.1' });
+  const eventsUrl = `http://127.0.0.1:${port}${SLACK_EVENTS_PATH}`;
+
+  const send = (body: string, options: SendOptions = {}) => {
+    const timestamp = options.timestamp ?? Math.floor(Date.now() / 1000);
+    const headers: Record<string, string> = {
+      'content-type': 'application/x-www-form-urlencoded',
+      'x-slack-request-timestamp': String(timestamp),
+      'x-slack-signature':
+        options.signature ?? slackSignature(options.secret ?? SIGNING_SECRET, timestamp, body),
+    };
+    if (options.retryNum !== undefined) {
+      headers['x-slack-retry-num'] = String(options.retryNum);
+      headers['x-slack-retry-reason'] = 'http_timeout';
+    }
+    return fetch(eventsUrl, { method: 'POST', headers, body });
+  };
+
+  const exchange = async (
+    body: string,
+    responseKey: string,
+    waitMs?: number,
+  ): Promise<Exchange> => {
+    const response = await send(body);
+    const ackBody = await response.text();
+    if (response.status !== 200) {
+      throw new Error(`expected an ack, got ${response.status} ${ackBody}`);
+    }
+    const [reply] = await slack.waitForResponses(responseKey, 1, waitMs);
+    return {
+      status: response.status,
+      ackBody,
+      reply: reply!,
+      text: messageText(reply!),
+      responseKey,
+    };
+  };
+
+  return {
+    db,
+    server,
+    slack,
+    bot,
+    eventsUrl,
+    apiConfig,
+    service: createHopsClient(apiConfig),
+    admin: createHopsClient(apiConfig, 'dev|admin'),
+    send,
+    slash(text, options = {}) {
+      const responseKey = randomUUID();
+      const body = slashCommandBody({
+        text,
+        userId: SLACK_USERS[options.as ?? 'admin'].id,
+        responseUrl: slack.responseUrl(responseKey),
+        ...(options.triggerId ? { triggerId: options.triggerId } : {}),
+      });
+      return exchange(body, responseKey, options.waitMs);
+    },
+    click(reply, actionId, options = {}) {
+      const responseKey = randomUUID();
+      const body = blockActionBody({
+        userId: SLACK_USERS[options.as ?? 'admin'].id,
+        actionId,
+        value: buttonValue(reply, actionId, options.index ?? 0),
+        responseUrl: slack.responseUrl(responseKey),
+        ...(options.triggerId ? { triggerId: options.triggerId } : {}),
+      });
+      return exchange(body, responseKey, options.waitMs);
+    },
+    async close() {
+      await bot.stop();
+      await slack.close();
+      await server.close();
+      await database.drop();
+    },
+  };
+}

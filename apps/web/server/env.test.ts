@@ -1,0 +1,181 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { EnvError, loadWebEnv } from './env.ts';
+
+const KEY = Buffer.alloc(32, 7).toString('base64');
+const SECRET = 's'.repeat(32);
+
+const production = {
+  NODE_ENV: 'production',
+  SESSION_SECRET: SECRET,
+  ENCRYPTION_KEY: KEY,
+  SERVICE_TOKENS: 'token-for-the-slack-bot-0001',
+  OIDC_ISSUER: 'https://acme.eu.auth0.com/',
+  OIDC_CLIENT_ID: 'client',
+  OIDC_CLIENT_SECRET: 'client-secret',
+  DATABASE_URL: 'postgres://hops:pw@db.internal:5432/hops',
+};
+
+const folder = mkdtempSync(join(tmpdir(), 'hops-env-'));
+afterAll(() => rmSync(folder, { recursive: true, force: true }));
+let files = 0;
+
+function devSecretsFile(): string {
+  files += 1;
+  return join(folder, `dev-secrets-${files}.json`);
+}
+
+function refusal(source: Record<string, string | undefined>): string {
+  try {
+    loadWebEnv(source, { devSecretsFile: devSecretsFile() });
+  } catch (error) {
+    expect(error).toBeInstanceOf(EnvError);
+    return (error as Error).message;
+  }
+  throw new Error('expected the configuration to be refused');
+}
+
+describe('loadWebEnv', () => {
+  it('accepts a complete production configuration', () => {
+    const { env, warnings } = loadWebEnv({
+      ...production,
+      PORT: '8080',
+      PUBLIC_URL: 'https://hops.example.com/',
+    });
+    expect(warnings).toEqual([]);
+    expect(env).toMatchObject({
+      nodeEnv: 'production',
+      port: 8080,
+      host: '127.0.0.1',
+      publicUrl: 'https://hops.example.com',
+      authMode: 'oidc',
+      oidc: {
+        issuer: 'https://acme.eu.auth0.com/',
+        clientId: 'client',
+        clientSecret: 'client-secret',
+      },
+      serviceTokens: ['token-for-the-slack-bot-0001'],
+      seedDemoData: false,
+      logLevel: 'info',
+    });
+  });
+
+  it('stops a production start without SESSION_SECRET, naming it', () => {
+    expect(refusal({ ...production, SESSION_SECRET: undefined })).toBe(
+      'Configuration error: SESSION_SECRET is missing (required when NODE_ENV=production).',
+    );
+  });
+
+  it('refuses a short SESSION_SECRET anywhere', () => {
+    expect(refusal({ ...production, SESSION_SECRET: 'too-short' })).toBe(
+      'Configuration error: SESSION_SECRET is invalid: use at least 32 characters.',
+    );
+    expect(refusal({ NODE_ENV: 'development', SESSION_SECRET: 'too-short' })).toMatch(
+      /SESSION_SECRET is invalid/,
+    );
+  });
+
+  it('names every missing production secret at once', () => {
+    const message = refusal({ NODE_ENV: 'production', AUTH_MODE: 'oidc' });
+    for (const name of [
+      'OIDC_ISSUER',
+      'OIDC_CLIENT_ID',
+      'OIDC_CLIENT_SECRET',
+      'SESSION_SECRET',
+      'ENCRYPTION_KEY',
+      'SERVICE_TOKENS',
+    ]) {
+      expect(message).toContain(`${name} is missing`);
+    }
+  });
+
+  it('refuses AUTH_MODE=dev in production, and a plain-http issuer there', () => {
+    expect(refusal({ ...production, AUTH_MODE: 'dev' })).toBe(
+      'Configuration error: AUTH_MODE=dev is not allowed when NODE_ENV=production (use AUTH_MODE=oidc).',
+    );
+    expect(refusal({ ...production, OIDC_ISSUER: 'http://idp.example.com' })).toMatch(
+      /OIDC_ISSUER must be an https URL when NODE_ENV=production/,
+    );
+  });
+
+  it('needs the OIDC settings when AUTH_MODE=oidc outside production too', () => {
+    expect(refusal({ AUTH_MODE: 'oidc', OIDC_ISSUER: 'http://127.0.0.1:4000' })).toBe(
+      'Configuration error: OIDC_CLIENT_ID is missing (required when AUTH_MODE=oidc); OIDC_CLIENT_SECRET is missing (required when AUTH_MODE=oidc).',
+    );
+  });
+
+  it('names malformed variables', () => {
+    expect(refusal({ ...production, ENCRYPTION_KEY: Buffer.alloc(16).toString('base64') })).toMatch(
+      /ENCRYPTION_KEY is invalid: use 32 random bytes in base64/,
+    );
+    expect(refusal({ ...production, PORT: 'eighty' })).toMatch(
+      /PORT is invalid: use a port number/,
+    );
+    expect(refusal({ ...production, AUTH_MODE: 'magic' })).toMatch(
+      /AUTH_MODE is invalid: use 'oidc' or 'dev'/,
+    );
+    expect(refusal({ ...production, DATABASE_URL: 'mysql://x@y/z' })).toMatch(
+      /DATABASE_URL is invalid/,
+    );
+    expect(refusal({ ...production, BOOTSTRAP_ADMIN_EMAILS: 'ada@x.test, nope' })).toMatch(
+      /BOOTSTRAP_ADMIN_EMAILS/,
+    );
+    expect(refusal({ ...production, SEED_DEMO_DATA: 'maybe' })).toMatch(
+      /SEED_DEMO_DATA is invalid/,
+    );
+  });
+
+  it('fills missing secrets outside production from the dev secrets file, with one warning naming them', () => {
+    const file = devSecretsFile();
+    const { env, warnings } = loadWebEnv({ SESSION_SECRET: SECRET }, { devSecretsFile: file });
+    const stored = JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>;
+    expect(env).toMatchObject({
+      nodeEnv: 'development',
+      authMode: 'dev',
+      port: 3000,
+      publicUrl: 'http://localhost:3000',
+      sessionSecret: SECRET,
+      encryptionKey: stored.ENCRYPTION_KEY,
+      serviceTokens: [stored.SERVICE_TOKENS],
+      databaseUrl: undefined,
+      seedDemoData: true,
+    });
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain('ENCRYPTION_KEY, SERVICE_TOKENS are not set');
+    expect(warnings[0]).not.toContain('SESSION_SECRET');
+    // The same values on the next start, so sessions and stored secrets survive a restart.
+    expect(loadWebEnv({}, { devSecretsFile: file }).env.encryptionKey).toBe(env.encryptionKey);
+  });
+
+  it('seeds demo data by default only into the embedded database', () => {
+    const file = devSecretsFile();
+    expect(loadWebEnv({}, { devSecretsFile: file }).env.seedDemoData).toBe(true);
+    expect(
+      loadWebEnv({ DATABASE_URL: 'postgres://x@h/db' }, { devSecretsFile: file }).env.seedDemoData,
+    ).toBe(false);
+    expect(
+      loadWebEnv(
+        { DATABASE_URL: 'postgres://x@h/db', SEED_DEMO_DATA: 'true' },
+        { devSecretsFile: file },
+      ).env.seedDemoData,
+    ).toBe(true);
+    expect(loadWebEnv({ SEED_DEMO_DATA: '0' }, { devSecretsFile: file }).env.seedDemoData).toBe(
+      false,
+    );
+  });
+
+  it('reads comma lists, lower-casing admin e-mails', () => {
+    const { env } = loadWebEnv({
+      ...production,
+      BOOTSTRAP_ADMIN_EMAILS: 'Ada@Example.test, bob@example.test,',
+      SERVICE_TOKENS: 'token-for-the-slack-bot-0001, token-for-the-collector-02',
+    });
+    expect(env.bootstrapAdminEmails).toEqual(['ada@example.test', 'bob@example.test']);
+    expect(env.serviceTokens).toEqual([
+      'token-for-the-slack-bot-0001',
+      'token-for-the-collector-02',
+    ]);
+  });
+});

