@@ -323,6 +323,9 @@ describe('internal errors', () => {
     expect(response.status).toBe(500);
     const body = (await response.json()) as TrpcAnswer['body'];
     expect(body.error?.data.code).toBe('INTERNAL_SERVER_ERROR');
+    // The caller gets a sentence, not the database's message naming the missing table.
+    expect(body.error?.message).toMatch(/^Something went wrong on our side/);
+    expect(JSON.stringify(body)).not.toContain('usage_daily');
     const errors = brokenLog.lines.filter((line) => line.level >= 50);
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatchObject({

@@ -7,15 +7,26 @@ import { AppError, isDatabaseUnavailable } from './errors.ts';
 
 const t = initTRPC.context<Context>().create({
   errorFormatter({ shape, error }) {
+    // Stacks stay in the server's log; callers never see them.
+    const { stack: _stack, ...data } = shape.data;
     const cause = error.cause;
     if (cause instanceof ZodError) {
       return {
         ...shape,
         message: describeZodError(cause),
-        data: { ...shape.data, issues: cause.issues },
+        data: { ...data, issues: cause.issues },
       };
     }
-    return shape;
+    // An unexpected failure is logged by the server with its request id; the caller gets a
+    // sentence, never a database message that names tables or values.
+    if (error.code === 'INTERNAL_SERVER_ERROR') {
+      return {
+        ...shape,
+        message: 'Something went wrong on our side. It has been logged; please try again.',
+        data,
+      };
+    }
+    return { ...shape, data };
   },
 });
 
