@@ -281,6 +281,10 @@ const ROWS: Row[] = [
       expect(a.byMember.map((m) => m.userId).sort()).toEqual([w.ownerA.id, w.memberA.id].sort());
     },
   }),
+  row('usage.rateCard', {
+    expected: AUTHED,
+    check: (a) => expect(a).toMatchObject({ id: '2025-08', usdPerCredit: '0.25' }),
+  }),
   row('usage.top', { input: () => ({ ...USAGE_RANGE, limit: 5 }), expected: ADMIN }),
   row('usage.ingest', {
     input: (w) => ({ records: [usageRecord(w.memberA.id, INGEST_DAY, '2')] }),

@@ -72,3 +72,25 @@ export const reason = z
   .trim()
   .min(3, { error: 'Give a reason of at least 3 characters' })
   .max(500);
+
+/** A cluster's name, like us-east-1-prod. */
+export const clusterName = z
+  .string()
+  .trim()
+  .min(1, { error: 'Give the cluster a name' })
+  .max(100)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, {
+    error: 'Use letters, digits, dots, dashes and underscores, like us-east-1-prod',
+  });
+/** A cluster's API URL: https only. */
+export const clusterApiUrl = z
+  .string()
+  .trim()
+  .max(2000)
+  .regex(/^https:\/\//i, { error: 'Use an https:// URL, like https://hopsworks.example.com' })
+  .pipe(
+    z.url({
+      protocol: /^https$/,
+      error: 'Use an https:// URL, like https://hopsworks.example.com',
+    }),
+  );

@@ -1,7 +1,13 @@
 import { z } from 'zod';
 import { inTransaction } from '@hops/db';
 import { preconditionFailed } from '../errors.ts';
-import { clusterStatus, userId, uuid } from '../schemas.ts';
+import {
+  clusterApiUrl as apiUrl,
+  clusterName as name,
+  clusterStatus,
+  userId,
+  uuid,
+} from '../schemas.ts';
 import {
   assignAccount,
   createCluster,
@@ -14,25 +20,6 @@ import {
 import { clusterOfUser } from '../services/users.ts';
 import { adminProcedure, authedProcedure, router } from '../trpc.ts';
 
-const name = z
-  .string()
-  .trim()
-  .min(1, { error: 'Give the cluster a name' })
-  .max(100)
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, {
-    error: 'Use letters, digits, dots, dashes and underscores, like us-east-1-prod',
-  });
-const apiUrl = z
-  .string()
-  .trim()
-  .max(2000)
-  .regex(/^https:\/\//i, { error: 'Use an https:// URL, like https://hopsworks.example.com' })
-  .pipe(
-    z.url({
-      protocol: /^https$/,
-      error: 'Use an https:// URL, like https://hopsworks.example.com',
-    }),
-  );
 // Secrets are never echoed back, not even in validation messages.
 const apiKey = z.string().min(1, { error: 'Give the API key' }).max(10_000);
 const kubeconfig = z

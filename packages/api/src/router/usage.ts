@@ -2,7 +2,9 @@
 // accounts, each limited to what the caller may see.
 import { z } from 'zod';
 import { inTransaction } from '@hops/db';
-import { dateRange, userId } from '../schemas.ts';
+import { badRequest } from '../errors.ts';
+import { NoRateCardError, rateCardFor, USD_PER_CREDIT } from '../rates.ts';
+import { dateRange, day, userId } from '../schemas.ts';
 import {
   dailyUsage,
   ingestUsage,
@@ -58,6 +60,25 @@ export const usageRouter = router({
   summary: authedProcedure
     .input(dateRange.and(z.object({ accountOwnerId: userId.optional() })))
     .query(({ ctx, input }) => usageSummary(ctx.db, ctx.user, input)),
+
+  /** The rate card in force on a day (default today, UTC): what the Billing page shows. */
+  rateCard: authedProcedure
+    .input(z.object({ date: day.optional() }).optional())
+    .query(({ input }) => {
+      let card;
+      try {
+        card = rateCardFor(input?.date ?? new Date().toISOString().slice(0, 10));
+      } catch (error) {
+        if (error instanceof NoRateCardError) throw badRequest(error.message);
+        throw error;
+      }
+      return {
+        id: card.id,
+        effectiveFrom: card.effectiveFrom,
+        usdPerCredit: USD_PER_CREDIT,
+        creditsPerUnit: card.creditsPerUnit,
+      };
+    }),
 
   top: adminProcedure
     .input(dateRange.and(z.object({ limit: z.number().int().min(1).max(100).default(10) })))
