@@ -22,5 +22,25 @@ export default tseslint.config(
       'no-console': 'off',
     },
   },
+  {
+    // Arrows go one way: the apps reach the database only through @hops/api. Tests, benchmarks
+    // and tools may set databases up directly.
+    files: ['apps/*/src/**', 'apps/*/server/**'],
+    ignores: ['**/*.test.ts', '**/*.test.tsx', '**/test/**', 'apps/web/server/measure.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: '@hops/db',
+              message: 'Apps reach the database only through @hops/api.',
+              allowTypeImports: false,
+            },
+          ],
+        },
+      ],
+    },
+  },
   prettier,
 );

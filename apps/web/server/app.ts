@@ -11,7 +11,7 @@ import {
   isDatabaseUnavailable,
   type ApiDeps,
 } from '@hops/api';
-import type { Db, SecretBox } from '@hops/db';
+import type { Db, SecretBox } from '@hops/api';
 import { TRPCError } from '@trpc/server';
 import {
   fastifyTRPCPlugin,

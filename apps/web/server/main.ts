@@ -1,7 +1,7 @@
 // Starts the API/web server (the composition root): configuration, logger, database, HTTP, and a
 // graceful stop on SIGTERM/SIGINT.
 import { parseArgs } from 'node:util';
-import { SecretBox, startDatabase, type StartedDatabase } from '@hops/db';
+import { SecretBox, startDatabase, type StartedDatabase } from '@hops/api';
 import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import { buildApp, waitForRequests } from './app.ts';

@@ -20,3 +20,5 @@ export {
   type SignInResult,
 } from './services/signin.ts';
 export { listDevLoginUsers } from './services/users.ts';
+// The API server's composition root reaches the database only through this package.
+export { startDatabase, SecretBox, type Db, type StartedDatabase } from '@hops/db';

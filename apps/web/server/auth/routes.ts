@@ -7,7 +7,7 @@ import {
   signIn,
   type SignInClaims,
 } from '@hops/api';
-import type { Db } from '@hops/db';
+import type { Db } from '@hops/api';
 import type { CookieSerializeOptions } from '@fastify/cookie';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';

@@ -1,0 +1,151 @@
+// Create or edit a cluster. Secrets (API key, kubeconfig) are write-only: the API only says
+// whether one is set, and an empty field on edit keeps the stored one.
+import { clusterStatus } from '@hops/api/schemas';
+import {
+  Button,
+  Checkbox,
+  Group,
+  NumberInput,
+  PasswordInput,
+  Select,
+  Stack,
+  Textarea,
+  TextInput,
+} from '@mantine/core';
+import { Controller, useForm } from 'react-hook-form';
+import { ActionError } from './states.tsx';
+
+export interface ClusterFormValues {
+  name: string;
+  apiUrl: string;
+  apiKey: string;
+  kubeconfig: string;
+  clearKubeconfig: boolean;
+  maxUsers: number;
+  status: (typeof clusterStatus.options)[number];
+}
+
+export interface ClusterSecretsState {
+  hasApiKey: boolean;
+  hasKubeconfig: boolean;
+}
+
+export function ClusterForm({
+  initial,
+  secrets,
+  submitLabel,
+  error,
+  busy,
+  onSubmit,
+  onCancel,
+}: {
+  initial?: Partial<ClusterFormValues>;
+  /** Set when editing: what is stored already. */
+  secrets?: ClusterSecretsState;
+  submitLabel: string;
+  error: unknown;
+  busy: boolean;
+  onSubmit: (values: ClusterFormValues) => void;
+  onCancel?: () => void;
+}) {
+  const editing = Boolean(secrets);
+  const form = useForm<ClusterFormValues>({
+    defaultValues: {
+      name: '',
+      apiUrl: 'https://',
+      apiKey: '',
+      kubeconfig: '',
+      clearKubeconfig: false,
+      maxUsers: 100,
+      status: 'active',
+      ...initial,
+    },
+  });
+  const errors = form.formState.errors;
+  const clearKubeconfig = form.watch('clearKubeconfig');
+  return (
+    <form onSubmit={(event) => void form.handleSubmit(onSubmit)(event)} noValidate>
+      <Stack gap="sm">
+        <TextInput
+          label="Name"
+          placeholder="us-east-1-prod"
+          error={errors.name?.message}
+          {...form.register('name', { required: 'Give the cluster a name' })}
+        />
+        <TextInput
+          label="API URL"
+          placeholder="https://hopsworks.example.com"
+          error={errors.apiUrl?.message}
+          {...form.register('apiUrl', { required: 'Give the https:// URL of the Hopsworks API' })}
+        />
+        <Group grow align="flex-start">
+          <Controller
+            control={form.control}
+            name="maxUsers"
+            rules={{ min: { value: 1, message: 'Capacity must be at least 1' } }}
+            render={({ field }) => (
+              <NumberInput
+                label="Capacity (users)"
+                min={1}
+                allowDecimal={false}
+                value={field.value}
+                onChange={(value) => field.onChange(typeof value === 'number' ? value : 0)}
+                error={errors.maxUsers?.message}
+              />
+            )}
+          />
+          <Controller
+            control={form.control}
+            name="status"
+            render={({ field }) => (
+              <Select
+                label="Status"
+                data={clusterStatus.options}
+                allowDeselect={false}
+                value={field.value}
+                onChange={(value) => value && field.onChange(value)}
+              />
+            )}
+          />
+        </Group>
+        <PasswordInput
+          label="API key"
+          autoComplete="new-password"
+          placeholder={editing && secrets?.hasApiKey ? 'Set — leave empty to keep it' : ''}
+          description="Stored encrypted; never shown again."
+          error={errors.apiKey?.message}
+          {...form.register('apiKey', {
+            validate: (value) => editing || value.length > 0 || 'Give the API key',
+          })}
+        />
+        <Textarea
+          label="Kubeconfig (optional)"
+          autosize
+          minRows={2}
+          maxRows={8}
+          disabled={clearKubeconfig}
+          placeholder={
+            editing && secrets?.hasKubeconfig ? 'Set — leave empty to keep it' : 'Not set'
+          }
+          description="Stored encrypted; never shown again."
+          styles={{ input: { fontFamily: 'var(--mantine-font-family-monospace)' } }}
+          {...form.register('kubeconfig')}
+        />
+        {editing && secrets?.hasKubeconfig && (
+          <Checkbox label="Remove the stored kubeconfig" {...form.register('clearKubeconfig')} />
+        )}
+        <ActionError error={error} />
+        <Group justify="flex-end">
+          {onCancel && (
+            <Button variant="default" onClick={onCancel}>
+              Cancel
+            </Button>
+          )}
+          <Button type="submit" loading={busy}>
+            {submitLabel}
+          </Button>
+        </Group>
+      </Stack>
+    </form>
+  );
+}

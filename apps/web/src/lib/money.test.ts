@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import { compareDecimals, formatDecimal, formatQuantity, formatUsd, sumDecimals } from './money.ts';
+
+describe('formatUsd', () => {
+  it('rounds the API’s 4-decimal strings to cents and groups thousands', () => {
+    expect(formatUsd('1234.5678')).toBe('$1,234.57');
+    expect(formatUsd('0.0000')).toBe('$0.00');
+    expect(formatUsd('12')).toBe('$12.00');
+    expect(formatUsd('1234567.1')).toBe('$1,234,567.10');
+  });
+
+  it('rounds half to even, as the server does, where a float would go wrong', () => {
+    expect(formatUsd('0.125')).toBe('$0.12');
+    expect(formatUsd('0.135')).toBe('$0.14');
+    expect(formatUsd('0.145')).toBe('$0.14'); // Number('0.145').toFixed(2) says 0.14 by accident
+    expect(formatUsd('1.005')).toBe('$1.00'); // and (1.005).toFixed(2) says 1.00 for float reasons
+    expect(formatUsd('1.0051')).toBe('$1.01');
+    expect(formatUsd('999.995')).toBe('$1,000.00');
+  });
+
+  it('is exact past the range of floats', () => {
+    expect(formatUsd('9007199254740993.125')).toBe('$9,007,199,254,740,993.12');
+  });
+
+  it('shows negative amounts with the sign first, and never "-$0.00"', () => {
+    expect(formatUsd('-25.5')).toBe('-$25.50');
+    expect(formatUsd('-0.004')).toBe('$0.00');
+  });
+
+  it('refuses what is not a decimal number instead of showing NaN', () => {
+    expect(() => formatUsd('abc')).toThrow(/Not a decimal/);
+    expect(() => formatUsd('')).toThrow(/Not a decimal/);
+    expect(() => formatUsd('1e3')).toThrow(/Not a decimal/);
+  });
+});
+
+describe('formatDecimal and formatQuantity', () => {
+  it('rounds to the places asked, with or without grouping', () => {
+    expect(formatDecimal('1234.5', 0)).toBe('1,234'); // half to even
+    expect(formatDecimal('1235.5', 0)).toBe('1,236');
+    expect(formatDecimal('1234.5678', 2, { grouping: false })).toBe('1234.57');
+  });
+
+  it('drops trailing zeros of quantities', () => {
+    expect(formatQuantity('12.3400', 4)).toBe('12.34');
+    expect(formatQuantity('7.0000', 4)).toBe('7');
+    expect(formatQuantity('0.0000', 4)).toBe('0');
+    expect(formatQuantity('1500.25', 4)).toBe('1,500.25');
+  });
+});
+
+describe('sumDecimals and compareDecimals', () => {
+  it('adds exactly: ten times 0.1 is 1', () => {
+    expect(sumDecimals(Array.from({ length: 10 }, () => '0.1'))).toBe('1.0000');
+    expect(sumDecimals(['0.1', '0.2'])).toBe('0.3000');
+    expect(sumDecimals([])).toBe('0.0000');
+    expect(sumDecimals(['5', '-7.25'])).toBe('-2.2500');
+  });
+
+  it('orders numerically, not as text', () => {
+    expect(compareDecimals('9.5', '10.25')).toBe(-1);
+    expect(compareDecimals('10.2500', '10.25')).toBe(0);
+    expect(compareDecimals('-1', '0')).toBe(-1);
+  });
+});

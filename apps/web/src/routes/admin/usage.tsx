@@ -1,0 +1,127 @@
+// /admin/usage: what every account costs over a range — the accounts that cost most, and totals.
+import { Anchor, Card, Group, Select, SimpleGrid, Stack, Title } from '@mantine/core';
+import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import { useMemo, useState } from 'react';
+import { Link } from 'react-router';
+import { DataTable, useDataTable, type Column } from '../../components/data-table.tsx';
+import { TopAccountsChart } from '../../components/lazy-charts.tsx';
+import { PageHeader } from '../../components/page-header.tsx';
+import { RangePicker } from '../../components/range-picker.tsx';
+import { Stat } from '../../components/stat.tsx';
+import { Empty, ErrorState, Loading } from '../../components/states.tsx';
+import { compareDecimals, formatUsd, sumDecimals } from '../../lib/money.ts';
+import { useTRPC, type RouterOutputs } from '../../lib/trpc.ts';
+import { useRangeParam } from '../usage.tsx';
+
+type TopAccount = RouterOutputs['usage']['top'][number] & { rank: number };
+
+const columns: Column<TopAccount>[] = [
+  {
+    id: 'rank',
+    header: '#',
+    text: (a) => String(a.rank),
+    align: 'right',
+    compare: (a, b) => a.rank - b.rank,
+  },
+  {
+    id: 'account',
+    header: 'Account owner',
+    text: (a) => a.ownerName ?? a.ownerEmail,
+    render: (a) => (
+      <Anchor
+        component={Link}
+        to={`/admin/users/${encodeURIComponent(a.accountOwnerId)}`}
+        size="sm"
+      >
+        {a.ownerName ?? a.ownerEmail}
+      </Anchor>
+    ),
+    compare: (a, b) => (a.ownerName ?? a.ownerEmail).localeCompare(b.ownerName ?? b.ownerEmail),
+  },
+  { id: 'email', header: 'E-mail', text: (a) => a.ownerEmail },
+  {
+    id: 'users',
+    header: 'Active users',
+    text: (a) => String(a.activeUsers),
+    align: 'right',
+    compare: (a, b) => a.activeUsers - b.activeUsers,
+  },
+  {
+    id: 'cost',
+    header: 'Cost',
+    text: (a) => formatUsd(a.totalCost),
+    align: 'right',
+    compare: (a, b) => compareDecimals(a.totalCost, b.totalCost),
+  },
+];
+
+export default function AdminUsagePage() {
+  const trpc = useTRPC();
+  const [range, setRange] = useRangeParam();
+  const [limit, setLimit] = useState(10);
+  // The totals cover every account with usage (the API's maximum page), the table the top N.
+  const all = useQuery({
+    ...trpc.usage.top.queryOptions({ ...range, limit: 100 }),
+    placeholderData: keepPreviousData,
+  });
+  const rows = useMemo<TopAccount[]>(
+    () =>
+      (all.data ?? []).slice(0, limit).map((account, index) => ({ ...account, rank: index + 1 })),
+    [all.data, limit],
+  );
+  const table = useDataTable({ columns, rows, getRowId: (a) => a.accountOwnerId });
+  const total = sumDecimals((all.data ?? []).map((a) => a.totalCost));
+  const users = (all.data ?? []).reduce((n, a) => n + a.activeUsers, 0);
+
+  return (
+    <>
+      <PageHeader title="Usage across accounts" description="What each account cost, by payer." />
+      <Stack gap="md">
+        <Group justify="space-between" align="flex-end" wrap="wrap" gap="sm">
+          <RangePicker value={range} onChange={setRange} />
+          <Select
+            label="Show"
+            data={['5', '10', '25', '50', '100'].map((n) => ({ value: n, label: `Top ${n}` }))}
+            value={String(limit)}
+            onChange={(value) => value && setLimit(Number(value))}
+            allowDeselect={false}
+            w={120}
+          />
+        </Group>
+        {all.isPending ? (
+          <Loading label="Loading usage…" />
+        ) : all.isError ? (
+          <ErrorState error={all.error} onRetry={() => void all.refetch()} />
+        ) : all.data.length === 0 ? (
+          <Empty title="No usage in this range">
+            No account used anything between {range.from} and {range.to}.
+          </Empty>
+        ) : (
+          <>
+            <SimpleGrid cols={{ base: 1, xs: 3 }}>
+              <Stat
+                label="Total cost"
+                value={formatUsd(total)}
+                hint={all.data.length === 100 ? 'the 100 costliest accounts' : 'all accounts'}
+              />
+              <Stat label="Accounts with usage" value={all.data.length} />
+              <Stat label="Active users" value={users} />
+            </SimpleGrid>
+            <Card withBorder>
+              <Title order={2} size="h5" mb="sm">
+                Top {Math.min(limit, rows.length)} accounts
+              </Title>
+              <TopAccountsChart
+                accounts={rows.map((a) => ({
+                  label: a.ownerName ?? a.ownerEmail,
+                  totalCost: a.totalCost,
+                }))}
+              />
+            </Card>
+            <DataTable table={table} label="Top accounts" />
+          </>
+        )}
+      </Stack>
+    </>
+  );
+}

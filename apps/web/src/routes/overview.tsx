@@ -1,0 +1,158 @@
+// /: my cluster, the month's cost so far (owner: the account; member: their own), credits for
+// prepaid accounts, and the last 30 days as a chart.
+import { Anchor, Badge, Button, Card, Group, SimpleGrid, Stack, Text, Title } from '@mantine/core';
+import { useQuery } from '@tanstack/react-query';
+import { Link } from 'react-router';
+import { UsageChart } from '../components/lazy-charts.tsx';
+import { PageHeader } from '../components/page-header.tsx';
+import { Stat } from '../components/stat.tsx';
+import { ErrorState, Loading } from '../components/states.tsx';
+import { StatusBadge } from '../components/badges.tsx';
+import { lastDays, monthStart, utcToday } from '../lib/dates.ts';
+import { useMe } from '../lib/me-context.ts';
+import { formatUsd, sumDecimals } from '../lib/money.ts';
+import { useTRPC } from '../lib/trpc.ts';
+
+function ClusterCard() {
+  const me = useMe();
+  const cluster = me.cluster;
+  return (
+    <Card withBorder data-testid="overview-cluster">
+      <Text size="xs" c="dimmed" tt="uppercase" fw={700}>
+        My cluster
+      </Text>
+      {cluster ? (
+        <Stack gap={6} mt={4}>
+          <Group gap="xs" wrap="wrap">
+            <Text size="xl" fw={700} style={{ overflowWrap: 'anywhere' }}>
+              {cluster.name}
+            </Text>
+            <StatusBadge status={cluster.status} />
+          </Group>
+          <Button
+            component="a"
+            href={cluster.apiUrl}
+            target="_blank"
+            rel="noreferrer"
+            size="xs"
+            variant="light"
+            w="fit-content"
+          >
+            Open Hopsworks
+          </Button>
+        </Stack>
+      ) : (
+        <Stack gap={4} mt={4}>
+          <Text size="xl" fw={700}>
+            None yet
+          </Text>
+          <Text size="xs" c="dimmed">
+            {me.role === 'member'
+              ? 'Your owner’s account has no cluster yet.'
+              : me.billingMode === 'prepaid'
+                ? 'You get a cluster once your account has credits.'
+                : 'You get a cluster once a payment method is on file.'}
+          </Text>
+        </Stack>
+      )}
+    </Card>
+  );
+}
+
+function MonthToDate() {
+  const me = useMe();
+  const trpc = useTRPC();
+  const today = utcToday();
+  const summary = useQuery(trpc.usage.summary.queryOptions({ from: monthStart(today), to: today }));
+  const label = me.role === 'owner' ? 'Account cost, this month' : 'My cost, this month';
+  if (summary.isError) return <ErrorState error={summary.error} title={label} />;
+  return (
+    <Stat
+      label={label}
+      value={summary.data ? formatUsd(summary.data.totalCost) : '…'}
+      hint={`${monthStart(today)} to ${today}, UTC`}
+      testId="overview-month"
+    />
+  );
+}
+
+function Credits() {
+  const trpc = useTRPC();
+  const balance = useQuery(trpc.credits.balance.queryOptions({}));
+  if (balance.isError) return <ErrorState error={balance.error} title="Credits" />;
+  const data = balance.data;
+  return (
+    <Stat
+      label="Credits available"
+      value={data ? formatUsd(data.available) : '…'}
+      hint={
+        data ? (
+          <>
+            paid {formatUsd(data.paid)} · free {formatUsd(data.free)}
+            {data.creditsExhausted && (
+              <Badge color="red" size="xs" ml={6}>
+                exhausted
+              </Badge>
+            )}
+          </>
+        ) : undefined
+      }
+      testId="overview-credits"
+    />
+  );
+}
+
+function Last30Days() {
+  const trpc = useTRPC();
+  const range = lastDays(30);
+  const daily = useQuery(trpc.usage.daily.queryOptions(range));
+  return (
+    <Card withBorder>
+      <Group justify="space-between" mb="sm" wrap="wrap" gap="xs">
+        <Title order={2} size="h5">
+          Last 30 days
+        </Title>
+        {daily.data && (
+          <Text size="sm" fw={600}>
+            {formatUsd(sumDecimals(daily.data.map((row) => row.totalCost)))}
+          </Text>
+        )}
+      </Group>
+      {daily.isPending ? (
+        <Loading label="Loading usage…" />
+      ) : daily.isError ? (
+        <ErrorState error={daily.error} onRetry={() => void daily.refetch()} />
+      ) : (
+        <UsageChart rows={daily.data} height={240} />
+      )}
+      <Anchor component={Link} to="/usage" size="sm" mt="xs" display="inline-block">
+        See usage in detail
+      </Anchor>
+    </Card>
+  );
+}
+
+export default function OverviewPage() {
+  const me = useMe();
+  const showCredits = me.role === 'owner' && me.billingMode === 'prepaid';
+  return (
+    <>
+      <PageHeader
+        title={`Hello, ${me.name ?? me.email}`}
+        description={
+          me.role === 'member' && me.owner
+            ? `You are on ${me.owner.name ?? me.owner.email}'s team.`
+            : 'Your hops account at a glance.'
+        }
+      />
+      <Stack gap="md">
+        <SimpleGrid cols={{ base: 1, sm: showCredits ? 3 : 2 }}>
+          <ClusterCard />
+          <MonthToDate />
+          {showCredits && <Credits />}
+        </SimpleGrid>
+        <Last30Days />
+      </Stack>
+    </>
+  );
+}
