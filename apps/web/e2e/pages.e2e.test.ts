@@ -173,6 +173,10 @@ describe.skipIf(chromiumMissing)('the other pages in Chromium', () => {
       .or(ledger.getByText(/^Usage /).first())
       .first()
       .waitFor();
+    const rates = grace.getByRole('table', { name: 'Rate card' });
+    const gpu = rates.getByRole('row').filter({ hasText: 'GPU' });
+    await gpu.getByText('$2.5').waitFor();
+    expect(await gpu.innerText()).toContain('10');
     await screenshot(grace, '20-billing-prepaid');
 
     const bob = await freshPage('bob@acme.test');

@@ -194,6 +194,23 @@ describe('seedDemoData', () => {
     expect(stray.n).toBe(0);
   });
 
+  it('dates the ledger so that, read in time order, each balance follows from the one before', async () => {
+    const lines = await db
+      .selectFrom('creditTransactions')
+      .select(['amount', 'balanceAfter', 'kind', 'createdAt'])
+      .where('userId', '=', 'dev|grace')
+      .orderBy('createdAt')
+      .orderBy('id')
+      .execute();
+    expect(lines[0]?.kind).toBe('purchase');
+    let balance = dec(0);
+    for (const line of lines) {
+      balance = balance.plus(line.amount);
+      expect(line.balanceAfter).toBe(round4(balance));
+    }
+    expect(new Set(lines.map((l) => l.createdAt.getTime())).size).toBe(lines.length);
+  });
+
   it('stores cluster api keys encrypted', async () => {
     const clusters = await db
       .selectFrom('hopsworksClusters')

@@ -420,6 +420,13 @@ async function seedPrepaidLedger(
   let unpaid = dec(credits.unpaidUsage);
   const ledger: Insertable<Database['creditTransactions']>[] = [];
   const actor = 'system:seed';
+  const sorted = [...newRows].sort((a, b) => a.date.localeCompare(b.date));
+  // Each ledger line carries the time of what it records, so the ledger reads in order.
+  const at = (day: string | undefined, offsetSeconds: number) =>
+    new Date(
+      (day ? Date.parse(`${day}T23:00:00Z`) : Date.now() - 91 * 86_400_000) + offsetSeconds * 1000,
+    );
+  const start = sorted[0] ? addDays(sorted[0].date, -1) : undefined;
   if (created.length > 0) {
     purchased = purchased.plus(PREPAID.purchased);
     paid = paid.plus(PREPAID.purchased);
@@ -431,6 +438,7 @@ async function seedPrepaidLedger(
       balanceAfter: round4(paid.plus(free)),
       description: 'Demo purchase',
       actor,
+      createdAt: at(start, 0),
     });
     granted = granted.plus(PREPAID.freeGranted);
     free = free.plus(PREPAID.freeGranted);
@@ -442,9 +450,10 @@ async function seedPrepaidLedger(
       balanceAfter: round4(paid.plus(free)),
       description: 'Welcome credits',
       actor,
+      createdAt: at(start, 1),
     });
   }
-  for (const row of [...newRows].sort((a, b) => a.date.localeCompare(b.date))) {
+  for (const row of sorted) {
     let due = dec(row.totalCost);
     const fromFree = Decimal.min(due, free);
     if (fromFree.gt(0)) {
@@ -460,6 +469,7 @@ async function seedPrepaidLedger(
         usageDailyId: row.id,
         description: `Usage ${row.date}`,
         actor,
+        createdAt: at(row.date, 0),
       });
     }
     const fromPaid = Decimal.min(due, paid);
@@ -476,6 +486,7 @@ async function seedPrepaidLedger(
         usageDailyId: row.id,
         description: `Usage ${row.date}`,
         actor,
+        createdAt: at(row.date, 1),
       });
     }
     unpaid = unpaid.plus(due);

@@ -1,20 +1,56 @@
-// The prices usage is charged at. The API does not publish the rate card yet (it lives in
-// packages/db, which must not be bundled here); until a procedure returns it, this explains the
-// pricing rule and points to where every priced day is visible.
-import { Anchor, Text } from '@mantine/core';
-import { Link } from 'react-router';
+// The prices usage is charged at: the rate card in force today, from usage.rateCard.
+import { Table, Text } from '@mantine/core';
+import { useQuery } from '@tanstack/react-query';
+import { multiplyDecimals } from '../lib/money.ts';
+import { useTRPC } from '../lib/trpc.ts';
+import { ErrorState, Loading } from './states.tsx';
+
+const UNITS = [
+  { key: 'cpuHour', label: 'CPU', unit: 'hour' },
+  { key: 'gpuHour', label: 'GPU', unit: 'hour' },
+  { key: 'ramGbHour', label: 'RAM', unit: 'GB-hour' },
+  { key: 'onlineStorageGbMonth', label: 'Online storage', unit: 'GB-month' },
+  { key: 'offlineStorageGbMonth', label: 'Offline storage', unit: 'GB-month' },
+  { key: 'networkEgressGb', label: 'Network egress', unit: 'GB' },
+] as const;
 
 export function RateCard() {
+  const trpc = useTRPC();
+  const card = useQuery(trpc.usage.rateCard.queryOptions());
+  if (card.isPending) return <Loading label="Loading the rate card…" />;
+  if (card.isError) return <ErrorState error={card.error} onRetry={() => void card.refetch()} />;
+  const { id, effectiveFrom, usdPerCredit, creditsPerUnit } = card.data;
   return (
-    <Text size="sm" c="dimmed">
-      Each day&apos;s usage is priced by the rate card in force that day, in credits per unit (one
-      credit is a quarter of a US dollar); storage is charged per day as GB held × the monthly price
-      ÷ the days of that month. Costs are exact to 4 decimals and shown rounded to cents. See every
-      priced day on the{' '}
-      <Anchor component={Link} to="/usage">
-        usage page
-      </Anchor>
-      .
-    </Text>
+    <>
+      <Text size="sm" c="dimmed" mb="xs">
+        Rate card {id}, in force since {effectiveFrom}. One credit is ${usdPerCredit}. Storage is
+        charged per day as GB held × the monthly price ÷ the days of that month. Costs are exact to
+        4 decimals and shown rounded to cents.
+      </Text>
+      <Table.ScrollContainer minWidth={360}>
+        <Table striped aria-label="Rate card">
+          <Table.Thead>
+            <Table.Tr>
+              <Table.Th>Resource</Table.Th>
+              <Table.Th>Unit</Table.Th>
+              <Table.Th ta="right">Credits</Table.Th>
+              <Table.Th ta="right">USD</Table.Th>
+            </Table.Tr>
+          </Table.Thead>
+          <Table.Tbody>
+            {UNITS.map((u) => (
+              <Table.Tr key={u.key}>
+                <Table.Td>{u.label}</Table.Td>
+                <Table.Td>{u.unit}</Table.Td>
+                <Table.Td ta="right">{creditsPerUnit[u.key]}</Table.Td>
+                <Table.Td ta="right">
+                  ${multiplyDecimals(creditsPerUnit[u.key], usdPerCredit)}
+                </Table.Td>
+              </Table.Tr>
+            ))}
+          </Table.Tbody>
+        </Table>
+      </Table.ScrollContainer>
+    </>
   );
 }

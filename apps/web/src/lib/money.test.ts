@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { compareDecimals, formatDecimal, formatQuantity, formatUsd, sumDecimals } from './money.ts';
+import {
+  compareDecimals,
+  formatDecimal,
+  formatQuantity,
+  formatUsd,
+  sumDecimals,
+  multiplyDecimals,
+} from './money.ts';
 
 describe('formatUsd', () => {
   it('rounds the API’s 4-decimal strings to cents and groups thousands', () => {
@@ -61,5 +68,16 @@ describe('sumDecimals and compareDecimals', () => {
     expect(compareDecimals('9.5', '10.25')).toBe(-1);
     expect(compareDecimals('10.2500', '10.25')).toBe(0);
     expect(compareDecimals('-1', '0')).toBe(-1);
+  });
+});
+
+describe('multiplyDecimals', () => {
+  it('multiplies exactly, where floats would not', () => {
+    expect(multiplyDecimals('0.5', '0.25')).toBe('0.125');
+    expect(multiplyDecimals('0.12', '0.25')).toBe('0.03');
+    expect(multiplyDecimals('0.1', '0.3')).toBe('0.03'); // 0.1 * 0.3 = 0.030000000000000002 in floats
+    expect(multiplyDecimals('10', '0.25')).toBe('2.5');
+    expect(multiplyDecimals('-2', '0.25')).toBe('-0.5');
+    expect(multiplyDecimals('0', '-3')).toBe('0');
   });
 });

@@ -94,3 +94,13 @@ export function compareDecimals(a: string, b: string): number {
 export function toChartNumber(value: string): number {
   return Number(value);
 }
+
+/** Exact product of two non-negative or signed decimal strings, e.g. ("0.5", "0.25") → "0.125". */
+export function multiplyDecimals(a: string, b: string): string {
+  const x = parse(a);
+  const y = parse(b);
+  const units = x.units * y.units;
+  const text = print(units, x.scale + y.scale, false);
+  const trimmed = text.includes('.') ? text.replace(/\.?0+$/, '') : text;
+  return x.negative !== y.negative && units !== 0n ? `-${trimmed}` : trimmed;
+}
