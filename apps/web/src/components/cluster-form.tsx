@@ -1,6 +1,6 @@
 // Create or edit a cluster. Secrets (API key, kubeconfig) are write-only: the API only says
 // whether one is set, and an empty field on edit keeps the stored one.
-import { clusterStatus } from '@hops/api/schemas';
+import { clusterApiUrl, clusterName, clusterStatus } from '@hops/api/schemas';
 import {
   Button,
   Checkbox,
@@ -13,7 +13,16 @@ import {
   TextInput,
 } from '@mantine/core';
 import { Controller, useForm } from 'react-hook-form';
+import type { z } from 'zod';
 import { ActionError } from './states.tsx';
+
+/** The API's own rule for a field, as a react-hook-form validator: true, or its sentence. */
+function byRule(schema: z.ZodType) {
+  return (value: string) => {
+    const result = schema.safeParse(value);
+    return result.success || (result.error.issues[0]?.message ?? 'This value is not valid');
+  };
+}
 
 export interface ClusterFormValues {
   name: string;
@@ -70,13 +79,19 @@ export function ClusterForm({
           label="Name"
           placeholder="us-east-1-prod"
           error={errors.name?.message}
-          {...form.register('name', { required: 'Give the cluster a name' })}
+          {...form.register('name', {
+            required: 'Give the cluster a name',
+            validate: byRule(clusterName),
+          })}
         />
         <TextInput
           label="API URL"
           placeholder="https://hopsworks.example.com"
           error={errors.apiUrl?.message}
-          {...form.register('apiUrl', { required: 'Give the https:// URL of the Hopsworks API' })}
+          {...form.register('apiUrl', {
+            required: 'Give the https:// URL of the Hopsworks API',
+            validate: byRule(clusterApiUrl),
+          })}
         />
         <Group grow align="flex-start">
           <Controller
