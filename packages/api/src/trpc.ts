@@ -3,7 +3,7 @@ import { initTRPC, TRPCError } from '@trpc/server';
 import { ZodError } from 'zod';
 import type { UserActor } from './actor.ts';
 import type { Context } from './context.ts';
-import { AppError, isDatabaseUnavailable } from './errors.ts';
+import { AppError, isDatabaseUnavailable, pgCode } from './errors.ts';
 
 const t = initTRPC.context<Context>().create({
   errorFormatter({ shape, error }) {
@@ -57,6 +57,17 @@ const errorMapping = t.middleware(async ({ ctx, next }) => {
     const cause = result.error.cause;
     if (cause instanceof AppError) {
       throw new TRPCError({ code: cause.kind, message: cause.message, cause });
+    }
+    // PostgreSQL refuses NUL in text (22021) and jsonb (22P05): the input's fault, not ours.
+    if (
+      result.error.code === 'INTERNAL_SERVER_ERROR' &&
+      ['22021', '22P05'].includes(pgCode(cause) ?? '')
+    ) {
+      throw new TRPCError({
+        code: 'BAD_REQUEST',
+        message: 'Text cannot contain the NUL character (\\u0000). Remove it and try again.',
+        cause,
+      });
     }
     if (result.error.code === 'INTERNAL_SERVER_ERROR' && isDatabaseUnavailable(cause)) {
       throw new TRPCError({

@@ -49,6 +49,12 @@ export function createPool(options: CreateDbOptions): pg.Pool {
   pool.on('error', (error) => {
     console.error(`[db] idle connection lost: ${error.message}`);
   });
+  // A connection can also die while checked out (between two statements of a transaction when
+  // the server restarts or the session is killed): without a listener its 'error' event would
+  // crash the process. The next statement on it fails, and the API answers 503.
+  const inUse = (error: Error) => console.error(`[db] connection in use lost: ${error.message}`);
+  pool.on('acquire', (client) => client.on('error', inUse));
+  pool.on('release', (_error, client) => client.removeListener('error', inUse));
   return pool;
 }
 

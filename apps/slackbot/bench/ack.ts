@@ -1,0 +1,176 @@
+// `pnpm --filter @hops/slackbot bench`: how fast the bot acknowledges 200 signed slash commands
+// (median and p99, one after another, each command's real work running after its ack on the same
+// process), against the floor of a bare node:http server that only checks the same signature and
+// answers 200. The API server runs in its own process (server/main.ts) on a seeded scratch
+// database; Slack's Web API is the test fake on loopback.
+import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createDb, migrateToLatest, SecretBox, seedDemoData } from '@hops/db';
+import { pino } from 'pino';
+import { createSlackBot, SLACK_EVENTS_PATH } from '../src/app.ts';
+import { startFakeSlack } from '../test/fake-slack.ts';
+import {
+  median,
+  ms,
+  publish,
+  quantile,
+  ratio,
+  say,
+  table,
+} from '../../../packages/db/bench/report.ts';
+import { createScratchDatabase, dropScratchDatabase } from '../../../packages/db/bench/scratch.ts';
+import { startApiServer } from '../../web/bench/servers.ts';
+
+const REQUESTS = 200;
+const SIGNING_SECRET = 'bench-signing-secret-0123456789abcdef';
+const BOT_TOKEN = 'xoxb-test-token'; // the token the fake Slack accepts
+const ADMIN = { id: 'U0ADMIN', email: 'admin@hops.test' };
+const LINES = ['help', 'clusters', 'whois alice@acme.test', 'top 7 3'];
+
+function sign(body: string, timestamp: number): string {
+  return `v0=${createHmac('sha256', SIGNING_SECRET).update(`v0:${timestamp}:${body}`).digest('hex')}`;
+}
+
+function commandBody(text: string, responseUrl: string): string {
+  return new URLSearchParams({
+    token: 'deprecated',
+    team_id: 'T0HOPS',
+    channel_id: 'C0ADMINS',
+    user_id: ADMIN.id,
+    user_name: 'admin',
+    command: '/hops',
+    text,
+    api_app_id: 'A0HOPS',
+    response_url: responseUrl,
+    trigger_id: `trigger.${randomUUID()}`,
+  }).toString();
+}
+
+/** 200 signed commands, one after another; the time of each until its whole ack has arrived. */
+async function acks(url: string, responseUrl: (key: string) => string): Promise<number[]> {
+  const samples: number[] = [];
+  for (let i = 0; i < REQUESTS; i++) {
+    const body = commandBody(LINES[i % LINES.length]!, responseUrl(randomUUID()));
+    const timestamp = Math.floor(Date.now() / 1000);
+    const started = performance.now();
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        'x-slack-request-timestamp': String(timestamp),
+        'x-slack-signature': sign(body, timestamp),
+      },
+      body,
+    });
+    await response.arrayBuffer();
+    samples.push(performance.now() - started);
+    if (response.status !== 200) throw new Error(`ack ${i}: ${response.status}`);
+  }
+  return samples;
+}
+
+/** The floor: read the body, check the signature and the timestamp, answer 200. */
+async function startFloor(): Promise<{ url: string; close(): Promise<void> }> {
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks).toString('utf8');
+      const timestamp = Number(req.headers['x-slack-request-timestamp']);
+      const expected = Buffer.from(sign(body, timestamp));
+      const given = Buffer.from(String(req.headers['x-slack-signature'] ?? ''));
+      const fresh = Math.abs(Date.now() / 1000 - timestamp) < 300;
+      const ok = fresh && given.length === expected.length && timingSafeEqual(given, expected);
+      res.writeHead(ok ? 200 : 401).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}${SLACK_EVENTS_PATH}`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+const name = `hops_bench_slack_${process.pid}`;
+const databaseUrl = await createScratchDatabase(name);
+let api: Awaited<ReturnType<typeof startApiServer>> | undefined;
+try {
+  const db = createDb({ connectionString: databaseUrl, max: 2 });
+  await migrateToLatest(db);
+  await seedDemoData(db, { secrets: new SecretBox(Buffer.alloc(32, 9).toString('base64')) });
+  await db.destroy();
+  api = await startApiServer(databaseUrl);
+  const slack = await startFakeSlack();
+  slack.profiles.set(ADMIN.id, ADMIN.email);
+  const bot = createSlackBot({
+    signingSecret: SIGNING_SECRET,
+    botToken: BOT_TOKEN,
+    slackApiUrl: slack.apiUrl,
+    api: { url: api.url, serviceToken: api.serviceToken },
+    log: pino({ level: 'silent' }),
+  });
+  const port = await bot.start({ port: 0, host: '127.0.0.1' });
+  const floor = await startFloor();
+  try {
+    say('slack: warm-up');
+    await acks(floor.url, slack.responseUrl);
+    const warm = await acks(`http://127.0.0.1:${port}${SLACK_EVENTS_PATH}`, slack.responseUrl);
+    say(`slack: ${REQUESTS} signed commands to the bot, then to the floor`);
+    const bot200 = await acks(`http://127.0.0.1:${port}${SLACK_EVENTS_PATH}`, slack.responseUrl);
+    const floor200 = await acks(floor.url, slack.responseUrl);
+    // Every command was answered through its response_url too (the work after the ack).
+    const deadline = Date.now() + 60_000;
+    while ([...slack.responses.values()].length < 2 * REQUESTS && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const answered = [...slack.responses.values()].length;
+    const p99 = quantile(bot200, 0.99);
+    publish('slack-ack', {
+      title: 'Slack: acknowledgement latency',
+      command: 'pnpm --filter @hops/slackbot bench',
+      markdown: [
+        `${REQUESTS} signed \`/hops\` commands (${LINES.join(', ')}), one after another, after ${warm.length} warm-up commands; each command's work (identity look-up, API calls, the reply to its response_url) runs after its ack in the same process. ${answered} of ${2 * REQUESTS} commands were answered through their response_url.`,
+        '',
+        table(
+          ['receiver', 'median', 'p99', 'max'],
+          [
+            [
+              'the bot (Bolt HTTPReceiver, signature check, ack)',
+              ms(median(bot200)),
+              ms(p99),
+              ms(Math.max(...bot200)),
+            ],
+            [
+              'floor: node:http + the same signature check',
+              ms(median(floor200)),
+              ms(quantile(floor200, 0.99)),
+              ms(Math.max(...floor200)),
+            ],
+            [
+              'ratio',
+              ratio(median(bot200) / median(floor200)),
+              ratio(p99 / quantile(floor200, 0.99)),
+              '',
+            ],
+          ],
+        ),
+      ].join('\n'),
+      targets: [
+        {
+          target: 'Slack ack p99 < 100 ms',
+          measured: `p99 ${ms(p99)} (median ${ms(median(bot200))}; floor p99 ${ms(quantile(floor200, 0.99))})`,
+          met: p99 < 100,
+        },
+      ],
+      data: { bot: bot200, floor: floor200 },
+    });
+  } finally {
+    await floor.close();
+    await bot.stop();
+    await slack.close();
+  }
+} finally {
+  await api?.stop();
+  await dropScratchDatabase(name);
+}

@@ -1,0 +1,174 @@
+// The dashboard's first load: the JavaScript it fetches before anything lazy (the entry chunk and
+// its static imports, from Vite's manifest, gzipped), and the time until the overview shows data
+// (the month's cost and the 30-day chart) in headless Chromium, signed in as a demo owner, cold
+// cache each time. Reads apps/web/dist; when it is not built, says so.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { createDb, migrateToLatest, SecretBox, seedDemoData } from '@hops/db';
+import { chromium } from 'playwright-core';
+import {
+  fmt,
+  median,
+  ms,
+  say,
+  table,
+  type BenchResult,
+} from '../../../packages/db/bench/report.ts';
+import { createScratchDatabase, dropScratchDatabase } from '../../../packages/db/bench/scratch.ts';
+import { SESSION_COOKIE, sealSession } from '../server/auth/session.ts';
+import { startApiServer, WEB_ROOT } from './servers.ts';
+
+const CHROMIUM = '/usr/bin/chromium';
+const RUNS = 5;
+const BUDGET_KB = 250;
+
+interface ManifestChunk {
+  file: string;
+  isEntry?: boolean;
+  imports?: string[];
+  css?: string[];
+}
+
+/** The first load's files (entry chunks and their static imports) and their gzipped sizes. */
+function firstLoadJs(dist: string): { files: { file: string; gzip: number }[]; total: number } {
+  const manifest = JSON.parse(readFileSync(join(dist, '.vite/manifest.json'), 'utf8')) as Record<
+    string,
+    ManifestChunk
+  >;
+  const seen = new Set<string>();
+  const visit = (key: string) => {
+    if (seen.has(key)) return;
+    seen.add(key);
+    for (const next of manifest[key]?.imports ?? []) visit(next);
+  };
+  for (const [key, chunk] of Object.entries(manifest)) if (chunk.isEntry) visit(key);
+  const files = [...seen]
+    .map((key) => manifest[key]!.file)
+    .filter((file) => file.endsWith('.js'))
+    .map((file) => ({ file, gzip: gzipSync(readFileSync(join(dist, file)), { level: 9 }).length }));
+  return { files, total: files.reduce((n, f) => n + f.gzip, 0) };
+}
+
+export async function benchFirstLoad(): Promise<BenchResult> {
+  const dist = join(WEB_ROOT, 'dist');
+  if (!existsSync(join(dist, '.vite/manifest.json'))) {
+    return {
+      title: 'Web: first load',
+      command: 'pnpm --filter @hops/web bench (first load)',
+      markdown: 'apps/web/dist is not built (`pnpm build`): nothing measured.',
+      targets: [
+        { target: 'first-load JS ≤ 250 KB gzipped', measured: 'dashboard not built', met: null },
+      ],
+    };
+  }
+  const js = firstLoadJs(dist);
+  const lines = [
+    table(
+      ['first-load JavaScript (gzip -9)', 'size'],
+      [
+        ...js.files.map((f) => [f.file, `${fmt(f.gzip / 1024, 1)} KB`]),
+        ['**total**', `**${fmt(js.total / 1024, 1)} KB**`],
+      ],
+    ),
+  ];
+
+  let timing: { ms: number[]; transferredKb: number[] } | null = null;
+  let browserNote = '';
+  let encoding = 'not checked';
+  if (!existsSync(CHROMIUM)) {
+    browserNote = `${CHROMIUM} is missing: the time to data was not measured.`;
+  } else {
+    const name = `hops_bench_web_${process.pid}`;
+    const url = await createScratchDatabase(name);
+    let server: Awaited<ReturnType<typeof startApiServer>> | undefined;
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
+    });
+    try {
+      const db = createDb({ connectionString: url, max: 2 });
+      await migrateToLatest(db);
+      await seedDemoData(db, { secrets: new SecretBox(Buffer.alloc(32, 7).toString('base64')) });
+      await db.destroy();
+      server = await startApiServer(url, { dashboard: 'dist' });
+      const cookie = sealSession(server.sessionSecret, 'dev|alice');
+      const entry = await fetch(`${server.url}/${js.files[0]!.file}`, {
+        headers: { 'accept-encoding': 'br, gzip' },
+      });
+      await entry.arrayBuffer();
+      encoding = entry.headers.get('content-encoding') ?? 'none (sent uncompressed)';
+      timing = { ms: [], transferredKb: [] };
+      for (let i = 0; i < RUNS + 1; i++) {
+        say(`first load: run ${i + 1} of ${RUNS + 1}`);
+        const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+        await context.addCookies([{ name: SESSION_COOKIE, value: cookie, url: server.url }]);
+        const page = await context.newPage();
+        const started = performance.now();
+        await page.goto(`${server.url}/`);
+        await page.getByTestId('overview-month').getByText('$').waitFor({ timeout: 30_000 });
+        await page.locator('.recharts-bar-rectangle').first().waitFor({ timeout: 30_000 });
+        const elapsed = performance.now() - started;
+        const transferred = await page.evaluate(
+          () =>
+            performance
+              .getEntriesByType('resource')
+              .filter(
+                (e) =>
+                  (e as PerformanceResourceTiming).initiatorType === 'script' ||
+                  e.name.endsWith('.js'),
+              )
+              .reduce((n, e) => n + (e as PerformanceResourceTiming).transferSize, 0) / 1024,
+        );
+        await context.close();
+        if (i === 0) continue; // the first run warms the server and PostgreSQL, not the browser
+        timing.ms.push(elapsed);
+        timing.transferredKb.push(transferred);
+      }
+    } finally {
+      await browser.close().catch(() => undefined);
+      await server?.stop();
+      await dropScratchDatabase(name);
+    }
+  }
+  if (timing) {
+    lines.push(
+      '',
+      table(
+        ['time until the overview shows data (cold browser cache)', 'value'],
+        [
+          [`median of ${RUNS}`, ms(median(timing.ms))],
+          ['slowest', ms(Math.max(...timing.ms))],
+          ['JavaScript transferred by then (median)', `${fmt(median(timing.transferredKb), 1)} KB`],
+          ['Content-Encoding of the entry chunk (asked for br, gzip)', encoding],
+        ],
+      ),
+      '',
+      "Signed in as the demo owner alice@acme.test (session cookie), the built dashboard served by server/main.ts in production mode on loopback; 'data' is the month's cost and the first bar of the 30-day chart. Loopback has no network latency: this is the CPU-bound part of a first load.",
+    );
+  } else {
+    lines.push('', browserNote);
+  }
+  return {
+    title: 'Web: first load',
+    command: 'pnpm --filter @hops/web bench (first load)',
+    markdown: lines.join('\n'),
+    targets: [
+      {
+        target: `first-load JS ≤ ${BUDGET_KB} KB gzipped`,
+        measured: `${fmt(js.total / 1024, 1)} KB`,
+        met: js.total <= BUDGET_KB * 1024,
+      },
+    ],
+    data: { js, timing },
+  };
+}

@@ -1,0 +1,73 @@
+// Pieces the API benchmarks share: callers through the real router, a database handle that
+// records the SQL it runs (so a plan or a raw replay uses the very same statements), and EXPLAIN.
+import { randomBytes } from 'node:crypto';
+import { createPool, SecretBox, type Db } from '@hops/db';
+import { CamelCasePlugin, Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import type { Database } from '@hops/db';
+import { createCaller } from '../src/root.ts';
+import { createContextInner, loadUserActor, type ApiDeps } from '../src/context.ts';
+
+const quiet = () => undefined;
+
+export function benchDeps(): ApiDeps {
+  return {
+    secrets: new SecretBox(randomBytes(32).toString('base64')),
+    publicUrl: 'http://bench.invalid',
+    log: { info: quiet, warn: quiet, error: quiet },
+  };
+}
+
+/** The router as a service token calls it (usage.ingest). */
+export function serviceCaller(db: Db) {
+  return createCaller(
+    createContextInner({ db, deps: benchDeps(), service: { name: 'bench' }, via: 'service' }),
+  );
+}
+
+/** The router as a signed-in user calls it (the user row read as a request would). */
+export async function userCaller(db: Db, userId: string) {
+  const user = await loadUserActor(db, userId);
+  if (!user) throw new Error(`bench: no user ${userId}`);
+  return createCaller(createContextInner({ db, deps: benchDeps(), user, via: 'web' }));
+}
+
+export interface Statement {
+  sql: string;
+  parameters: readonly unknown[];
+}
+
+/** A Db exactly like createDb's, which also keeps every statement it runs in `statements`. */
+export function recordingDb(connectionString: string, max = 4) {
+  const statements: Statement[] = [];
+  const db: Db = new Kysely<Database>({
+    dialect: new PostgresDialect({ pool: createPool({ connectionString, max }) }),
+    plugins: [new CamelCasePlugin({ maintainNestedObjectKeys: true })],
+    log: (event) => {
+      if (event.level === 'query') {
+        statements.push({ sql: event.query.sql, parameters: event.query.parameters });
+      }
+    },
+  });
+  return { db, statements };
+}
+
+/** EXPLAIN (ANALYZE, BUFFERS) of one statement, in a transaction that is rolled back. */
+export async function explain(connectionString: string, statement: Statement): Promise<string> {
+  const client = new pg.Client({ connectionString });
+  await client.connect();
+  try {
+    await client.query('BEGIN');
+    const { rows } = await client.query<{ 'QUERY PLAN': string }>(
+      `EXPLAIN (ANALYZE, BUFFERS) ${statement.sql}`,
+      statement.parameters as unknown[],
+    );
+    return rows.map((r) => r['QUERY PLAN']).join('\n');
+  } finally {
+    await client.query('ROLLBACK').catch(() => undefined);
+    await client.end();
+  }
+}
+
+/** Statements shortened for a report (whitespace folded). */
+export const oneLine = (sql: string) => sql.replace(/\s+/g, ' ').trim();
