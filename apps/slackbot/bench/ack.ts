@@ -3,13 +3,14 @@
 // process), against the floor of a bare node:http server that only checks the same signature and
 // answers 200. The API server runs in its own process (server/main.ts) on a seeded scratch
 // database; Slack's Web API is the test fake on loopback.
-import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
+import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createDb, migrateToLatest, SecretBox, seedDemoData } from '@hops/db';
 import { pino } from 'pino';
 import { createSlackBot, SLACK_EVENTS_PATH } from '../src/app.ts';
 import { startFakeSlack } from '../test/fake-slack.ts';
+import { slackSignature, slashCommandBody } from '../test/slack-wire.ts';
 import {
   median,
   ms,
@@ -28,30 +29,15 @@ const BOT_TOKEN = 'xoxb-test-token'; // the token the fake Slack accepts
 const ADMIN = { id: 'U0ADMIN', email: 'admin@hops.test' };
 const LINES = ['help', 'clusters', 'whois alice@acme.test', 'top 7 3'];
 
-function sign(body: string, timestamp: number): string {
-  return `v0=${createHmac('sha256', SIGNING_SECRET).update(`v0:${timestamp}:${body}`).digest('hex')}`;
-}
-
-function commandBody(text: string, responseUrl: string): string {
-  return new URLSearchParams({
-    token: 'deprecated',
-    team_id: 'T0HOPS',
-    channel_id: 'C0ADMINS',
-    user_id: ADMIN.id,
-    user_name: 'admin',
-    command: '/hops',
-    text,
-    api_app_id: 'A0HOPS',
-    response_url: responseUrl,
-    trigger_id: `trigger.${randomUUID()}`,
-  }).toString();
-}
-
 /** 200 signed commands, one after another; the time of each until its whole ack has arrived. */
 async function acks(url: string, responseUrl: (key: string) => string): Promise<number[]> {
   const samples: number[] = [];
   for (let i = 0; i < REQUESTS; i++) {
-    const body = commandBody(LINES[i % LINES.length]!, responseUrl(randomUUID()));
+    const body = slashCommandBody({
+      text: LINES[i % LINES.length]!,
+      userId: ADMIN.id,
+      responseUrl: responseUrl(randomUUID()),
+    });
     const timestamp = Math.floor(Date.now() / 1000);
     const started = performance.now();
     const response = await fetch(url, {
@@ -59,7 +45,7 @@ async function acks(url: string, responseUrl: (key: string) => string): Promise<
       headers: {
         'content-type': 'application/x-www-form-urlencoded',
         'x-slack-request-timestamp': String(timestamp),
-        'x-slack-signature': sign(body, timestamp),
+        'x-slack-signature': slackSignature(SIGNING_SECRET, timestamp, body),
       },
       body,
     });
@@ -78,7 +64,7 @@ async function startFloor(): Promise<{ url: string; close(): Promise<void> }> {
     req.on('end', () => {
       const body = Buffer.concat(chunks).toString('utf8');
       const timestamp = Number(req.headers['x-slack-request-timestamp']);
-      const expected = Buffer.from(sign(body, timestamp));
+      const expected = Buffer.from(slackSignature(SIGNING_SECRET, timestamp, body));
       const given = Buffer.from(String(req.headers['x-slack-signature'] ?? ''));
       const fresh = Math.abs(Date.now() / 1000 - timestamp) < 300;
       const ok = fresh && given.length === expected.length && timingSafeEqual(given, expected);

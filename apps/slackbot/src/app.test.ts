@@ -7,6 +7,7 @@ import { createSlackBot } from './app.ts';
 import {
   blockActionBody,
   buttonValue,
+  confirmationFor,
   messageText,
   SIGNING_SECRET,
   silentLog,
@@ -27,17 +28,8 @@ const status = async (email: string) =>
   (await stack.admin.admin.users.get.query({ email })).user.status;
 
 /** A Confirm click for "suspend <email>", as a signed body, and where its reply would go. */
-async function suspendConfirmation(email: string) {
-  const prompt = await stack.slash(`suspend ${email} "testing the wire"`);
-  const responseKey = randomUUID();
-  const body = blockActionBody({
-    userId: SLACK_USERS.admin.id,
-    actionId: CONFIRM_ACTION,
-    value: buttonValue(prompt.reply, CONFIRM_ACTION),
-    responseUrl: stack.slack.responseUrl(responseKey),
-  });
-  return { body, responseKey };
-}
+const suspendConfirmation = (email: string) =>
+  confirmationFor(stack, `suspend ${email} "testing the wire"`);
 
 const settle = () => new Promise((resolve) => setTimeout(resolve, 500));
 

@@ -1,14 +1,16 @@
 // The bot's end-to-end test stack: a real database (seeded with the demo data), the real API server
 // from apps/web, a fake Slack Web API, and the bot's real HTTP receiver, reached with requests
 // signed exactly as Slack signs them. Server-side packages are used here only to set the stage.
-import { createHmac, randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { SecretBox, seedDemoData, type Db } from '@hops/db';
 import { createTestDatabase } from '@hops/db/testing';
+import { slackSignature, slashCommandBody } from './slack-wire.ts';
 import { SERVICE_TOKEN, startServer, type TestServer } from '@hops/web/server/test/helpers.ts';
 import { pino } from 'pino';
 import { createHopsClient, type ApiConfig, type HopsClient } from '../src/api.ts';
 import { createSlackBot, SLACK_EVENTS_PATH, type SlackBot } from '../src/app.ts';
 import { replyToText } from '../src/blocks/text.ts';
+import { CONFIRM_ACTION } from '../src/confirm.ts';
 import type { Block } from '../src/blocks/kit.ts';
 import { startFakeSlack, type FakeSlack, type RecordedMessage } from './fake-slack.ts';
 
@@ -29,10 +31,7 @@ export type SlackUser = keyof typeof SLACK_USERS;
 
 export const silentLog = pino({ level: 'silent' });
 
-/** Signs a body the way Slack does: v0 = HMAC-SHA256 of `v0:<timestamp>:<body>`. */
-export function slackSignature(secret: string, timestamp: number, body: string): string {
-  return `v0=${createHmac('sha256', secret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
-}
+export { slackSignature, slashCommandBody };
 
 export interface SendOptions {
   /** Seconds since the epoch; default now. */
@@ -41,29 +40,6 @@ export interface SendOptions {
   signature?: string;
   secret?: string;
   retryNum?: number;
-}
-
-export function slashCommandBody(fields: {
-  text: string;
-  userId: string;
-  responseUrl: string;
-  triggerId?: string;
-}): string {
-  return new URLSearchParams({
-    token: 'deprecated-verification-token',
-    team_id: 'T0HOPS',
-    team_domain: 'hops',
-    channel_id: 'C0ADMINS',
-    channel_name: 'admins',
-    user_id: fields.userId,
-    user_name: fields.userId.toLowerCase(),
-    command: '/hops',
-    text: fields.text,
-    api_app_id: 'A0HOPS',
-    is_enterprise_install: 'false',
-    response_url: fields.responseUrl,
-    trigger_id: fields.triggerId ?? `trigger.${randomUUID()}`,
-  }).toString();
 }
 
 export function blockActionBody(fields: {
@@ -95,6 +71,25 @@ export function blockActionBody(fields: {
     ],
   };
   return `payload=${encodeURIComponent(JSON.stringify(payload))}`;
+}
+
+/**
+ * Runs a mutating `/hops <line>` as the admin and builds the signed-to-be body of a click on its
+ * Confirm button (not sent), with the key its reply would be recorded under.
+ */
+export async function confirmationFor(
+  stack: Stack,
+  line: string,
+): Promise<{ body: string; responseKey: string }> {
+  const prompt = await stack.slash(line);
+  const responseKey = randomUUID();
+  const body = blockActionBody({
+    userId: SLACK_USERS.admin.id,
+    actionId: CONFIRM_ACTION,
+    value: buttonValue(prompt.reply, CONFIRM_ACTION),
+    responseUrl: stack.slack.responseUrl(responseKey),
+  });
+  return { body, responseKey };
 }
 
 export interface Stack {

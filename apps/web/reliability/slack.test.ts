@@ -6,8 +6,7 @@ import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  blockActionBody,
-  buttonValue,
+  confirmationFor,
   SIGNING_SECRET,
   slackSignature,
   SLACK_USERS,
@@ -15,9 +14,6 @@ import {
   startStack,
   type Stack,
 } from '../../slackbot/test/harness.ts';
-
-// The confirmation button's action id (apps/slackbot/src/confirm.ts).
-const CONFIRM_ACTION = 'hops_confirm';
 
 let stack: Stack;
 beforeAll(async () => {
@@ -34,17 +30,8 @@ async function grantsMarked(mark: string): Promise<number> {
 }
 
 /** A signed Confirm click for "credits grant grace … <mark>", and where its reply would go. */
-async function grantConfirmation(mark: string) {
-  const prompt = await stack.slash(`credits grant grace@initech.test 1 "${mark}"`);
-  const responseKey = randomUUID();
-  const body = blockActionBody({
-    userId: SLACK_USERS.admin.id,
-    actionId: CONFIRM_ACTION,
-    value: buttonValue(prompt.reply, CONFIRM_ACTION),
-    responseUrl: stack.slack.responseUrl(responseKey),
-  });
-  return { body, responseKey };
-}
+const grantConfirmation = (mark: string) =>
+  confirmationFor(stack, `credits grant grace@initech.test 1 "${mark}"`);
 
 describe('the Slack receiver under abuse', () => {
   it('refuses forged, tampered and unsigned requests with 401, and nothing happens', async () => {

@@ -1,0 +1,31 @@
+// Requests as Slack sends them: signed bodies of slash commands. Free of test-runner imports, so
+// the benchmark can use it too.
+import { createHmac, randomUUID } from 'node:crypto';
+
+/** Signs a body the way Slack does: v0 = HMAC-SHA256 of `v0:<timestamp>:<body>`. */
+export function slackSignature(secret: string, timestamp: number, body: string): string {
+  return `v0=${createHmac('sha256', secret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
+}
+
+export function slashCommandBody(fields: {
+  text: string;
+  userId: string;
+  responseUrl: string;
+  triggerId?: string;
+}): string {
+  return new URLSearchParams({
+    token: 'deprecated-verification-token',
+    team_id: 'T0HOPS',
+    team_domain: 'hops',
+    channel_id: 'C0ADMINS',
+    channel_name: 'admins',
+    user_id: fields.userId,
+    user_name: fields.userId.toLowerCase(),
+    command: '/hops',
+    text: fields.text,
+    api_app_id: 'A0HOPS',
+    is_enterprise_install: 'false',
+    response_url: fields.responseUrl,
+    trigger_id: fields.triggerId ?? `trigger.${randomUUID()}`,
+  }).toString();
+}
