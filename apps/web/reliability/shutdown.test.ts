@@ -1,14 +1,12 @@
 // SIGTERM under load, to the server as an operator runs it (`tsx server/main.ts`, its own process):
 // requests in flight when the signal arrives finish with a full answer, new connections are
 // refused, every acknowledged ingestion is stored, and the process exits 0 within 10 s.
-import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { request } from 'node:http';
-import { fileURLToPath } from 'node:url';
 import { useTestDatabase } from '@hops/db/testing';
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { SERVICE_TOKEN } from '../server/test/helpers.ts';
+import { listeningUrl, mainEnv, spawnMain } from '../server/test/main-process.ts';
 import { addDays, invariantViolations, sleep, usageRecord } from './support.ts';
 
 const STOP_DEADLINE_MS = 10_000;
@@ -106,40 +104,9 @@ function exchange(
 
 describe('SIGTERM to the running server under load', () => {
   it('finishes requests in flight, refuses new ones, and exits 0 within 10 s', async () => {
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', 'server/main.ts', '--dashboard=none'],
-      {
-        cwd: fileURLToPath(new URL('..', import.meta.url)),
-        stdio: ['ignore', 'pipe', 'pipe'],
-        env: {
-          PATH: process.env.PATH,
-          HOME: process.env.HOME,
-          NODE_ENV: 'test',
-          HOST: '127.0.0.1',
-          PORT: '0',
-          DATABASE_URL: databaseUrl,
-          SESSION_SECRET: randomBytes(32).toString('base64url'),
-          ENCRYPTION_KEY: randomBytes(32).toString('base64'),
-          SERVICE_TOKENS: SERVICE_TOKEN,
-          LOG_LEVEL: 'info',
-        },
-      },
-    );
-    let out = '';
-    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    const exited = new Promise<{ code: number | null; at: number }>((resolve) =>
-      child.on('exit', (code) => resolve({ code, at: performance.now() })),
-    );
-    let base = '';
-    for (const deadline = Date.now() + 30_000; !base;) {
-      base = /hops is listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1] ?? '';
-      if (!base && (Date.now() > deadline || child.exitCode !== null)) {
-        throw new Error(`the server did not start:\n${out}`);
-      }
-      await sleep(100);
-    }
+    const proc = spawnMain(mainEnv(databaseUrl));
+    const { child, exited } = proc;
+    const base = await listeningUrl(proc);
 
     const exchanges: Exchange[] = [];
     let signalledAt = Number.POSITIVE_INFINITY;
@@ -207,7 +174,7 @@ describe('SIGTERM to the running server under load', () => {
     ).toEqual([]);
     expect(exit.code).toBe(0);
     expect(exit.at - signalledAt).toBeLessThan(STOP_DEADLINE_MS);
-    expect(out).toContain('"msg":"stopped"');
+    expect(proc.stdout()).toContain('"msg":"stopped"');
 
     // Every acknowledged batch is stored in full.
     const { rows } = await sql<{ userId: string; date: string }>`

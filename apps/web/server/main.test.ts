@@ -1,62 +1,14 @@
 // main.ts as an operator runs it: a separate process, configured by the environment, stopped by a
 // signal.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { request } from 'node:http';
-import { fileURLToPath } from 'node:url';
 import { useTestDatabase } from '@hops/db/testing';
 import { describe, expect, it } from 'vitest';
 import { SERVICE_TOKEN } from './test/helpers.ts';
+import { listeningUrl, mainEnv, spawnMain } from './test/main-process.ts';
 
 const { url: databaseUrl } = await useTestDatabase();
-const webRoot = fileURLToPath(new URL('..', import.meta.url));
-
-const baseEnv = {
-  PATH: process.env.PATH,
-  HOME: process.env.HOME,
-  NODE_ENV: 'test',
-  HOST: '127.0.0.1',
-  PORT: '0',
-  DATABASE_URL: databaseUrl,
-  SESSION_SECRET: randomBytes(32).toString('base64url'),
-  ENCRYPTION_KEY: randomBytes(32).toString('base64'),
-  SERVICE_TOKENS: SERVICE_TOKEN,
-  LOG_LEVEL: 'info',
-};
-
-interface Run {
-  child: ChildProcess;
-  stdout: () => string;
-  stderr: () => string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-function run(env: Record<string, string | undefined>): Run {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts', '--dashboard=none'], {
-    cwd: webRoot,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  let err = '';
-  child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (err += chunk.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.on('exit', (code, signal) => resolve({ code, signal })),
-  );
-  return { child, stdout: () => out, stderr: () => err, exited };
-}
-
-async function listeningUrl(proc: Run): Promise<string> {
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    const match = /hops is listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(proc.stdout());
-    if (match) return match[1]!;
-    if (proc.child.exitCode !== null) break;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`the server did not start:\n${proc.stdout()}\n${proc.stderr()}`);
-}
+const baseEnv = mainEnv(databaseUrl);
+const run = spawnMain;
 
 describe('starting with a bad configuration', () => {
   it('stops with exit code 1 and a sentence naming a missing SESSION_SECRET in production', async () => {
@@ -128,7 +80,7 @@ describe('a running server', () => {
     });
 
     const exit = await proc.exited;
-    expect(exit).toEqual({ code: 0, signal: null });
+    expect({ code: exit.code, signal: exit.signal }).toEqual({ code: 0, signal: null });
     expect(Date.now() - signalled).toBeLessThan(10_000);
     expect(proc.stdout()).toContain('"msg":"stopped"');
     await expect(fetch(`${url}/healthz`)).rejects.toThrow();
