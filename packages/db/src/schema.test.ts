@@ -1014,7 +1014,8 @@ describe('indexes', () => {
         'UNIQUE team_invites USING btree (account_owner_id, lower(email)) WHERE ((accepted_at IS NULL) AND (revoked_at IS NULL))',
         'UNIQUE usage_daily USING btree (user_id, date)',
         'usage_daily USING btree (account_owner_id, date)',
-        'usage_daily USING btree (date)',
+        // The documented index on date, covering usage.top's columns (migration 0004).
+        'usage_daily USING btree (date) INCLUDE (account_owner_id, user_id, total_cost)',
       ]),
     );
   });

@@ -281,3 +281,67 @@ describe('usage.top', () => {
     await expectTrpcError((await as(admin)).usage.top({ ...range, limit: 0 }), 'BAD_REQUEST');
   });
 });
+
+describe('usage.top and usage.summary on many accounts', () => {
+  const range = { from: '2025-12-01', to: '2025-12-20' };
+
+  it('agree with sums of the stored rows, ties ranked by owner id', async () => {
+    // Seven accounts of 1–3 people with pseudo-random usage; the last two identical (a tie).
+    let seed = 7;
+    const next = () => (seed = (seed * 48_271) % 2_147_483_647) / 2_147_483_647;
+    const sizes = [1, 2, 3, 1, 2, 3, 3];
+    const accounts: User[][] = [];
+    for (const size of sizes) {
+      const owner = await makeUser(db);
+      const team = [owner];
+      while (team.length < size) team.push(await makeUser(db, { owner: owner.id }));
+      accounts.push(team);
+    }
+    const usageOf = (user: User, m: number, d: number, a: number) => ({
+      ...zero,
+      userId: user.id,
+      date: `2025-12-${String(d + 1).padStart(2, '0')}`,
+      cpuHours: (a >= 5 ? 1 + ((m + d) % 5) : Math.floor(next() * 400) / 4).toString(),
+      gpuHours: a >= 5 ? '0.5' : (Math.floor(next() * 40) / 8).toString(),
+    });
+    const batch = accounts.flatMap((team, a) =>
+      team.flatMap((user, m) => Array.from({ length: 20 }, (_, d) => usageOf(user, m, d, a))),
+    );
+    await (await service()).usage.ingest({ records: batch });
+
+    const { rows } = await sql<{ accountOwnerId: string; userId: string; totalCost: string }>`
+      SELECT account_owner_id, user_id, total_cost FROM usage_daily
+      WHERE date BETWEEN ${range.from}::date AND ${range.to}::date`.execute(db);
+    const expected = new Map<string, { cost: Decimal; users: Set<string> }>();
+    for (const r of rows) {
+      const e = expected.get(r.accountOwnerId) ?? { cost: new Decimal(0), users: new Set() };
+      e.cost = e.cost.plus(r.totalCost);
+      e.users.add(r.userId);
+      expected.set(r.accountOwnerId, e);
+    }
+    const ranked = [...expected.entries()]
+      .sort(([a, x], [b, y]) => y.cost.comparedTo(x.cost) || (a < b ? -1 : 1))
+      .map(([id, e]) => [id, e.cost.toFixed(4), e.users.size]);
+    const top = await (await as(admin)).usage.top({ ...range, limit: 100 });
+    expect(top.map((t) => [t.accountOwnerId, t.totalCost, t.activeUsers])).toEqual(ranked);
+    const [five, six] = [accounts[5]![0]!.id, accounts[6]![0]!.id];
+    const tied = top.filter((t) => t.accountOwnerId === five || t.accountOwnerId === six);
+    expect(tied[0]!.totalCost).toBe(tied[1]!.totalCost);
+    expect(tied.map((t) => t.accountOwnerId)).toEqual([five, six].sort());
+
+    for (const team of accounts) {
+      const summary = await (await as(team[0]!)).usage.summary(range);
+      const mine = rows.filter((r) => r.accountOwnerId === team[0]!.id);
+      const total = mine.reduce((s, r) => s.plus(r.totalCost), new Decimal(0));
+      expect(summary.totalCost).toBe(total.toFixed(4));
+      expect(summary.totals.totalCost).toBe(total.toFixed(4));
+      expect(summary.byMember.map((m) => m.userId).sort()).toEqual(team.map((u) => u.id).sort());
+      for (const member of summary.byMember) {
+        const theirs = mine.filter((r) => r.userId === member.userId);
+        expect(member.totalCost).toBe(
+          theirs.reduce((s, r) => s.plus(r.totalCost), new Decimal(0)).toFixed(4),
+        );
+      }
+    }
+  });
+});

@@ -11,15 +11,17 @@ import {
   MAX_INGEST_RECORDS,
   topAccounts,
   usageSummary,
+  type QuantityInput,
 } from '../services/usage.ts';
 import { adminProcedure, authedProcedure, router, serviceProcedure } from '../trpc.ts';
 
-/** A decimal as a string or a JSON number; the service checks it (and names the record if bad). */
-const decimalText = z
-  .union([z.string().trim(), z.number()])
-  .transform((v) =>
-    typeof v === 'number' ? (/e/i.test(String(v)) ? v.toFixed(10) : String(v)) : v,
-  );
+/**
+ * A quantity: a decimal string or a JSON number. Only the type is checked here (cheaply: a batch
+ * holds 60 000 of them); the service normalises and checks the value and names the record.
+ */
+const quantity = z.custom<QuantityInput>((v) => typeof v === 'string' || typeof v === 'number', {
+  error: 'must be a decimal number, as a string like "1.25" or a JSON number',
+});
 
 /**
  * One user-day. Shapes only: every rule (numbers, dates, users, duplicates) is checked by the
@@ -28,12 +30,12 @@ const decimalText = z
 const usageRecord = z.object({
   userId: z.string(),
   date: z.string(),
-  cpuHours: decimalText,
-  gpuHours: decimalText,
-  ramGbHours: decimalText,
-  onlineStorageGb: decimalText,
-  offlineStorageGb: decimalText,
-  networkEgressGb: decimalText,
+  cpuHours: quantity,
+  gpuHours: quantity,
+  ramGbHours: quantity,
+  onlineStorageGb: quantity,
+  offlineStorageGb: quantity,
+  networkEgressGb: quantity,
   hopsworksClusterId: z.string().nullish(),
   projectBreakdown: z.record(z.string(), z.unknown()).nullish(),
 });

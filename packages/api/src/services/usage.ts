@@ -28,19 +28,33 @@ export const QUANTITY_FIELDS = [
   'networkEgressGb',
 ] as const;
 
-/** One user-day as a collector sends it: the day's cumulative quantities, as decimal strings. */
+/** A quantity as a collector sends it: a decimal string ("1.25") or a JSON number. */
+export type QuantityInput = string | number;
+
+/** One user-day as a collector sends it: the day's cumulative quantities. */
 export interface UsageRecordInput {
   userId: string;
   /** UTC day, YYYY-MM-DD. */
   date: string;
-  cpuHours: string;
-  gpuHours: string;
-  ramGbHours: string;
-  onlineStorageGb: string;
-  offlineStorageGb: string;
-  networkEgressGb: string;
+  cpuHours: QuantityInput;
+  gpuHours: QuantityInput;
+  ramGbHours: QuantityInput;
+  onlineStorageGb: QuantityInput;
+  offlineStorageGb: QuantityInput;
+  networkEgressGb: QuantityInput;
   hopsworksClusterId?: string | null | undefined;
   projectBreakdown?: Record<string, unknown> | null | undefined;
+}
+
+/** A record whose quantities were checked: decimal strings, as they are stored. */
+type Quantities = Record<(typeof QUANTITY_FIELDS)[number], string>;
+
+/** A JSON number as the decimal it means (no exponent), a string trimmed; anything else null. */
+function quantityText(value: unknown): string | null {
+  if (typeof value === 'string') return value.trim();
+  if (typeof value === 'number')
+    return /e/i.test(String(value)) ? value.toFixed(10) : String(value);
+  return null;
 }
 
 export interface IngestResult {
@@ -68,13 +82,18 @@ function isDay(value: string): boolean {
   return !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 10) === value;
 }
 
-/** What is wrong with one record on its own (a sentence), or its price. */
-function priceRecord(r: UsageRecordInput, today: string): string | Costs {
+/** What is wrong with one record on its own (a sentence), or its quantities and price. */
+function priceRecord(
+  r: UsageRecordInput,
+  today: string,
+): string | { quantities: Quantities; costs: Costs } {
+  const quantities = {} as Quantities;
   for (const field of QUANTITY_FIELDS) {
-    const value = r[field];
-    if (typeof value !== 'string' || !DECIMAL.test(value)) {
-      return `${field} must be a non-negative number with at most 4 decimals and 10 digits before the point (got ${JSON.stringify(value)}).`;
+    const value = quantityText(r[field]);
+    if (value === null || !DECIMAL.test(value)) {
+      return `${field} must be a non-negative number with at most 4 decimals and 10 digits before the point (got ${JSON.stringify(r[field])}).`;
     }
+    quantities[field] = value;
   }
   if (typeof r.date !== 'string' || !isDay(r.date)) {
     return `date must be a day like 2026-01-31 (got ${JSON.stringify(r.date)}).`;
@@ -85,7 +104,7 @@ function priceRecord(r: UsageRecordInput, today: string): string | Costs {
   }
   let costs: Costs;
   try {
-    costs = priceUsage(r, r.date);
+    costs = priceUsage(quantities, r.date);
   } catch (error) {
     if (error instanceof NoRateCardError) {
       return error.message.charAt(0).toLowerCase() + error.message.slice(1);
@@ -95,7 +114,7 @@ function priceRecord(r: UsageRecordInput, today: string): string | Costs {
   if (dec(costs.totalCost).gte(COLUMN_LIMIT)) {
     return `its cost (${costs.totalCost} USD) is more than one usage row can hold.`;
   }
-  return costs;
+  return { quantities, costs };
 }
 
 /** The first bad record of a batch: the whole batch is refused with its index. */
@@ -159,12 +178,12 @@ export async function ingestUsage(
 
   // 1. Each record on its own, and duplicates inside the batch.
   const problem = new FirstProblem();
-  const costs: Costs[] = [];
+  const priced: { quantities: Quantities; costs: Costs }[] = [];
   const seen = new Map<string, number>();
   for (const [i, r] of records.entries()) {
-    const priced = priceRecord(r, today);
-    if (typeof priced === 'string') {
-      problem.note(i, priced);
+    const checked = priceRecord(r, today);
+    if (typeof checked === 'string') {
+      problem.note(i, checked);
       break;
     }
     const key = `${r.userId}\u0000${r.date}`;
@@ -177,7 +196,7 @@ export async function ingestUsage(
       break;
     }
     seen.set(key, i);
-    costs.push(priced);
+    priced.push(checked);
   }
 
   // 2. One query checks every user and locks them with their owners, in id order: concurrent
@@ -197,7 +216,7 @@ export async function ingestUsage(
   const clusterIds = [
     ...new Set(
       records
-        .slice(0, costs.length)
+        .slice(0, priced.length)
         .flatMap((r) => (r.hopsworksClusterId ? [r.hopsworksClusterId.toLowerCase()] : [])),
     ),
   ];
@@ -207,7 +226,7 @@ export async function ingestUsage(
     const known = new Set(clusters.map((c) => c.id));
     const unknownCluster = records.findIndex(
       (r, i) =>
-        i < costs.length && r.hopsworksClusterId && !known.has(r.hopsworksClusterId.toLowerCase()),
+        i < priced.length && r.hopsworksClusterId && !known.has(r.hopsworksClusterId.toLowerCase()),
     );
     if (unknownCluster >= 0) {
       problem.note(
@@ -219,7 +238,7 @@ export async function ingestUsage(
   problem.throwIfAny();
 
   try {
-    return await writeBatch(trx, actor, records, costs, userById);
+    return await writeBatch(trx, actor, records, priced, userById);
   } catch (error) {
     if (pgCode(error) === NUMERIC_OUT_OF_RANGE) {
       throw badRequest(
@@ -234,24 +253,24 @@ async function writeBatch(
   trx: Executor,
   actor: AuditActor,
   records: readonly UsageRecordInput[],
-  costs: readonly Costs[],
+  priced: readonly { quantities: Quantities; costs: Costs }[],
   userById: Map<string, { id: string; email: string; accountOwnerId: string | null }>,
 ): Promise<IngestResult> {
   const input = JSON.stringify(
     records.map((r, i) => {
-      const c = costs[i]!;
+      const { quantities: q, costs: c } = priced[i]!;
       return {
         user_id: r.userId,
         // The payer of a new row: the user's owner now (the owner's own id for owners).
         account_owner_id: userById.get(r.userId)!.accountOwnerId ?? r.userId,
         date: r.date,
         hopsworks_cluster_id: r.hopsworksClusterId || null,
-        cpu_hours: r.cpuHours,
-        gpu_hours: r.gpuHours,
-        ram_gb_hours: r.ramGbHours,
-        online_storage_gb: r.onlineStorageGb,
-        offline_storage_gb: r.offlineStorageGb,
-        network_egress_gb: r.networkEgressGb,
+        cpu_hours: q.cpuHours,
+        gpu_hours: q.gpuHours,
+        ram_gb_hours: q.ramGbHours,
+        online_storage_gb: q.onlineStorageGb,
+        offline_storage_gb: q.offlineStorageGb,
+        network_egress_gb: q.networkEgressGb,
         cpu_cost: c.cpuCost,
         gpu_cost: c.gpuCost,
         ram_cost: c.ramCost,
@@ -271,7 +290,7 @@ async function writeBatch(
   // Rows whose data is identical are not touched, so they are not returned.
   const { rows: written } = await sql<WrittenRow>`
     WITH input AS (
-      SELECT r.user_id, r.account_owner_id, r.date,
+      SELECT e.id AS existing_id, r.user_id, r.account_owner_id, r.date,
              coalesce(r.hopsworks_cluster_id, e.hopsworks_cluster_id, a.hopsworks_cluster_id)
                AS hopsworks_cluster_id,
              r.cpu_hours, r.gpu_hours, r.ram_gb_hours, r.online_storage_gb, r.offline_storage_gb,
@@ -291,8 +310,8 @@ async function writeBatch(
     previous AS MATERIALIZED (
       SELECT d.id, d.cpu_hours, d.gpu_hours, d.online_storage_gb, d.offline_storage_gb,
              d.total_cost
-      FROM usage_daily d
-      JOIN input i ON i.user_id = d.user_id AND i.date = d.date
+      FROM input i
+      JOIN usage_daily d ON d.id = i.existing_id
       FOR UPDATE OF d
     ),
     written AS (
@@ -368,10 +387,16 @@ async function moveCredits(
   const entries: LedgerEntry[] = [];
   const byDate = (a: WrittenRow, b: WrittenRow) =>
     a.date.localeCompare(b.date) || a.userId.localeCompare(b.userId);
+  const rowsByPayer = new Map<string, WrittenRow[]>();
+  for (const w of written) {
+    const rows = rowsByPayer.get(w.accountOwnerId);
+    if (rows) rows.push(w);
+    else rowsByPayer.set(w.accountOwnerId, [w]);
+  }
   for (const payer of payers) {
     const state = states.get(payer);
     if (!state) continue;
-    const rows = written.filter((w) => w.accountOwnerId === payer);
+    const rows = rowsByPayer.get(payer)!;
     for (const w of rows) {
       const old = w.oldTotalCost !== null;
       state.cpuHoursUsed = nonNegative(
@@ -554,23 +579,24 @@ export async function usageSummary(
   const scope = await usageScope(trx, caller, { accountOwnerId: input.accountOwnerId });
   const inRange = sql`u.date BETWEEN ${input.from}::date AND ${input.to}::date`;
   const filter = scopeFilter(scope);
-  const { rows: totalRows } = await sql<UsageAmounts>`
-    SELECT ${SUMS} FROM usage_daily u WHERE ${inRange} AND ${filter}`.execute(trx);
+  // Every usage row in scope belongs to one of `people` (they include whoever has usage in the
+  // range), so the grand total of the grouping sets is the scope's total: one statement.
   const people =
     scope.userId !== null
       ? sql`SELECT ${scope.userId}::text AS id`
       : sql`SELECT id FROM users WHERE id = ${scope.accountOwnerId} OR account_owner_id = ${scope.accountOwnerId}
             UNION
             SELECT u.user_id FROM usage_daily u WHERE ${inRange} AND ${filter}`;
-  const { rows: byMember } = await sql<MemberUsage>`
+  const { rows } = await sql<MemberUsage & { isTotal: boolean }>`
     WITH people AS (${people})
-    SELECT p.id AS user_id, m.email, m.name, ${SUMS}
+    SELECT grouping(p.id) = 1 AS is_total, p.id AS user_id, m.email, m.name, ${SUMS}
     FROM people p
     JOIN users m ON m.id = p.id
     LEFT JOIN usage_daily u ON u.user_id = p.id AND ${inRange} AND ${filter}
-    GROUP BY p.id, m.email, m.name
-    ORDER BY total_cost DESC, m.email`.execute(trx);
-  const totals = totalRows[0]!;
+    GROUP BY GROUPING SETS ((p.id, m.email, m.name), ())
+    ORDER BY is_total, total_cost DESC, m.email`.execute(trx);
+  const { isTotal: _total, userId: _user, email: _email, name: _name, ...totals } = rows.at(-1)!;
+  const byMember = rows.slice(0, -1).map(({ isTotal: _, ...member }) => member);
   return {
     from: input.from,
     to: input.to,
@@ -591,20 +617,32 @@ export interface TopAccount {
   activeUsers: number;
 }
 
-/** usage.top: the accounts that cost most over a range (ties by owner id). */
+/**
+ * usage.top: the accounts that cost most over a range (ties by owner id). Summed per user first,
+ * then per account, so the distinct-user count needs no sort; reads only the covering index on
+ * `date` (migration 0004) and joins the owners of the winners only.
+ */
 export async function topAccounts(
   trx: Executor,
   input: { from: string; to: string; limit: number },
 ): Promise<TopAccount[]> {
   const { rows } = await sql<TopAccount>`
-    SELECT u.account_owner_id, o.email AS owner_email, o.name AS owner_name,
-           round(sum(u.total_cost), 4) AS total_cost,
-           count(DISTINCT u.user_id)::int AS active_users
-    FROM usage_daily u
-    JOIN users o ON o.id = u.account_owner_id
-    WHERE u.date BETWEEN ${input.from}::date AND ${input.to}::date
-    GROUP BY u.account_owner_id, o.email, o.name
-    ORDER BY sum(u.total_cost) DESC, u.account_owner_id
-    LIMIT ${input.limit}`.execute(trx);
+    WITH per_user AS (
+      SELECT account_owner_id, user_id, sum(total_cost) AS cost
+      FROM usage_daily
+      WHERE date BETWEEN ${input.from}::date AND ${input.to}::date
+      GROUP BY account_owner_id, user_id
+    ), per_account AS (
+      SELECT account_owner_id, sum(cost) AS cost, count(*)::int AS active_users
+      FROM per_user
+      GROUP BY account_owner_id
+      ORDER BY sum(cost) DESC, account_owner_id
+      LIMIT ${input.limit}
+    )
+    SELECT a.account_owner_id, o.email AS owner_email, o.name AS owner_name,
+           round(a.cost, 4) AS total_cost, a.active_users
+    FROM per_account a
+    JOIN users o ON o.id = a.account_owner_id
+    ORDER BY a.cost DESC, a.account_owner_id`.execute(trx);
   return rows;
 }
