@@ -66,8 +66,7 @@ interface Question {
 async function createGraphQLSchema(
   url: string,
   daily: Statement,
-  totals: Statement,
-  members: Statement,
+  summary: Statement,
   names: Map<unknown, string>,
 ) {
   const body = (s: Statement) =>
@@ -85,14 +84,11 @@ async function createGraphQLSchema(
       DROP SCHEMA IF EXISTS bench_gql CASCADE;
       CREATE SCHEMA bench_gql;
       CREATE TYPE bench_gql.daily_row AS (date text, ${amounts});
-      CREATE TYPE bench_gql.amounts AS (${amounts});
-      CREATE TYPE bench_gql.member_row AS (user_id text, email text, name text, ${amounts});
+      CREATE TYPE bench_gql.summary_row AS (is_total boolean, user_id text, email text, name text, ${amounts});
       CREATE FUNCTION bench_gql.account_daily(${args}) RETURNS SETOF bench_gql.daily_row
         LANGUAGE sql STABLE AS $body$ ${body(daily)} $body$;
-      CREATE FUNCTION bench_gql.account_summary_totals(${args}) RETURNS bench_gql.amounts
-        LANGUAGE sql STABLE AS $body$ ${body(totals)} $body$;
-      CREATE FUNCTION bench_gql.account_summary_members(${args}) RETURNS SETOF bench_gql.member_row
-        LANGUAGE sql STABLE AS $body$ ${body(members)} $body$;`);
+      CREATE FUNCTION bench_gql.account_summary(${args}) RETURNS SETOF bench_gql.summary_row
+        LANGUAGE sql STABLE AS $body$ ${body(summary)} $body$;`);
   } finally {
     await client.end();
   }
@@ -231,7 +227,6 @@ export async function benchReads(databaseUrl: string): Promise<BenchResult> {
     await createGraphQLSchema(
       databaseUrl,
       dailyStatements.at(-1)!,
-      summaryStatements.at(-2)!,
       summaryStatements.at(-1)!,
       names,
     );
@@ -259,13 +254,18 @@ export async function benchReads(databaseUrl: string): Promise<BenchResult> {
         name: 'usage.summary (one account, 30 days)',
         statements: summaryStatements,
         api: { path: 'usage.summary', input: range },
-        graphql: `{ accountSummaryTotals(${gqlArgs}) { ${FIELDS} } accountSummaryMembers(${gqlArgs}) { nodes { userId email name ${FIELDS} } } }`,
+        graphql: `{ accountSummary(${gqlArgs}) { nodes { isTotal userId email name ${FIELDS} } } }`,
         totalOf: {
           api: (b) => (b as { result: { data: { totalCost: string } } }).result.data.totalCost,
-          raw: (b) => (b as { total_cost: string }[][]).at(-2)![0]!.total_cost,
+          raw: (b) =>
+            (b as { is_total: boolean; total_cost: string }[][]).at(-1)!.find((r) => r.is_total)!
+              .total_cost,
           gql: (b) =>
-            (b as { data: { accountSummaryTotals: { totalCost: string } } }).data
-              .accountSummaryTotals.totalCost,
+            (
+              b as {
+                data: { accountSummary: { nodes: { isTotal: boolean; totalCost: string }[] } };
+              }
+            ).data.accountSummary.nodes.find((n) => n.isTotal)!.totalCost,
         },
       },
     ];

@@ -52,12 +52,17 @@ export function recordingDb(connectionString: string, max = 4) {
   return { db, statements };
 }
 
-/** EXPLAIN (ANALYZE, BUFFERS) of one statement, in a transaction that is rolled back. */
-export async function explain(connectionString: string, statement: Statement): Promise<string> {
+/** EXPLAIN (ANALYZE, BUFFERS) of one statement (after `setup`), in a transaction rolled back. */
+export async function explain(
+  connectionString: string,
+  statement: Statement,
+  setup?: string,
+): Promise<string> {
   const client = new pg.Client({ connectionString });
   await client.connect();
   try {
     await client.query('BEGIN');
+    if (setup) await client.query(setup);
     const { rows } = await client.query<{ 'QUERY PLAN': string }>(
       `EXPLAIN (ANALYZE, BUFFERS) ${statement.sql}`,
       statement.parameters as unknown[],
