@@ -12,6 +12,7 @@ import autocannon from 'autocannon';
 import { sql } from 'kysely';
 import pg from 'pg';
 import { recordingDb, userCaller, type Statement } from '../../../packages/api/bench/support.ts';
+import { SUMMED_COLUMNS } from '../../../packages/api/src/services/usage.ts';
 import {
   fmt,
   ms,
@@ -31,20 +32,8 @@ import {
 
 const DURATION_S = Number(process.env.BENCH_READ_SECONDS ?? 5);
 const CONNECTIONS = [1, 32] as const;
-const AMOUNTS = [
-  'cpu_hours',
-  'gpu_hours',
-  'ram_gb_hours',
-  'online_storage_gb',
-  'offline_storage_gb',
-  'network_egress_gb',
-  'cpu_cost',
-  'gpu_cost',
-  'ram_cost',
-  'storage_cost',
-  'network_cost',
-  'total_cost',
-] as const;
+/** The usage columns the API's statements sum (the service's list, so all three servers agree). */
+const AMOUNTS = SUMMED_COLUMNS;
 const camel = (name: string) => name.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
 const FIELDS = AMOUNTS.map(camel).join(' ');
 

@@ -499,7 +499,8 @@ export interface UsageAmounts {
   totalCost: string;
 }
 
-const SUMMED_COLUMNS = [
+/** The summed usage columns, in the order the read statements give them. */
+export const SUMMED_COLUMNS = [
   'cpu_hours',
   'gpu_hours',
   'ram_gb_hours',
