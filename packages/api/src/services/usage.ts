@@ -49,6 +49,12 @@ export interface UsageRecordInput {
 /** A record whose quantities were checked: decimal strings, as they are stored. */
 type Quantities = Record<(typeof QUANTITY_FIELDS)[number], string>;
 
+/** A record that passed its own checks: its quantities as stored, and their price. */
+interface PricedRecord {
+  quantities: Quantities;
+  costs: Costs;
+}
+
 /** A JSON number as the decimal it means (no exponent), a string trimmed; anything else null. */
 function quantityText(value: unknown): string | null {
   if (typeof value === 'string') return value.trim();
@@ -83,10 +89,7 @@ function isDay(value: string): boolean {
 }
 
 /** What is wrong with one record on its own (a sentence), or its quantities and price. */
-function priceRecord(
-  r: UsageRecordInput,
-  today: string,
-): string | { quantities: Quantities; costs: Costs } {
+function priceRecord(r: UsageRecordInput, today: string): string | PricedRecord {
   const quantities = {} as Quantities;
   for (const field of QUANTITY_FIELDS) {
     const value = quantityText(r[field]);
@@ -178,7 +181,7 @@ export async function ingestUsage(
 
   // 1. Each record on its own, and duplicates inside the batch.
   const problem = new FirstProblem();
-  const priced: { quantities: Quantities; costs: Costs }[] = [];
+  const priced: PricedRecord[] = [];
   const seen = new Map<string, number>();
   for (const [i, r] of records.entries()) {
     const checked = priceRecord(r, today);
@@ -253,7 +256,7 @@ async function writeBatch(
   trx: Executor,
   actor: AuditActor,
   records: readonly UsageRecordInput[],
-  priced: readonly { quantities: Quantities; costs: Costs }[],
+  priced: readonly PricedRecord[],
   userById: Map<string, { id: string; email: string; accountOwnerId: string | null }>,
 ): Promise<IngestResult> {
   const input = JSON.stringify(
