@@ -2,7 +2,8 @@
 // inviting and joining, usage and its CSV, admin actions and their audit trail, refusals, and the
 // phone layout. Each step leaves a screenshot in e2e/screenshots/.
 import { readFileSync } from 'node:fs';
-import { toCents } from '@hops/db';
+import { addDays } from '@hops/api/days';
+import { toCents } from '@hops/api/decimal';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parseCsv } from '../src/lib/csv.ts';
@@ -18,12 +19,6 @@ import {
 } from './harness.ts';
 
 const INVITEE = 'nora.newcomer@acme.test';
-
-function addDays(day: string, days: number): string {
-  const date = new Date(`${day}T00:00:00Z`);
-  date.setUTCDate(date.getUTCDate() + days);
-  return date.toISOString().slice(0, 10);
-}
 
 /** "$1,234.57" → "1234.57", to compare with the database's own rounding. */
 const plain = (money: string) => money.replace(/[$,]/g, '');

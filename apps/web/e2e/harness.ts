@@ -3,7 +3,9 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { freePort, SecretBox, seedDemoData, utcDay } from '@hops/db';
+import { SecretBox, seedDemoData } from '@hops/api';
+import { utcDay } from '@hops/api/days';
+import { freePort } from '@hops/db';
 import { createTestDatabase, type TestDatabase } from '@hops/db/testing';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { startServer, type TestServer } from '../server/test/helpers.ts';

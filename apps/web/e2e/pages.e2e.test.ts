@@ -1,7 +1,7 @@
 // Every other page of the dashboard in Chromium: the invite link's distinct outcomes, signing in
 // with an invite, the admin cluster pages (editing into over-capacity, an API refusal shown as its
 // sentence), usage across accounts, and billing for a prepaid owner and for a member.
-import { demoInviteSecret } from '@hops/db';
+import { demoInviteSecret } from '@hops/api';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {

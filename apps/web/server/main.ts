@@ -1,7 +1,8 @@
-// Starts the API/web server (the composition root): configuration, logger, database, HTTP, and a
-// graceful stop on SIGTERM/SIGINT.
+// Starts the API/web server (the composition root): configuration, logger, database (migrated, and
+// in development filled with the demo data through the API's services), HTTP, and a graceful stop
+// on SIGTERM/SIGINT.
 import { parseArgs } from 'node:util';
-import { SecretBox, startDatabase, type StartedDatabase } from '@hops/api';
+import { SecretBox, seedDemoData, startDatabase, type StartedDatabase } from '@hops/api';
 import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import { buildApp, waitForRequests } from './app.ts';
@@ -44,18 +45,15 @@ let app: FastifyInstance | undefined;
 try {
   database = await startDatabase({
     databaseUrl: env.databaseUrl,
-    seedWithKey: env.seedDemoData ? env.encryptionKey : undefined,
     log: (line) => logger.info(line),
     // A request waits at most 3 s for a connection, so an outage answers 503 instead of hanging.
     pool: { max: 10, connectionTimeoutMillis: 3_000, statementTimeoutMillis: 60_000 },
   });
-  app = await buildApp({
-    db: database.db,
-    env,
-    logger,
-    secrets: new SecretBox(env.encryptionKey),
-    dashboard,
-  });
+  const secrets = new SecretBox(env.encryptionKey);
+  if (env.seedDemoData) {
+    for (const line of await seedDemoData(database.db, { secrets })) logger.info(`seed: ${line}`);
+  }
+  app = await buildApp({ db: database.db, env, logger, secrets, dashboard });
   await app.listen({ port: env.port, host: env.host });
 } catch (error) {
   logger.fatal({ err: error }, `Could not start: ${(error as Error).message}`);

@@ -1,13 +1,173 @@
-// The rate card (SPEC §3.4) as the API sees it. It lives in @hops/db so that the seed prices its
-// demo data with the very same card; this module is the API's one door to it.
-export {
-  RATE_CARDS,
-  USD_PER_CREDIT,
-  NoRateCardError,
-  daysInMonth,
-  priceUsage,
-  rateCardFor,
-  type Costs,
-  type Quantities,
-  type RateCard,
-} from '@hops/db';
+// The versioned rate card (SPEC §3.4): prices in credits per unit, 1 credit = USD 0.25. A usage
+// row keeps the id of the card that priced it; a new card is a new entry with its effective day.
+// Pricing walks the resource list (./resources.ts), so a new resource needs only its price here.
+import { daysInMonth } from './days.ts';
+import { divideHalfEven, pow10, printUnits, USD_PER_CREDIT, type Scaled } from './decimal.ts';
+import { dec, round4, sum, type Decimal, type DecimalInput } from './money.ts';
+import {
+  COSTS,
+  quantitiesOf,
+  QUANTITIES,
+  type CostField,
+  type QuantityField,
+  type RateKey,
+} from './resources.ts';
+
+export { USD_PER_CREDIT };
+
+export interface RateCard {
+  id: string;
+  /** First UTC day (YYYY-MM-DD) the card prices. */
+  effectiveFrom: string;
+  creditsPerUnit: Record<RateKey, string>;
+}
+
+export const RATE_CARDS: readonly RateCard[] = [
+  {
+    id: '2025-08',
+    effectiveFrom: '2025-08-01',
+    creditsPerUnit: {
+      cpuHour: '0.5',
+      gpuHour: '10',
+      ramGbHour: '0.05',
+      onlineStorageGbMonth: '2',
+      offlineStorageGbMonth: '0.12',
+      networkEgressGb: '0.4',
+    },
+  },
+];
+
+export class NoRateCardError extends Error {
+  override name = 'NoRateCardError';
+}
+
+/** The card in force on a UTC day. */
+export function rateCardFor(date: string): RateCard {
+  let found: RateCard | undefined;
+  for (const card of RATE_CARDS) {
+    if (card.effectiveFrom <= date && (!found || card.effectiveFrom > found.effectiveFrom)) {
+      found = card;
+    }
+  }
+  if (!found) {
+    throw new NoRateCardError(
+      `No rate card is in force on ${date}; the first starts ${RATE_CARDS[0]?.effectiveFrom}.`,
+    );
+  }
+  return found;
+}
+
+/** The quantities of one user-day, as priced. */
+export type Quantities = Record<QuantityField, DecimalInput>;
+
+/** The price of one user-day: each cost column, their total, and the card that priced them. */
+export type Costs = Record<CostField | 'totalCost', string> & { rateCard: string };
+
+/** USD per unit on the card. */
+function usd(credits: string): Decimal {
+  return dec(credits).times(USD_PER_CREDIT);
+}
+
+/**
+ * Prices one user-day. Each cost column is computed exactly and rounded once (4 decimals,
+ * half-even); the total is the sum of the rounded columns. A prorated column (storage) is
+ * Σ GB held × monthly rate ÷ the days of that month, online and offline together.
+ */
+export function priceUsage(q: Quantities, date: string, card: RateCard = rateCardFor(date)): Costs {
+  return priceExactly(q, date, card) ?? priceWithDecimal(q, date, card);
+}
+
+function assemble(columns: Record<CostField, string>, total: string, card: RateCard): Costs {
+  return { ...columns, totalCost: total, rateCard: card.id };
+}
+
+/** The same prices through decimal.js: for inputs the integer path does not take (Decimals, 1e-7). */
+function priceWithDecimal(q: Quantities, date: string, card: RateCard): Costs {
+  const days = daysInMonth(date);
+  const columns = {} as Record<CostField, string>;
+  for (const cost of COSTS) {
+    const exact = sum(
+      quantitiesOf(cost.field).map((quantity) =>
+        dec(q[quantity.field]).times(usd(card.creditsPerUnit[quantity.rate])),
+      ),
+    );
+    columns[cost.field] = round4(cost.prorated ? exact.dividedBy(days) : exact);
+  }
+  return assemble(columns, round4(sum(Object.values(columns))), card);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Exact pricing in scaled integers (BigInt): a value is `units / 10^scale`. It gives the very
+// results of the decimal.js path (exact products, one half-even rounding per column) about ten
+// times faster, which matters when usage.ingest prices 10 000 records per call.
+
+const PLAIN_DECIMAL = /^(\d+)(?:\.(\d+))?$/;
+
+/** A non-negative plain decimal (string, or a number that prints as one); null otherwise. */
+function scaled(value: DecimalInput): Scaled | null {
+  if (typeof value !== 'string' && typeof value !== 'number') return null;
+  const match = PLAIN_DECIMAL.exec(typeof value === 'number' ? String(value) : value);
+  if (!match) return null;
+  const fraction = match[2] ?? '';
+  return { units: BigInt(match[1]! + fraction), scale: fraction.length };
+}
+
+const times = (a: Scaled, b: Scaled): Scaled => ({
+  units: a.units * b.units,
+  scale: a.scale + b.scale,
+});
+
+function plus(a: Scaled, b: Scaled): Scaled {
+  const scale = Math.max(a.scale, b.scale);
+  return {
+    units: a.units * pow10(scale - a.scale) + b.units * pow10(scale - b.scale),
+    scale,
+  };
+}
+
+const SCALE = 4;
+
+/** units / (10^scale × divisor), rounded half-even to 4 decimals, as ten-thousandths. */
+function round4Units(value: Scaled, divisor = 1n): bigint {
+  const numerator = value.scale <= SCALE ? value.units * pow10(SCALE - value.scale) : value.units;
+  const denominator = (value.scale <= SCALE ? 1n : pow10(value.scale - SCALE)) * divisor;
+  return divideHalfEven(numerator, denominator);
+}
+
+const usdRates = new WeakMap<RateCard, Record<RateKey, Scaled>>();
+
+function usdRatesOf(card: RateCard): Record<RateKey, Scaled> {
+  let rates = usdRates.get(card);
+  if (!rates) {
+    const perCredit = scaled(USD_PER_CREDIT)!;
+    const entries = Object.entries(card.creditsPerUnit).map(([name, credits]) => {
+      const rate = scaled(credits);
+      if (!rate) throw new Error(`Rate card ${card.id}: ${name} is not a plain decimal.`);
+      return [name, times(rate, perCredit)];
+    });
+    rates = Object.fromEntries(entries) as Record<RateKey, Scaled>;
+    usdRates.set(card, rates);
+  }
+  return rates;
+}
+
+function priceExactly(q: Quantities, date: string, card: RateCard): Costs | null {
+  const amounts = {} as Record<QuantityField, Scaled>;
+  for (const quantity of QUANTITIES) {
+    const amount = scaled(q[quantity.field]);
+    if (!amount) return null;
+    amounts[quantity.field] = amount;
+  }
+  const r = usdRatesOf(card);
+  const columns = {} as Record<CostField, string>;
+  let total = 0n;
+  for (const cost of COSTS) {
+    const exact = quantitiesOf(cost.field)
+      .map((quantity) => times(amounts[quantity.field], r[quantity.rate]))
+      .reduce(plus, { units: 0n, scale: 0 });
+    const units = round4Units(exact, cost.prorated ? BigInt(daysInMonth(date)) : 1n);
+    total += units;
+    columns[cost.field] = printUnits(units, SCALE);
+  }
+  return assemble(columns, printUnits(total, SCALE), card);
+}

@@ -1,12 +1,50 @@
 // Generates the Kysely Database types from a migrated database with kysely-codegen, so the types
-// in src/schema.ts are the schema's, not a hand-kept copy.
+// in src/schema.ts are the schema's, not a hand-kept copy. A text column whose CHECK constraint
+// lists its values (`status IN ('active', 'suspended', 'deleted')`) is typed as that union, so the
+// unions (statuses, roles, billing modes, pools…) come from the migrations alone.
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import pg from 'pg';
 
 const bin = fileURLToPath(new URL('../node_modules/.bin/kysely-codegen', import.meta.url));
 
+/** `CHECK ((col = ANY (ARRAY['a'::text, 'b'::text])))`, as pg_get_constraintdef prints IN (…). */
+const VALUE_LIST = /^CHECK \(\((\w+) = ANY \(ARRAY\[(.+)\]\)\)\)$/;
+
+/** kysely-codegen `--overrides` for every column with a CHECK that lists its values. */
+export async function unionOverrides(databaseUrl: string): Promise<Record<string, string>> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ table: string; definition: string; hasDefault: boolean }>(
+      `SELECT rel.relname AS table, pg_get_constraintdef(c.oid) AS definition,
+              att.atthasdef AS "hasDefault"
+       FROM pg_constraint c
+       JOIN pg_class rel ON rel.oid = c.conrelid
+       JOIN pg_namespace ns ON ns.oid = rel.relnamespace
+       JOIN pg_attribute att ON att.attrelid = rel.oid AND att.attnum = c.conkey[1]
+       WHERE c.contype = 'c' AND ns.nspname = 'public' AND cardinality(c.conkey) = 1
+       ORDER BY 1, 2`,
+    );
+    const overrides: Record<string, string> = {};
+    for (const { table, definition, hasDefault } of rows) {
+      const match = VALUE_LIST.exec(definition);
+      if (!match) continue;
+      const values = [...match[2]!.matchAll(/'((?:[^']|'')*)'::text/g)].map((m) =>
+        JSON.stringify(m[1]!.replaceAll("''", "'")),
+      );
+      const union = values.join(' | ');
+      overrides[`${table}.${match[1]}`] = hasDefault ? `Generated<${union}>` : union;
+    }
+    return overrides;
+  } finally {
+    await client.end();
+  }
+}
+
 export async function generateSchemaTypes(databaseUrl: string): Promise<string> {
+  const overrides = await unionOverrides(databaseUrl);
   const { stdout } = await promisify(execFile)(
     bin,
     [
@@ -21,6 +59,8 @@ export async function generateSchemaTypes(databaseUrl: string): Promise<string> 
       'string',
       '--type-mapping',
       JSON.stringify({ int8: 'number' }),
+      '--overrides',
+      JSON.stringify({ columns: overrides }),
       '--exclude-pattern',
       'kysely_*',
       '--log-level',

@@ -1,4 +1,5 @@
-// @hops/db: the schema types, the connection, migrations, seed data, rates and money.
+// @hops/db: data only — the schema types, the migrations and the connection (pg; embedded
+// PostgreSQL when DATABASE_URL is unset). Every rule lives in @hops/api.
 export { createDb, createPool, type Db, type CreateDbOptions } from './client.ts';
 export {
   resolveDatabase,
@@ -9,10 +10,7 @@ export {
 } from './connection.ts';
 export { startEmbeddedPostgres, freePort, type EmbeddedServer } from './embedded.ts';
 export { migrateToLatest, migrateDown, migrateToEmpty } from './migrate.ts';
-export { seedDemoData, demoInviteSecret, DEMO_USERS, utcDay } from './seed.ts';
 export { startDatabase, type StartedDatabase } from './startup.ts';
-export { SecretBox } from './secrets.ts';
-export * from './money.ts';
-export * from './rates.ts';
+export { runWithDb } from './cli/run.ts';
 export * from './tx.ts';
 export type * from './schema.ts';

@@ -105,7 +105,12 @@ describe('users', () => {
     });
     const id = await addUser();
     await expectPgError(
-      db.updateTable('users').set({ status: 'Active' }).where('id', '=', id).execute(),
+      // 'Active' is outside the column's union on purpose: the database must refuse it too.
+      db
+        .updateTable('users')
+        .set({ status: 'Active' as never })
+        .where('id', '=', id)
+        .execute(),
       {
         code: PgCode.checkViolation,
         constraint: 'users_status_check',
@@ -814,8 +819,8 @@ describe('append-only tables', () => {
     const user = await addUser();
     const base = {
       userId: user,
-      kind: 'grant',
-      pool: 'free',
+      kind: 'grant' as const,
+      pool: 'free' as const,
       amount: '1',
       balanceAfter: '1',
       actor: 't',
@@ -831,7 +836,8 @@ describe('append-only tables', () => {
       await expectPgError(
         db
           .insertInto('creditTransactions')
-          .values({ ...base, ...change })
+          // The changes step outside the columns' unions on purpose.
+          .values({ ...base, ...change } as typeof base)
           .execute(),
         {
           code: PgCode.checkViolation,
@@ -856,10 +862,16 @@ describe('append-only tables', () => {
       appendOnly,
     );
     await expectPgError(db.deleteFrom('auditLog').where('id', '=', entry.id).execute(), appendOnly);
-    await expectPgError(db.insertInto('auditLog').values({ via: 'email', action: 'x' }).execute(), {
-      code: PgCode.checkViolation,
-      constraint: 'audit_log_via_check',
-    });
+    await expectPgError(
+      db
+        .insertInto('auditLog')
+        .values({ via: 'email' as never, action: 'x' })
+        .execute(),
+      {
+        code: PgCode.checkViolation,
+        constraint: 'audit_log_via_check',
+      },
+    );
   });
 
   it('a usage row the ledger points at cannot be deleted (SET NULL would edit the ledger)', async () => {

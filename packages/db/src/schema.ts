@@ -72,7 +72,7 @@ export interface AuditLog {
   id: Generated<string>;
   targetId: string | null;
   targetType: string | null;
-  via: string;
+  via: "web" | "slack" | "service" | "system";
 }
 
 export interface CreditTransactions {
@@ -82,8 +82,8 @@ export interface CreditTransactions {
   createdAt: Generated<Timestamp>;
   description: Generated<string>;
   id: Generated<string>;
-  kind: string;
-  pool: string;
+  kind: "purchase" | "grant" | "usage" | "refund" | "adjustment";
+  pool: "paid" | "free";
   usageDailyId: string | null;
   userId: string;
 }
@@ -111,7 +111,7 @@ export interface HopsworksClusters {
   maxUsers: Generated<number>;
   metadata: Generated<Json>;
   name: string;
-  status: Generated<string>;
+  status: Generated<"active" | "maintenance" | "full" | "inactive">;
   updatedAt: Generated<Timestamp>;
 }
 
@@ -135,7 +135,7 @@ export interface TeamInvites {
   email: string;
   expiresAt: Generated<Timestamp>;
   id: Generated<string>;
-  projectRole: Generated<string>;
+  projectRole: Generated<"Data owner" | "Data scientist" | "Observer">;
   revokedAt: Timestamp | null;
   token: string;
 }
@@ -203,7 +203,7 @@ export interface UserHopsworksAssignments {
 
 export interface Users {
   accountOwnerId: string | null;
-  billingMode: Generated<string>;
+  billingMode: Generated<"prepaid" | "postpaid">;
   createdAt: Generated<Timestamp>;
   email: string;
   featureFlags: Generated<Json>;
@@ -216,7 +216,7 @@ export interface Users {
   name: string | null;
   registrationIp: string | null;
   registrationSource: string | null;
-  status: Generated<string>;
+  status: Generated<"active" | "suspended" | "deleted">;
   stripeCustomerId: string | null;
   stripeTestCustomerId: string | null;
   updatedAt: Generated<Timestamp>;

@@ -1,10 +1,8 @@
-// What the product does at start: reach the database (DATABASE_URL or the embedded one), migrate
-// it, and in development fill it with the demo data.
+// What the product does at start: reach the database (DATABASE_URL or the embedded one) and
+// migrate it. The demo data is the API's to make (it goes through the services).
 import { createDb, type Db } from './client.ts';
 import { resolveDatabase, type ResolvedDatabase } from './connection.ts';
 import { migrateToLatest } from './migrate.ts';
-import { SecretBox } from './secrets.ts';
-import { seedDemoData } from './seed.ts';
 
 export interface StartedDatabase {
   db: Db;
@@ -14,7 +12,6 @@ export interface StartedDatabase {
 
 export async function startDatabase(options: {
   databaseUrl?: string | undefined;
-  seedWithKey?: string | undefined;
   log: (line: string) => void;
   pool?: { max?: number; connectionTimeoutMillis?: number; statementTimeoutMillis?: number };
 }): Promise<StartedDatabase> {
@@ -27,11 +24,6 @@ export async function startDatabase(options: {
   const db = createDb({ connectionString: database.url, applicationName: 'hops', ...options.pool });
   try {
     for (const line of await migrateToLatest(db)) options.log(line);
-    if (options.seedWithKey) {
-      for (const line of await seedDemoData(db, { secrets: new SecretBox(options.seedWithKey) })) {
-        options.log(`seed: ${line}`);
-      }
-    }
   } catch (error) {
     await db.destroy();
     await database.stop();

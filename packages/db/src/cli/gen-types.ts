@@ -6,7 +6,7 @@ import { migrateToLatest } from '../migrate.ts';
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-await runWithDb('db:types', async (db, _env, url) => {
+await runWithDb('db:types', async (db, url) => {
   await migrateToLatest(db);
   const text = await generateSchemaTypes(url);
   writeFileSync(fileURLToPath(new URL('../schema.ts', import.meta.url)), text);

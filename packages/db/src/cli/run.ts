@@ -1,11 +1,12 @@
-// Shared start-up of the database commands: parse the environment, reach the database, clean up.
+// Shared start-up of the database commands (and of @hops/api's demo seed): parse the environment,
+// reach the database, clean up.
 import { createDb, type Db } from '../client.ts';
 import { resolveDatabase } from '../connection.ts';
 import { dbEnv, type DbEnv } from '../env.ts';
 
 export async function runWithDb(
   name: string,
-  work: (db: Db, env: DbEnv, url: string) => Promise<void>,
+  work: (db: Db, url: string) => Promise<void>,
 ): Promise<void> {
   let env: DbEnv;
   try {
@@ -21,7 +22,7 @@ export async function runWithDb(
   console.log(`${name}: using ${where}`);
   const db = createDb({ connectionString: database.url, applicationName: `hops-${name}` });
   try {
-    await work(db, env, database.url);
+    await work(db, database.url);
   } catch (error) {
     console.error(`${name} failed: ${(error as Error).message}`);
     process.exitCode = 1;

@@ -2,14 +2,8 @@
 // plain integer arithmetic (no decimal library), so the two cannot share a mistake.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  NoRateCardError,
-  RATE_CARDS,
-  daysInMonth,
-  priceUsage,
-  rateCardFor,
-  type Quantities,
-} from './rates.ts';
+import { NoRateCardError, RATE_CARDS, priceUsage, rateCardFor, type Quantities } from './rates.ts';
+import { daysInMonth } from './days.ts';
 
 const none: Quantities = {
   cpuHours: '0',

@@ -1,5 +1,7 @@
-// Decimal arithmetic for money and quantities: decimal.js with half-even rounding, never floats.
+// Money arithmetic on the server: decimal.js with half-even rounding, never floats. Rounding to
+// text goes through ./decimal.ts, the one half-even printer the front ends use too.
 import DecimalJs from 'decimal.js';
+import { roundDecimal } from './decimal.ts';
 
 export const Decimal = DecimalJs.clone({ precision: 60, rounding: DecimalJs.ROUND_HALF_EVEN });
 export type Decimal = InstanceType<typeof Decimal>;
@@ -14,7 +16,7 @@ export function dec(value: DecimalInput): Decimal {
 
 /** Rounds once, half-even, to 4 decimals, and prints it the way PostgreSQL's numeric(14,4) does. */
 export function round4(value: DecimalInput): string {
-  return dec(value).toDecimalPlaces(SCALE, Decimal.ROUND_HALF_EVEN).toFixed(SCALE);
+  return roundDecimal(dec(value).toFixed(), SCALE);
 }
 
 export function sum(values: readonly DecimalInput[]): Decimal {
@@ -23,5 +25,5 @@ export function sum(values: readonly DecimalInput[]): Decimal {
 
 /** USD with 2 decimals, half-even, for display. */
 export function toCents(value: DecimalInput): string {
-  return dec(value).toDecimalPlaces(2, Decimal.ROUND_HALF_EVEN).toFixed(2);
+  return roundDecimal(dec(value).toFixed(), 2);
 }
