@@ -4,12 +4,13 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import fastifyCookie from '@fastify/cookie';
 import {
+  type ApiDeps,
   appRouter,
   createCaller,
   createContextInner,
   createRequestContext,
+  DATABASE_DOWN,
   isDatabaseUnavailable,
-  type ApiDeps,
 } from '@hops/api';
 import type { Db, SecretBox } from '@hops/api';
 import { TRPCError } from '@trpc/server';
@@ -36,8 +37,6 @@ type AppRouter = typeof appRouter;
 /** Room for `usage.ingest` with 10 000 records (about 5 MB of JSON) and then some. */
 export const TRPC_BODY_LIMIT = 16 * 1024 * 1024;
 const HEALTH_TIMEOUT_MS = 4_000;
-export const DATABASE_DOWN =
-  'The database is not reachable right now. Please try again in a moment.';
 
 const requestsInFlight = new WeakMap<FastifyInstance, Set<FastifyRequest>>();
 

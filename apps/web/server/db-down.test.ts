@@ -11,7 +11,7 @@ import {
   type EmbeddedServer,
 } from '@hops/db';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DATABASE_DOWN } from './app.ts';
+import { DATABASE_DOWN } from '@hops/api';
 import { sessionCookie, startServer, trpcGet, waitFor } from './test/helpers.ts';
 
 const folder = mkdtempSync(join(tmpdir(), 'hops-db-down-'));

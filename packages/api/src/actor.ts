@@ -1,5 +1,7 @@
 // Who is calling: a signed-in user (web session, or the Slack bot acting for one), a service
-// token, or nobody. Services receive the part they need for rules and the audit log.
+// token, or nobody. A service function takes one of these as its `actor` (services/README.md).
+import type { BillingMode, UserStatus } from './schemas.ts';
+
 export type Via = 'web' | 'slack' | 'service' | 'system';
 
 export interface UserActor {
@@ -9,8 +11,8 @@ export interface UserActor {
   isAdmin: boolean;
   /** null for an account owner */
   accountOwnerId: string | null;
-  status: 'active' | 'suspended' | 'deleted';
-  billingMode: 'prepaid' | 'postpaid';
+  status: UserStatus;
+  billingMode: BillingMode;
 }
 
 export interface ServiceCaller {
@@ -18,13 +20,18 @@ export interface ServiceCaller {
   name: string;
 }
 
-/** What the audit log and services need to know about who acts. */
+/** Who acts, as the audit log and the ledger write it. */
 export interface AuditActor {
   userId: string | null;
   via: Via;
   isAdmin: boolean;
   /** How to write the actor in `assigned_by` / ledger `actor` columns. */
   label: string;
+}
+
+/** A person acting (signed in, or acted for by a service): whose rights the rules check. */
+export interface UserCaller extends AuditActor {
+  user: UserActor;
 }
 
 export function auditActorOf(
@@ -35,6 +42,15 @@ export function auditActorOf(
   if (user) return { userId: user.id, via, isAdmin: user.isAdmin, label: `user:${user.id}` };
   if (service) return { userId: null, via, isAdmin: false, label: `service:${service.name}` };
   return { userId: null, via, isAdmin: false, label: 'system' };
+}
+
+/** `user` acting through `via` (for a service acting for them, name the service too). */
+export function userCallerOf(
+  user: UserActor,
+  via: Via = 'web',
+  service?: ServiceCaller | null,
+): UserCaller {
+  return { ...auditActorOf(user, via, service), user };
 }
 
 export const SYSTEM_ACTOR: AuditActor = {

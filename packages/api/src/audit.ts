@@ -1,9 +1,9 @@
 // The audit log: one row per state change, written in the transaction of the change (SPEC §2.2).
-import type { Executor } from '@hops/db';
+import type { Transaction } from './db.ts';
 import type { AuditActor } from './actor.ts';
 
 export async function recordAudit(
-  trx: Executor,
+  trx: Transaction,
   actor: AuditActor,
   action: string,
   target: { type: string; id: string } | null,

@@ -1,7 +1,8 @@
 // The tRPC context: a pure inner context (db, caller, dependencies) that tests build directly, and
 // the request-level resolution of the caller from a session, a service token, or both (act-as).
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { Db, SecretBox } from '@hops/db';
+import type { Db } from '@hops/db';
+import type { SecretBox } from './secrets.ts';
 import {
   auditActorOf,
   type AuditActor,
@@ -10,6 +11,7 @@ import {
   type Via,
 } from './actor.ts';
 import { unauthorized, type AppError } from './errors.ts';
+import { readUserActor } from './services/users.ts';
 
 export interface Logger {
   info(obj: object | string, msg?: string): void;
@@ -60,13 +62,9 @@ export function createContextInner(options: {
   };
 }
 
+/** The user as a caller (null when there is no such user); a request reads it fresh. */
 export async function loadUserActor(db: Db, userId: string): Promise<UserActor | null> {
-  const row = await db
-    .selectFrom('users')
-    .select(['id', 'email', 'name', 'isAdmin', 'accountOwnerId', 'status', 'billingMode'])
-    .where('id', '=', userId)
-    .executeTakeFirst();
-  return (row as UserActor | undefined) ?? null;
+  return readUserActor(db, userId);
 }
 
 /** Compares a presented bearer token with the configured ones in constant time. */

@@ -1,4 +1,7 @@
 // The one error services throw: a kind (mapped to a tRPC code by one middleware) and a sentence.
+// The sentences every part of the server says the same way are written here, once.
+import type { UserStatus } from './schemas.ts';
+
 export type AppErrorKind =
   | 'BAD_REQUEST'
   | 'UNAUTHORIZED'
@@ -26,23 +29,34 @@ export const notFound = (message: string) => new AppError('NOT_FOUND', message);
 export const conflict = (message: string) => new AppError('CONFLICT', message);
 export const preconditionFailed = (message: string) => new AppError('PRECONDITION_FAILED', message);
 
-/** PostgreSQL error codes services react to. */
+/** What a caller hears when the database cannot be reached (tRPC, /auth and /health alike). */
+export const DATABASE_DOWN =
+  'The database is not reachable right now. Please try again in a moment.';
+
+export const ACCOUNT_SUSPENDED =
+  'Your account is suspended. Contact support to have it reactivated.';
+export const ACCOUNT_DELETED = 'Your account has been deleted.';
+
+/** Why a user who is not active (suspended or deleted) may not sign in or call anything. */
+export function inactiveAccountMessage(status: UserStatus): string {
+  return status === 'suspended' ? ACCOUNT_SUSPENDED : ACCOUNT_DELETED;
+}
+
+/** PostgreSQL error codes (SQLSTATE) the server reacts to. */
 export const PG = {
   uniqueViolation: '23505',
   checkViolation: '23514',
-  foreignKeyViolation: '23503',
-  deadlock: '40P01',
-  serializationFailure: '40001',
+  /** A sum past numeric(14,4). */
+  numericOutOfRange: '22003',
+  /** NUL in text. */
+  characterNotInRepertoire: '22021',
+  /** NUL in jsonb. */
+  untranslatableCharacter: '22P05',
 } as const;
 
 export function pgCode(error: unknown): string | undefined {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'string' ? code : undefined;
-}
-
-export function pgConstraint(error: unknown): string | undefined {
-  const constraint = (error as { constraint?: unknown } | null)?.constraint;
-  return typeof constraint === 'string' ? constraint : undefined;
 }
 
 /** Errors that mean the database cannot be reached right now (as opposed to a bad query). */

@@ -9,8 +9,16 @@ export {
   type Context,
   type Logger,
 } from './context.ts';
-export type { UserActor, ServiceCaller, AuditActor, Via } from './actor.ts';
-export { AppError, isDatabaseUnavailable } from './errors.ts';
+export type { UserActor, UserCaller, ServiceCaller, AuditActor, Via } from './actor.ts';
+export { SYSTEM_ACTOR, userCallerOf } from './actor.ts';
+export {
+  AppError,
+  isDatabaseUnavailable,
+  DATABASE_DOWN,
+  ACCOUNT_SUSPENDED,
+  ACCOUNT_DELETED,
+  inactiveAccountMessage,
+} from './errors.ts';
 export * as schemas from './schemas.ts';
 export type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
 export {
@@ -20,5 +28,13 @@ export {
   type SignInResult,
 } from './services/signin.ts';
 export { listDevLoginUsers } from './services/users.ts';
+export { grantCredits } from './services/credits/account.ts';
+export { ingestUsage, MAX_INGEST_RECORDS } from './services/usage/ingest.ts';
+export type { UsageRecordInput } from './services/usage/records.ts';
+export { SecretBox } from './secrets.ts';
+export { AMOUNT_FIELDS, columnOf, type UsageAmounts } from './resources.ts';
+export type { HopsEvent, EventKind, EventOf, OutboxEvent } from './event-types.ts';
+export { priceUsage, rateCardFor, RATE_CARDS, type Costs, type RateCard } from './rates.ts';
+export { seedDemoData, demoInviteSecret, DEMO_USERS, type SeedOptions } from './demo/seed.ts';
 // The API server's composition root reaches the database only through this package.
-export { startDatabase, SecretBox, type Db, type StartedDatabase } from '@hops/db';
+export { startDatabase, type Db, type StartedDatabase } from '@hops/db';

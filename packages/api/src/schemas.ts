@@ -1,5 +1,7 @@
-// Input schemas shared by the procedures and the front ends' forms.
+// Input schemas shared by the procedures and the front ends' forms, and the unions they define
+// (status, role, billing mode, pool): each is derived here once, with `z.infer`. Client-safe.
 import { z } from 'zod';
+import { daysBetween, isDay } from './days.ts';
 
 export const email = z
   .string()
@@ -11,10 +13,7 @@ export const email = z
 export const day = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}$/, { error: 'Use a date like 2026-01-31' })
-  .refine((value) => {
-    const date = new Date(`${value}T00:00:00Z`);
-    return !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 10) === value;
-  }, 'That date does not exist');
+  .refine(isDay, 'That date does not exist');
 
 /** Inclusive UTC day range; at most 400 days. */
 export const dateRange = z
@@ -24,10 +23,6 @@ export const dateRange = z
     error: 'A range may span at most 400 days',
     path: ['to'],
   });
-
-export function daysBetween(from: string, to: string): number {
-  return Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000);
-}
 
 const DECIMAL = /^\d{1,10}(\.\d{1,4})?$/;
 
@@ -61,6 +56,19 @@ export const billingMode = z.enum(['prepaid', 'postpaid']);
 export const userStatus = z.enum(['active', 'suspended', 'deleted']);
 export const clusterStatus = z.enum(['active', 'maintenance', 'full', 'inactive']);
 export const creditPool = z.enum(['paid', 'free']);
+/** A user's place in an account: its owner, or a member of someone else's. */
+export const accountRole = z.enum(['owner', 'member']);
+export const inviteStatus = z.enum(['open', 'expired', 'revoked', 'accepted']);
+export const ledgerKind = z.enum(['purchase', 'grant', 'usage', 'refund', 'adjustment']);
+
+export type ProjectRole = z.infer<typeof projectRole>;
+export type BillingMode = z.infer<typeof billingMode>;
+export type UserStatus = z.infer<typeof userStatus>;
+export type ClusterStatus = z.infer<typeof clusterStatus>;
+export type CreditPool = z.infer<typeof creditPool>;
+export type AccountRole = z.infer<typeof accountRole>;
+export type InviteStatus = z.infer<typeof inviteStatus>;
+export type LedgerKind = z.infer<typeof ledgerKind>;
 
 export const page = z.object({
   cursor: z.string().max(500).optional(),

@@ -1,9 +1,16 @@
 // tRPC setup: the context type, error mapping, and the procedure builders. Nothing else.
 import { initTRPC, TRPCError } from '@trpc/server';
 import { ZodError } from 'zod';
-import type { UserActor } from './actor.ts';
+import type { UserCaller } from './actor.ts';
 import type { Context } from './context.ts';
-import { AppError, isDatabaseUnavailable, pgCode } from './errors.ts';
+import {
+  AppError,
+  DATABASE_DOWN,
+  PG,
+  inactiveAccountMessage,
+  isDatabaseUnavailable,
+  pgCode,
+} from './errors.ts';
 
 const t = initTRPC.context<Context>().create({
   errorFormatter({ shape, error }) {
@@ -41,7 +48,6 @@ export function describeZodError(error: ZodError): string {
 
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
-export const middleware = t.middleware;
 
 /** Maps service errors (AppError) and database outages to tRPC codes, keeping the cause. */
 const errorMapping = t.middleware(async ({ ctx, next }) => {
@@ -58,10 +64,11 @@ const errorMapping = t.middleware(async ({ ctx, next }) => {
     if (cause instanceof AppError) {
       throw new TRPCError({ code: cause.kind, message: cause.message, cause });
     }
-    // PostgreSQL refuses NUL in text (22021) and jsonb (22P05): the input's fault, not ours.
+    // PostgreSQL refuses NUL in text and jsonb: the input's fault, not ours.
+    const code = pgCode(cause);
     if (
       result.error.code === 'INTERNAL_SERVER_ERROR' &&
-      ['22021', '22P05'].includes(pgCode(cause) ?? '')
+      (code === PG.characterNotInRepertoire || code === PG.untranslatableCharacter)
     ) {
       throw new TRPCError({
         code: 'BAD_REQUEST',
@@ -72,7 +79,7 @@ const errorMapping = t.middleware(async ({ ctx, next }) => {
     if (result.error.code === 'INTERNAL_SERVER_ERROR' && isDatabaseUnavailable(cause)) {
       throw new TRPCError({
         code: 'SERVICE_UNAVAILABLE',
-        message: 'The database is not reachable right now. Please try again in a moment.',
+        message: DATABASE_DOWN,
         cause,
       });
     }
@@ -82,7 +89,7 @@ const errorMapping = t.middleware(async ({ ctx, next }) => {
 
 export const publicProcedure = t.procedure.use(errorMapping);
 
-/** An active user: signed in, or acted for by a service. */
+/** An active user: signed in, or acted for by a service. `ctx.actor` then carries the user. */
 export const authedProcedure = publicProcedure.use(({ ctx, next }) => {
   const user = ctx.user;
   if (!user) {
@@ -95,15 +102,10 @@ export const authedProcedure = publicProcedure.use(({ ctx, next }) => {
     throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Please sign in first.' });
   }
   if (user.status !== 'active') {
-    throw new TRPCError({
-      code: 'FORBIDDEN',
-      message:
-        user.status === 'suspended'
-          ? 'Your account is suspended. Contact support to have it reactivated.'
-          : 'Your account has been deleted.',
-    });
+    throw new TRPCError({ code: 'FORBIDDEN', message: inactiveAccountMessage(user.status) });
   }
-  return next({ ctx: { ...ctx, user: user as UserActor } });
+  const actor: UserCaller = { ...ctx.actor, user };
+  return next({ ctx: { ...ctx, user, actor } });
 });
 
 /** An account owner, or an admin (who may act for any owner). */

@@ -3,13 +3,12 @@
 // an admin and a suspended admin. Every call builds a fresh one with unique ids and e-mails.
 import { randomBytes } from 'node:crypto';
 import { inTransaction, type Db } from '@hops/db';
-import { auditActorOf, SYSTEM_ACTOR } from '../src/actor.ts';
+import { SYSTEM_ACTOR } from '../src/actor.ts';
 import type { ApiDeps } from '../src/context.ts';
-import { loadUserActor } from '../src/context.ts';
-import { grantCredits } from '../src/services/credits.ts';
-import { createInvite } from '../src/services/invites.ts';
-import { ingestUsage, type UsageRecordInput } from '../src/services/usage.ts';
-import { assignDirect, makeUser } from './helpers.ts';
+import { grantCredits } from '../src/services/credits/account.ts';
+import { createInvite } from '../src/services/invites/owner.ts';
+import { ingestUsage, type UsageRecordInput } from '../src/services/usage/ingest.ts';
+import { assignDirect, makeUser, userCaller, userDay } from './helpers.ts';
 
 /** Every plain-text cluster secret the fixtures use carries this mark. */
 export const SECRET_MARK = 'SECRET-do-not-leak';
@@ -28,16 +27,7 @@ export function unique(tag: string): string {
 }
 
 export function usageRecord(userId: string, date: string, cpuHours: string): UsageRecordInput {
-  return {
-    userId,
-    date,
-    cpuHours,
-    gpuHours: '0',
-    ramGbHours: '0',
-    onlineStorageGb: '0',
-    offlineStorageGb: '0',
-    networkEgressGb: '0',
-  };
+  return userDay(userId, date, { cpuHours });
 }
 
 async function makeSecretCluster(db: Db, deps: ApiDeps) {
@@ -73,7 +63,7 @@ export async function buildWorld(db: Db, deps: ApiDeps) {
   await assignDirect(db, ownerA.id, cluster.id);
   await assignDirect(db, memberA.id, cluster.id);
 
-  const ownerActor = (await loadUserActor(db, ownerA.id))!;
+  const ownerActor = await userCaller(db, ownerA.id);
   const invite = await inTransaction(db, async (trx) => {
     await grantCredits(trx, SYSTEM_ACTOR, {
       userId: ownerA.id,
@@ -87,9 +77,7 @@ export async function buildWorld(db: Db, deps: ApiDeps) {
       usageRecord(ownerB.id, USAGE_DAY, CPU_HOURS.ownerB),
     ]);
     // A invites B: B owns no team, so B may accept and join A.
-    return createInvite(trx, auditActorOf(ownerActor, 'web'), ownerActor, {
-      email: ownerB.email,
-    });
+    return createInvite(trx, ownerActor, { email: ownerB.email });
   });
 
   return {

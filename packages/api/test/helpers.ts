@@ -1,10 +1,14 @@
 // Shared test helpers for packages/api (and the apps' tests): callers for each kind of caller,
 // and small factories for users and clusters. Everything runs against a real PostgreSQL.
 import { randomBytes } from 'node:crypto';
-import { SecretBox, type Db } from '@hops/db';
+import type { Db } from '@hops/db';
+import { SecretBox } from '../src/secrets.ts';
 import { createCaller } from '../src/root.ts';
 import { createContextInner, loadUserActor, type ApiDeps, type Logger } from '../src/context.ts';
-import type { Via } from '../src/actor.ts';
+import { userCallerOf, type UserCaller, type Via } from '../src/actor.ts';
+import { QUANTITY_FIELDS, type QuantityField } from '../src/resources.ts';
+import type { BillingMode, ClusterStatus, UserStatus } from '../src/schemas.ts';
+import type { UsageRecordInput } from '../src/services/usage/records.ts';
 
 export interface RecordingLogger extends Logger {
   lines: { level: 'info' | 'warn' | 'error'; obj: unknown; msg?: string | undefined }[];
@@ -47,6 +51,13 @@ export async function callerAs(db: Db, who: Who, deps: ApiDeps = testDeps()) {
   return createCaller(createContextInner({ db, deps, user, via: who.via ?? 'web' }));
 }
 
+/** The user `userId` as a service function's actor (read fresh, as a request would). */
+export async function userCaller(db: Db, userId: string, via: Via = 'web'): Promise<UserCaller> {
+  const user = await loadUserActor(db, userId);
+  if (!user) throw new Error(`test: no user ${userId}`);
+  return userCallerOf(user, via);
+}
+
 let counter = 0;
 function next(): string {
   counter += 1;
@@ -59,9 +70,9 @@ export interface MakeUser {
   name?: string;
   owner?: string | null;
   isAdmin?: boolean;
-  billingMode?: 'prepaid' | 'postpaid';
+  billingMode?: BillingMode;
   stripeCustomerId?: string | null;
-  status?: 'active' | 'suspended' | 'deleted';
+  status?: UserStatus;
 }
 
 export async function makeUser(db: Db, options: MakeUser = {}) {
@@ -87,7 +98,7 @@ export async function makeCluster(
   options: {
     name?: string;
     maxUsers?: number;
-    status?: 'active' | 'maintenance' | 'full' | 'inactive';
+    status?: ClusterStatus;
     deps?: ApiDeps;
   } = {},
 ) {
@@ -112,6 +123,21 @@ export async function assignDirect(db: Db, userId: string, clusterId: string) {
     .values({ userId, hopsworksClusterId: clusterId })
     .onConflict((oc) => oc.column('userId').doUpdateSet({ hopsworksClusterId: clusterId }))
     .execute();
+}
+
+/** Every quantity of resources.ts at zero (Object.fromEntries cannot name the keys it makes). */
+export const ZERO_QUANTITIES = Object.fromEntries(QUANTITY_FIELDS.map((f) => [f, '0'])) as Record<
+  QuantityField,
+  string
+>;
+
+/** One user-day as a collector sends it: every quantity zero but those given. */
+export function userDay(
+  userId: string,
+  date: string,
+  fields: Partial<Omit<UsageRecordInput, 'userId' | 'date'>> = {},
+): UsageRecordInput {
+  return { userId, date, ...ZERO_QUANTITIES, ...fields };
 }
 
 /** Expects `promise` to reject with a tRPC error of `code`; returns its message. */

@@ -2,6 +2,8 @@
 // dev login. Every sign-in goes through `signIn` from @hops/api, the one code path of SPEC §3.1.
 import {
   AppError,
+  DATABASE_DOWN,
+  inactiveAccountMessage,
   isDatabaseUnavailable,
   listDevLoginUsers,
   signIn,
@@ -32,8 +34,6 @@ export interface AuthRoutesOptions {
   /** Null unless AUTH_MODE=oidc. */
   oidc: OidcClient | null;
 }
-
-const DATABASE_DOWN = 'The database is not reachable right now. Please try again in a moment.';
 
 const devLoginBody = z.object({
   sub: z.string().trim().min(1).max(200),
@@ -93,12 +93,7 @@ export async function authRoutes(app: FastifyInstance, options: AuthRoutesOption
       source: context.source,
     });
     if (result.user.status !== 'active') {
-      throw new AppError(
-        'FORBIDDEN',
-        result.user.status === 'suspended'
-          ? 'Your account is suspended. Contact support to have it reactivated.'
-          : 'Your account has been deleted.',
-      );
+      throw new AppError('FORBIDDEN', inactiveAccountMessage(result.user.status));
     }
     reply.setCookie(
       SESSION_COOKIE,

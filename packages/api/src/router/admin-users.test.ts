@@ -1,3 +1,4 @@
+// admin.users.* through the router (SPEC §3.5). Over 300 lines: five procedures, one data set.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useTestDatabase } from '@hops/db/testing';
 import {
@@ -9,6 +10,7 @@ import {
   makeCluster,
   makeUser,
 } from '../../test/helpers.ts';
+import { addDays, utcToday } from '../days.ts';
 
 const { db } = await useTestDatabase();
 
@@ -21,7 +23,7 @@ beforeAll(async () => {
 });
 
 function isoDaysAgo(days: number) {
-  return new Date(Date.now() - days * 86_400_000).toISOString().slice(0, 10);
+  return addDays(utcToday(), -days);
 }
 
 async function usage(

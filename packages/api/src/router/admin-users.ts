@@ -1,13 +1,22 @@
+// admin.users.* (SPEC §3.5): admins search, open and change users.
 import { z } from 'zod';
 import { inTransaction } from '@hops/db';
-import { billingMode, email, page, reason, userId, userStatus, uuid } from '../schemas.ts';
 import {
-  getUserDetail,
-  listUsers,
+  accountRole,
+  billingMode,
+  email,
+  page,
+  reason,
+  userId,
+  userStatus,
+  uuid,
+} from '../schemas.ts';
+import {
   setUserAdmin,
   setUserBillingMode,
   setUserStatus,
-} from '../services/admin-users.ts';
+} from '../services/admin-users/changes.ts';
+import { getUserDetail, listUsers } from '../services/admin-users/reads.ts';
 import { adminProcedure, router } from '../trpc.ts';
 
 export const adminUsersRouter = router({
@@ -16,7 +25,7 @@ export const adminUsersRouter = router({
       page.extend({
         search: z.string().trim().max(320).optional(),
         status: userStatus.optional(),
-        role: z.enum(['owner', 'member', 'admin']).optional(),
+        role: z.enum([...accountRole.options, 'admin']).optional(),
         clusterId: uuid.optional(),
       }),
     )

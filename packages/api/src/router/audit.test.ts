@@ -89,7 +89,9 @@ describe('audit.list', () => {
         await recordAudit(trx, actor, 'test.walk', { type: 'n', id: `bulk-${i}` });
     });
     for (let i = 0; i < 10; i += 1) {
-      await recordAudit(db, actor, 'test.walk', { type: 'n', id: `single-${i}` });
+      await inTransaction(db, (trx) =>
+        recordAudit(trx, actor, 'test.walk', { type: 'n', id: `single-${i}` }),
+      );
     }
     const seen: string[] = [];
     const at: string[] = [];

@@ -1,3 +1,4 @@
+// clusters.* through the router (SPEC §3.3, §3.5). Over 300 lines: seven procedures, one file.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useTestDatabase } from '@hops/db/testing';
 import {

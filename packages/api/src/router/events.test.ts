@@ -1,13 +1,33 @@
 import { describe, expect, it } from 'vitest';
 import { useTestDatabase } from '@hops/db/testing';
-import { emitEvent } from '../events.ts';
+import { emitEvent, type HopsEvent } from '../events.ts';
 import { callerAs, expectTrpcError, makeUser } from '../../test/helpers.ts';
 
 const { db } = await useTestDatabase({ max: 20 });
 
-async function emit(kind: 'invite.accepted' | 'cluster.no_room', n: number) {
+type TestKind = 'invite.accepted' | 'cluster.no_room';
+
+/** A test event of `kind` whose payload is told apart by `tag`. */
+function event(kind: TestKind, tag: number | string): HopsEvent {
+  const owner = { ownerId: `owner-${tag}`, email: `owner-${tag}@example.test` };
+  return kind === 'invite.accepted'
+    ? {
+        kind,
+        payload: {
+          inviteId: `invite-${tag}`,
+          ownerId: owner.ownerId,
+          ownerEmail: owner.email,
+          memberId: `member-${tag}`,
+          memberEmail: `member-${tag}@example.test`,
+        },
+      }
+    : { kind, payload: { ...owner, users: 1 } };
+}
+const payload = (kind: TestKind, tag: number | string) => event(kind, tag).payload;
+
+async function emit(kind: TestKind, n: number) {
   await db.transaction().execute(async (trx) => {
-    for (let i = 0; i < n; i++) await emitEvent(trx, kind, { i });
+    for (let i = 0; i < n; i++) await emitEvent(trx, event(kind, i));
   });
 }
 
@@ -17,7 +37,10 @@ describe('events.since / events.commit', () => {
     await emit('invite.accepted', 3);
     const first = await service.events.since({ consumer: 'test-a', limit: 2 });
     expect(first.cursor).toBe(0);
-    expect(first.events.map((e) => e.payload)).toEqual([{ i: 0 }, { i: 1 }]);
+    expect(first.events.map((e) => e.payload)).toEqual([
+      payload('invite.accepted', 0),
+      payload('invite.accepted', 1),
+    ]);
     expect(first.events[0]?.kind).toBe('invite.accepted');
     expect(first.events[0]?.at).toMatch(/^\d{4}-\d{2}-\d{2}T/);
 
@@ -28,7 +51,7 @@ describe('events.since / events.commit', () => {
     });
     const second = await service.events.since({ consumer: 'test-a' });
     expect(second.cursor).toBe(lastId);
-    expect(second.events.map((e) => e.payload)).toEqual([{ i: 2 }]);
+    expect(second.events.map((e) => e.payload)).toEqual([payload('invite.accepted', 2)]);
 
     // Never back: committing an older id leaves the cursor where it is.
     expect((await service.events.commit({ consumer: 'test-a', lastEventId: 1 })).lastEventId).toBe(
@@ -53,7 +76,7 @@ describe('events.since / events.commit', () => {
     let slowInserted!: () => void;
     const slowHasInserted = new Promise<void>((resolve) => (slowInserted = resolve));
     const slow = db.transaction().execute(async (trx) => {
-      await emitEvent(trx, 'cluster.no_room', { who: 'slow' });
+      await emitEvent(trx, event('cluster.no_room', 'slow'));
       slowInserted();
       await slowMayCommit;
     });
@@ -69,7 +92,10 @@ describe('events.since / events.commit', () => {
     releaseSlow();
     await slow;
     const { events } = await reading;
-    expect(events.map((e) => e.payload)).toEqual([{ who: 'slow' }, { i: 0 }]);
+    expect(events.map((e) => e.payload)).toEqual([
+      payload('cluster.no_room', 'slow'),
+      payload('cluster.no_room', 0),
+    ]);
   });
 
   it('is for service tokens only and validates its input', async () => {

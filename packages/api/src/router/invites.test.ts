@@ -1,3 +1,4 @@
+// invites.* through the router (SPEC §3.2). Over 300 lines: six procedures and their races.
 import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';

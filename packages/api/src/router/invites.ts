@@ -2,15 +2,14 @@
 import { z } from 'zod';
 import { inTransaction } from '@hops/db';
 import { email, projectRole, userId, uuid } from '../schemas.ts';
+import { inviteUrl } from '../services/invites/invite.ts';
+import { acceptInvite, previewInvite } from '../services/invites/link.ts';
 import {
-  acceptInvite,
   createInvite,
-  inviteUrl,
   listInvites,
-  previewInvite,
   resendInvite,
   revokeInvite,
-} from '../services/invites.ts';
+} from '../services/invites/owner.ts';
 import { authedProcedure, ownerProcedure, publicProcedure, router } from '../trpc.ts';
 
 /** The secret of an invite link, as it appears after `/invite/`. */
@@ -19,20 +18,20 @@ const secret = z.string().trim().min(1, { error: 'The invite link has no token' 
 export const invitesRouter = router({
   list: ownerProcedure
     .input(z.object({ ownerId: userId.optional() }).default({}))
-    .query(({ ctx, input }) => listInvites(ctx.db, ctx.user, input.ownerId)),
+    .query(({ ctx, input }) => listInvites(ctx.db, ctx.actor, input)),
 
   create: ownerProcedure
     .input(z.object({ email, projectRole: projectRole.optional(), ownerId: userId.optional() }))
     .mutation(async ({ ctx, input }) => {
       const { invite, secret } = await inTransaction(ctx.db, (trx) =>
-        createInvite(trx, ctx.actor, ctx.user, input),
+        createInvite(trx, ctx.actor, input),
       );
       return { invite, inviteUrl: inviteUrl(ctx.deps.publicUrl, secret) };
     }),
 
   resend: ownerProcedure.input(z.object({ inviteId: uuid })).mutation(async ({ ctx, input }) => {
     const { invite, secret } = await inTransaction(ctx.db, (trx) =>
-      resendInvite(trx, ctx.actor, ctx.user, input.inviteId),
+      resendInvite(trx, ctx.actor, input.inviteId),
     );
     return { invite, inviteUrl: inviteUrl(ctx.deps.publicUrl, secret) };
   }),
@@ -40,7 +39,7 @@ export const invitesRouter = router({
   revoke: ownerProcedure
     .input(z.object({ inviteId: uuid }))
     .mutation(({ ctx, input }) =>
-      inTransaction(ctx.db, (trx) => revokeInvite(trx, ctx.actor, ctx.user, input.inviteId)),
+      inTransaction(ctx.db, (trx) => revokeInvite(trx, ctx.actor, input.inviteId)),
     ),
 
   preview: publicProcedure
@@ -49,7 +48,7 @@ export const invitesRouter = router({
 
   accept: authedProcedure.input(z.object({ token: secret })).mutation(async ({ ctx, input }) => {
     const { accountOwnerId, cluster } = await inTransaction(ctx.db, (trx) =>
-      acceptInvite(trx, ctx.actor, ctx.user.id, input.token),
+      acceptInvite(trx, ctx.actor, input.token),
     );
     return { accountOwnerId, cluster };
   }),

@@ -12,7 +12,7 @@ export const serviceRouter = router({
     return {
       userId: user.id,
       isAdmin: user.isAdmin,
-      status: user.status as 'active' | 'suspended' | 'deleted',
+      status: user.status,
     };
   }),
 });

@@ -6,15 +6,15 @@ import { getTeam, leaveTeam, removeMember } from '../services/team.ts';
 import { authedProcedure, ownerProcedure, router } from '../trpc.ts';
 
 export const teamRouter = router({
-  get: authedProcedure.query(({ ctx }) => getTeam(ctx.db, ctx.user)),
+  get: authedProcedure.query(({ ctx }) => getTeam(ctx.db, ctx.actor)),
 
   removeMember: ownerProcedure
     .input(z.object({ memberId: userId }))
     .mutation(({ ctx, input }) =>
-      inTransaction(ctx.db, (trx) => removeMember(trx, ctx.actor, ctx.user, input.memberId)),
+      inTransaction(ctx.db, (trx) => removeMember(trx, ctx.actor, input.memberId)),
     ),
 
   leave: authedProcedure.mutation(({ ctx }) =>
-    inTransaction(ctx.db, (trx) => leaveTeam(trx, ctx.actor, ctx.user.id)),
+    inTransaction(ctx.db, (trx) => leaveTeam(trx, ctx.actor)),
   ),
 });

@@ -1,8 +1,9 @@
+// usage.* through the router (SPEC §4). Over 300 lines: one shared data set for five procedures.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
-import { Decimal } from '@hops/db';
+import { Decimal } from '../money.ts';
 import { useTestDatabase } from '@hops/db/testing';
-import { callerAs, expectTrpcError, makeUser } from '../../test/helpers.ts';
+import { callerAs, expectTrpcError, makeUser, ZERO_QUANTITIES } from '../../test/helpers.ts';
 
 const { db } = await useTestDatabase();
 
@@ -14,14 +15,7 @@ let bob: User; // another owner
 let ben: User; // bob's member
 let admin: User;
 
-const zero = {
-  cpuHours: '0',
-  gpuHours: '0',
-  ramGbHours: '0',
-  onlineStorageGb: '0',
-  offlineStorageGb: '0',
-  networkEgressGb: '0',
-};
+const zero = ZERO_QUANTITIES;
 
 const service = () => callerAs(db, { service: true });
 const as = (user: User) => callerAs(db, { userId: user.id });
@@ -220,6 +214,57 @@ describe('usage.summary', () => {
     const bobs = await (await as(admin)).usage.summary({ ...range, accountOwnerId: bob.id });
     expect(bobs.totalCost).toBe('20.0000');
     expect(bobs.byMember.map((m) => m.totalCost)).toEqual(['10.0000', '10.0000']);
+  });
+
+  it("gives an owner exactly one member's sums with userId, the way usage.daily scopes it", async () => {
+    const amys = await (await as(alice)).usage.summary({ ...range, userId: amy.id });
+    expect(amys).toMatchObject({
+      userId: amy.id,
+      accountOwnerId: alice.id,
+      totalCost: '3.0000',
+      totals: {
+        cpuHours: '0.0000',
+        gpuHours: '1.0000',
+        onlineStorageGb: '31.0000',
+        gpuCost: '2.5000',
+        storageCost: '0.5000',
+        totalCost: '3.0000',
+      },
+    });
+    expect(amys.byMember.map((m) => m.userId)).toEqual([amy.id]);
+    // The same sums as amy's line of the account's summary, and as her daily rows added up.
+    const account = await (await as(alice)).usage.summary(range);
+    const {
+      userId: _id,
+      email: _email,
+      name: _name,
+      ...line
+    } = account.byMember.find((m) => m.userId === amy.id)!;
+    expect(amys.totals).toEqual(line);
+    const daily = await (await as(alice)).usage.daily({ ...range, userId: amy.id });
+    const dailyCost = daily.reduce((a, d) => a.plus(d.totalCost), new Decimal(0));
+    expect(dailyCost.toFixed(4)).toBe(amys.totalCost);
+    // An admin may ask for anyone.
+    const bens = await (await as(admin)).usage.summary({ ...range, userId: ben.id });
+    expect(bens).toMatchObject({ userId: ben.id, totalCost: '10.0000' });
+  });
+
+  it('refuses a member asking for a teammate, and an owner asking for a stranger', async () => {
+    await expectTrpcError(
+      (await as(amy)).usage.summary({ ...range, userId: andy.id }),
+      'FORBIDDEN',
+    );
+    await expectTrpcError(
+      (await as(andy)).usage.summary({ ...range, userId: amy.id }),
+      'FORBIDDEN',
+    );
+    await expectTrpcError(
+      (await as(alice)).usage.summary({ ...range, userId: ben.id }),
+      'FORBIDDEN',
+    );
+    expect((await (await as(amy)).usage.summary({ ...range, userId: amy.id })).totalCost).toBe(
+      '3.0000',
+    );
   });
 
   it('refuses other accounts and anonymous callers', async () => {

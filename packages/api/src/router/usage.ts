@@ -2,17 +2,13 @@
 // accounts, each limited to what the caller may see.
 import { z } from 'zod';
 import { inTransaction } from '@hops/db';
+import { utcToday } from '../days.ts';
 import { badRequest } from '../errors.ts';
 import { NoRateCardError, rateCardFor, USD_PER_CREDIT } from '../rates.ts';
+import { QUANTITY_FIELDS, type QuantityField } from '../resources.ts';
 import { dateRange, day, userId } from '../schemas.ts';
-import {
-  dailyUsage,
-  ingestUsage,
-  MAX_INGEST_RECORDS,
-  topAccounts,
-  usageSummary,
-  type QuantityInput,
-} from '../services/usage.ts';
+import { ingestUsage, MAX_INGEST_RECORDS, type QuantityInput } from '../services/usage/ingest.ts';
+import { dailyUsage, topAccounts, usageSummary } from '../services/usage/reads.ts';
 import { adminProcedure, authedProcedure, router, serviceProcedure } from '../trpc.ts';
 
 /**
@@ -30,15 +26,17 @@ const quantity = z.custom<QuantityInput>((v) => typeof v === 'string' || typeof 
 const usageRecord = z.object({
   userId: z.string(),
   date: z.string(),
-  cpuHours: quantity,
-  gpuHours: quantity,
-  ramGbHours: quantity,
-  onlineStorageGb: quantity,
-  offlineStorageGb: quantity,
-  networkEgressGb: quantity,
+  // One field per resource of resources.ts (Object.fromEntries cannot name the keys it makes).
+  ...(Object.fromEntries(QUANTITY_FIELDS.map((field) => [field, quantity])) as Record<
+    QuantityField,
+    typeof quantity
+  >),
   hopsworksClusterId: z.string().nullish(),
   projectBreakdown: z.record(z.string(), z.unknown()).nullish(),
 });
+
+/** Whose usage: a user's (`userId`), an account's (`accountOwnerId`), or by default the caller's. */
+const whose = z.object({ userId: userId.optional(), accountOwnerId: userId.optional() });
 
 export const usageRouter = router({
   ingest: serviceProcedure
@@ -54,14 +52,12 @@ export const usageRouter = router({
     ),
 
   daily: authedProcedure
-    .input(
-      dateRange.and(z.object({ userId: userId.optional(), accountOwnerId: userId.optional() })),
-    )
-    .query(({ ctx, input }) => dailyUsage(ctx.db, ctx.user, input)),
+    .input(dateRange.and(whose))
+    .query(({ ctx, input }) => dailyUsage(ctx.db, ctx.actor, input)),
 
   summary: authedProcedure
-    .input(dateRange.and(z.object({ accountOwnerId: userId.optional() })))
-    .query(({ ctx, input }) => usageSummary(ctx.db, ctx.user, input)),
+    .input(dateRange.and(whose))
+    .query(({ ctx, input }) => usageSummary(ctx.db, ctx.actor, input)),
 
   /** The rate card in force on a day (default today, UTC): what the Billing page shows. */
   rateCard: authedProcedure
@@ -69,7 +65,7 @@ export const usageRouter = router({
     .query(({ input }) => {
       let card;
       try {
-        card = rateCardFor(input?.date ?? new Date().toISOString().slice(0, 10));
+        card = rateCardFor(input?.date ?? utcToday());
       } catch (error) {
         if (error instanceof NoRateCardError) throw badRequest(error.message);
         throw error;

@@ -1,12 +1,17 @@
 // Cluster assignment (SPEC §3.3): every change is one transaction that locks the cluster rows it
 // touches, so `current_users` (kept by a trigger) and the capacity checks are exact under any
 // concurrency. A team is never split: the owner's account moves as a whole.
+// Over 300 lines: every way onto or off a cluster is here, so the lock order stays in one file.
 import { sql } from 'kysely';
-import { Decimal, type Executor } from '@hops/db';
 import type { AuditActor } from '../actor.ts';
 import { recordAudit } from '../audit.ts';
-import { badRequest, notFound, preconditionFailed } from '../errors.ts';
+import type { Executor, Transaction } from '../db.ts';
+import { notFound, preconditionFailed } from '../errors.ts';
+import type { ClusterCapacity } from '../event-types.ts';
 import { emitEvent } from '../events.ts';
+import { Decimal } from '../money.ts';
+import type { ClusterStatus } from '../schemas.ts';
+import { lockUser, requireOwner, type UserRow } from './users.ts';
 
 export interface AssignedCluster {
   id: string;
@@ -32,20 +37,11 @@ export type AutoAssignResult =
 const HIGH_WATERMARK = new Decimal('0.9');
 
 /** Locks and returns the account's owner row; refuses members. */
-async function lockOwner(trx: Executor, userId: string) {
-  const user = await trx
-    .selectFrom('users')
-    .select(['id', 'email', 'accountOwnerId', 'billingMode', 'stripeCustomerId', 'status'])
-    .where('id', '=', userId)
-    .forUpdate()
-    .executeTakeFirst();
-  if (!user) throw notFound(`There is no user with id ${userId}.`);
-  if (user.accountOwnerId) {
-    throw badRequest(
-      `${user.email} is a member of another account and moves with it; assign the account owner instead.`,
-    );
-  }
-  return user;
+async function lockOwner(trx: Transaction, userId: string) {
+  return requireOwner(
+    await lockUser(trx, userId),
+    ' and moves with it; assign the account owner instead.',
+  );
 }
 
 async function accountUserIds(trx: Executor, ownerId: string): Promise<string[]> {
@@ -74,8 +70,8 @@ async function currentClusterId(trx: Executor, userId: string): Promise<string |
  * cluster B and then checking cluster A deadlocked with an assignment holding A and waiting for B.
  */
 async function lockClusters(
-  trx: Executor,
-  filter: { ids?: string[]; status?: string },
+  trx: Transaction,
+  filter: { ids?: string[]; status?: ClusterStatus },
 ): Promise<ClusterRow[]> {
   let query = trx
     .selectFrom('hopsworksClusters')
@@ -96,22 +92,22 @@ async function readCluster(trx: Executor, id: string): Promise<AssignedCluster> 
 }
 
 /** Alerts when a cluster crosses 90 % or goes over capacity. */
-async function capacityEvents(trx: Executor, before: ClusterRow): Promise<AssignedCluster> {
+async function capacityEvents(trx: Transaction, before: ClusterRow): Promise<AssignedCluster> {
   const after = await readCluster(trx, before.id);
   const ratio = (n: number) => new Decimal(n).dividedBy(after.maxUsers);
-  const payload = {
+  const payload: ClusterCapacity = {
     clusterId: after.id,
     name: after.name,
     currentUsers: after.currentUsers,
     maxUsers: after.maxUsers,
   };
   if (after.currentUsers > after.maxUsers && before.currentUsers <= before.maxUsers) {
-    await emitEvent(trx, 'cluster.over_capacity', payload);
+    await emitEvent(trx, { kind: 'cluster.over_capacity', payload });
   } else if (
     ratio(after.currentUsers).gte(HIGH_WATERMARK) &&
     ratio(before.currentUsers).lt(HIGH_WATERMARK)
   ) {
-    await emitEvent(trx, 'cluster.capacity_high', payload);
+    await emitEvent(trx, { kind: 'cluster.capacity_high', payload });
   }
   return after;
 }
@@ -119,7 +115,7 @@ async function capacityEvents(trx: Executor, before: ClusterRow): Promise<Assign
 /** Whether an unassigned owner may be placed automatically (SPEC §3.3). */
 async function eligibility(
   trx: Executor,
-  owner: { id: string; billingMode: string; stripeCustomerId: string | null },
+  owner: Pick<UserRow, 'id' | 'billingMode' | 'stripeCustomerId'>,
 ): Promise<string | null> {
   if (owner.billingMode === 'postpaid') {
     return owner.stripeCustomerId ? null : 'a postpaid account needs a payment method first';
@@ -145,9 +141,9 @@ async function eligibility(
  * is written for no room.
  */
 export async function autoAssignAccount(
-  trx: Executor,
-  ownerId: string,
+  trx: Transaction,
   actor: AuditActor,
+  ownerId: string,
   options: { admin: boolean },
 ): Promise<AutoAssignResult> {
   const owner = await lockOwner(trx, ownerId);
@@ -168,10 +164,9 @@ export async function autoAssignAccount(
       return byLoad !== 0 ? byLoad : a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
     })[0];
   if (!best) {
-    await emitEvent(trx, 'cluster.no_room', {
-      ownerId: owner.id,
-      email: owner.email,
-      users: users.length,
+    await emitEvent(trx, {
+      kind: 'cluster.no_room',
+      payload: { ownerId: owner.id, email: owner.email, users: users.length },
     });
     return { status: 'no_room', users: users.length };
   }
@@ -199,7 +194,7 @@ export async function autoAssignAccount(
 }
 
 async function placeUsers(
-  trx: Executor,
+  trx: Transaction,
   userIds: string[],
   ownerId: string,
   clusterId: string,
@@ -229,10 +224,10 @@ async function placeUsers(
  * cluster must not be inactive and must have room for every user of the account not already on it.
  */
 export async function assignAccountTo(
-  trx: Executor,
+  trx: Transaction,
+  actor: AuditActor,
   ownerId: string,
   clusterId: string,
-  actor: AuditActor,
 ): Promise<{ cluster: AssignedCluster; from: string | null; users: number }> {
   const owner = await lockOwner(trx, ownerId);
   const from = await currentClusterId(trx, owner.id);
@@ -288,9 +283,9 @@ export async function assignAccountTo(
 
 /** Takes an owner's whole account off its cluster. */
 export async function unassignAccount(
-  trx: Executor,
-  ownerId: string,
+  trx: Transaction,
   actor: AuditActor,
+  ownerId: string,
 ): Promise<{ from: string | null; users: number }> {
   const owner = await lockOwner(trx, ownerId);
   const from = await currentClusterId(trx, owner.id);
@@ -319,7 +314,7 @@ export async function unassignAccount(
  * an alert). With an unassigned owner the member is unassigned too.
  */
 export async function placeMemberWithOwner(
-  trx: Executor,
+  trx: Transaction,
   memberId: string,
   ownerId: string,
 ): Promise<AssignedCluster | null> {
@@ -345,7 +340,7 @@ export async function placeMemberWithOwner(
 }
 
 /** A member leaving an account (removed, or leaving) loses the account's cluster (SPEC §3.2). */
-export async function dropAssignment(trx: Executor, userId: string): Promise<string | null> {
+export async function dropAssignment(trx: Transaction, userId: string): Promise<string | null> {
   const from = await currentClusterId(trx, userId);
   if (!from) return null;
   await lockClusters(trx, { ids: [from] });

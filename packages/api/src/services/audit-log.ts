@@ -1,5 +1,6 @@
 // Reading the audit log (SPEC §3.5): newest first, filtered, one keyset page at a time.
-import type { Executor, Json } from '@hops/db';
+import type { Json } from '@hops/db';
+import type { Executor } from '../db.ts';
 import { beforeCursor, decodeTimeCursor, pageOf, timeKey, UUID } from '../pagination.ts';
 
 export interface AuditItem {
@@ -24,11 +25,11 @@ export interface AuditFilter {
 }
 
 export async function listAudit(
-  trx: Executor,
+  db: Executor,
   filter: AuditFilter,
 ): Promise<{ items: AuditItem[]; nextCursor: string | null }> {
   const cursor = decodeTimeCursor(filter.cursor, UUID);
-  let query = trx
+  let query = db
     .selectFrom('auditLog as l')
     .leftJoin('users as u', 'u.id', 'l.actorUserId')
     .select([

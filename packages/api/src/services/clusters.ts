@@ -1,18 +1,21 @@
 // Clusters (SPEC §3.3, §3.5): what admins see and edit, and the admin's door to assignment. Secrets
 // (api key, kubeconfig) are sealed with the SecretBox before they reach the database and never
 // leave it through here: reads only ever ask whether one is set.
-import { Decimal, type Executor, type Json, type SecretBox } from '@hops/db';
+// Over 300 lines: every admin cluster procedure in one file (the assignment rules: assignment.ts).
+import type { Json } from '@hops/db';
 import type { AuditActor } from '../actor.ts';
 import { recordAudit } from '../audit.ts';
+import type { Executor, Transaction } from '../db.ts';
 import { conflict, notFound, PG, pgCode, preconditionFailed } from '../errors.ts';
+import { Decimal } from '../money.ts';
+import type { BillingMode, ClusterStatus } from '../schemas.ts';
+import type { SecretBox } from '../secrets.ts';
 import {
   assignAccountTo,
   autoAssignAccount,
   unassignAccount,
   type AssignedCluster,
 } from './assignment.ts';
-
-export type ClusterStatus = 'active' | 'maintenance' | 'full' | 'inactive';
 
 export interface ClusterView {
   id: string;
@@ -36,13 +39,13 @@ export interface ClusterView {
 export interface ClusterAccount {
   owner: { id: string; email: string; name: string | null; status: string };
   members: number;
-  billingMode: 'prepaid' | 'postpaid';
+  billingMode: BillingMode;
   assignedAt: string;
   assignedBy: string;
 }
 
-function selectClusters(trx: Executor) {
-  return trx
+function selectClusters(db: Executor) {
+  return db
     .selectFrom('hopsworksClusters as c')
     .select([
       'c.id',
@@ -76,7 +79,7 @@ function toView(row: ClusterRow): ClusterView {
     id: row.id,
     name: row.name,
     apiUrl: row.apiUrl,
-    status: row.status as ClusterStatus,
+    status: row.status,
     currentUsers: row.currentUsers,
     maxUsers: row.maxUsers,
     overCapacity: row.currentUsers > row.maxUsers,
@@ -94,24 +97,24 @@ function toView(row: ClusterRow): ClusterView {
   };
 }
 
-export async function listClusters(trx: Executor): Promise<ClusterView[]> {
-  const rows = await selectClusters(trx).orderBy('c.name').execute();
+export async function listClusters(db: Executor): Promise<ClusterView[]> {
+  const rows = await selectClusters(db).orderBy('c.name').execute();
   return rows.map(toView);
 }
 
-async function readClusterView(trx: Executor, id: string): Promise<ClusterView> {
-  const row = await selectClusters(trx).where('c.id', '=', id).executeTakeFirst();
+async function readClusterView(db: Executor, id: string): Promise<ClusterView> {
+  const row = await selectClusters(db).where('c.id', '=', id).executeTakeFirst();
   if (!row) throw notFound(`There is no cluster with id ${id}.`);
   return toView(row);
 }
 
 /** One cluster and the accounts on it (owners; their members move with them). */
 export async function getCluster(
-  trx: Executor,
+  db: Executor,
   id: string,
 ): Promise<{ cluster: ClusterView; accounts: ClusterAccount[] }> {
-  const cluster = await readClusterView(trx, id);
-  const rows = await trx
+  const cluster = await readClusterView(db, id);
+  const rows = await db
     .selectFrom('userHopsworksAssignments as a')
     .innerJoin('users as u', 'u.id', 'a.userId')
     .where('a.hopsworksClusterId', '=', id)
@@ -139,7 +142,7 @@ export async function getCluster(
     accounts: rows.map((r) => ({
       owner: { id: r.id, email: r.email, name: r.name, status: r.status },
       members: Number(r.members ?? 0),
-      billingMode: r.billingMode as 'prepaid' | 'postpaid',
+      billingMode: r.billingMode,
       assignedAt: r.assignedAt.toISOString(),
       assignedBy: r.assignedBy,
     })),
@@ -161,7 +164,7 @@ function nameTaken(name: string) {
 }
 
 export async function createCluster(
-  trx: Executor,
+  trx: Transaction,
   actor: AuditActor,
   secrets: SecretBox,
   input: CreateClusterInput,
@@ -221,7 +224,7 @@ export interface UpdateClusterInput {
  * with before/after values for the non-secret ones only.
  */
 export async function updateCluster(
-  trx: Executor,
+  trx: Transaction,
   actor: AuditActor,
   secrets: SecretBox,
   input: UpdateClusterInput,
@@ -243,7 +246,7 @@ export async function updateCluster(
     apiKey?: string;
     kubeconfig?: string | null;
     maxUsers?: number;
-    status?: string;
+    status?: ClusterStatus;
     metadata?: string;
   } = {};
   const changed: string[] = [];
@@ -317,17 +320,17 @@ export type AssignOutcome =
  * 'cluster.no_room' alert written here must commit before the caller reports the error.
  */
 export async function assignAccount(
-  trx: Executor,
+  trx: Transaction,
   actor: AuditActor,
   ownerId: string,
   clusterId: string | 'auto',
 ): Promise<AssignOutcome> {
   if (clusterId !== 'auto') {
-    const result = await assignAccountTo(trx, ownerId, clusterId, actor);
+    const result = await assignAccountTo(trx, actor, ownerId, clusterId);
     const status = result.from === clusterId ? 'unchanged' : result.from ? 'moved' : 'assigned';
     return { status, ownerId, cluster: result.cluster, fromClusterId: result.from };
   }
-  const result = await autoAssignAccount(trx, ownerId, actor, { admin: true });
+  const result = await autoAssignAccount(trx, actor, ownerId, { admin: true });
   switch (result.status) {
     case 'assigned':
       return { status: 'assigned', ownerId, cluster: result.cluster, fromClusterId: null };
@@ -362,8 +365,8 @@ export function noRoomMessage(outcome: { ownerEmail: string; users: number }): s
 }
 
 /** Takes a whole account off its cluster; nothing to do when it has none. */
-export async function unassignAccountOf(trx: Executor, actor: AuditActor, ownerId: string) {
-  const result = await unassignAccount(trx, ownerId, actor);
+export async function unassignAccountOf(trx: Transaction, actor: AuditActor, ownerId: string) {
+  const result = await unassignAccount(trx, actor, ownerId);
   return {
     status: result.from ? ('unassigned' as const) : ('unchanged' as const),
     ownerId,

@@ -1,22 +1,20 @@
 // Reading the outbox for a consumer (the Slack bot) and moving its cursor forward, never back.
 import { sql } from 'kysely';
-import { inTransaction, type Executor } from '@hops/db';
-import { lockEventsForReading } from '../events.ts';
+import { inTransaction } from '@hops/db';
+import { asHopsEvent, type Executor, type Transaction } from '../db.ts';
+import { lockEventsForReading, type OutboxEvent } from '../events.ts';
 
-export interface EventItem {
-  id: number;
-  at: string;
-  kind: string;
-  payload: Record<string, unknown>;
-}
-
-export async function eventsSince(db: Executor, consumer: string, limit: number) {
+/** events.since: the consumer's cursor and up to `limit` events after it, oldest first. */
+export async function eventsSince(
+  db: Executor,
+  input: { consumer: string; limit: number },
+): Promise<{ cursor: number; events: OutboxEvent[] }> {
   return inTransaction(db, async (trx) => {
     await lockEventsForReading(trx);
     const cursor = await trx
       .selectFrom('eventCursors')
       .select('lastEventId')
-      .where('consumer', '=', consumer)
+      .where('consumer', '=', input.consumer)
       .executeTakeFirst();
     const after = cursor?.lastEventId ?? 0;
     const rows = await trx
@@ -24,23 +22,25 @@ export async function eventsSince(db: Executor, consumer: string, limit: number)
       .selectAll()
       .where('id', '>', after)
       .orderBy('id')
-      .limit(limit)
+      .limit(input.limit)
       .execute();
-    const events: EventItem[] = rows.map((r) => ({
+    const events = rows.map((r) => ({
       id: r.id,
       at: r.at.toISOString(),
-      kind: r.kind,
-      payload: r.payload as Record<string, unknown>,
+      ...asHopsEvent(r.kind, r.payload),
     }));
     return { cursor: after, events };
   });
 }
 
-/** Moves the cursor to `lastEventId` unless it is already further; returns where it stands. */
-export async function commitEvents(db: Executor, consumer: string, lastEventId: number) {
-  const row = await db
+/** events.commit: moves the cursor to `lastEventId` unless it is already further. */
+export async function commitEvents(
+  trx: Transaction,
+  input: { consumer: string; lastEventId: number },
+): Promise<{ consumer: string; lastEventId: number }> {
+  const row = await trx
     .insertInto('eventCursors')
-    .values({ consumer, lastEventId })
+    .values({ consumer: input.consumer, lastEventId: input.lastEventId })
     .onConflict((oc) =>
       oc.column('consumer').doUpdateSet({
         lastEventId: sql`greatest(event_cursors.last_event_id, excluded.last_event_id)`,
@@ -48,5 +48,5 @@ export async function commitEvents(db: Executor, consumer: string, lastEventId: 
     )
     .returning('lastEventId')
     .executeTakeFirstOrThrow();
-  return { consumer, lastEventId: row.lastEventId };
+  return { consumer: input.consumer, lastEventId: row.lastEventId };
 }

@@ -1,11 +1,12 @@
+// signIn on the service (SPEC §3.1). Over 300 lines: one test per thing a sign-in may cause.
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { inTransaction, type Db } from '@hops/db';
 import { createTestDatabase, useTestDatabase } from '@hops/db/testing';
-import { assignDirect, makeCluster, makeUser } from '../../test/helpers.ts';
-import { SYSTEM_ACTOR, type UserActor } from '../actor.ts';
+import { assignDirect, makeCluster, makeUser, userCaller } from '../../test/helpers.ts';
+import { SYSTEM_ACTOR } from '../actor.ts';
 import { AppError } from '../errors.ts';
-import { createInvite } from './invites.ts';
+import { createInvite } from './invites/owner.ts';
 import { signIn, type SignInOptions } from './signin.ts';
 
 const { db } = await useTestDatabase({ max: 20 });
@@ -58,13 +59,10 @@ async function assignmentOf(target: Db, userId: string) {
   return row?.hopsworksClusterId ?? null;
 }
 
+/** An invite from the owner, written by the system (its audit row names no user). */
 async function inviteFor(ownerId: string, email: string) {
-  const owner = (await db
-    .selectFrom('users')
-    .select(['id', 'email', 'name', 'isAdmin', 'accountOwnerId', 'status', 'billingMode'])
-    .where('id', '=', ownerId)
-    .executeTakeFirstOrThrow()) as UserActor;
-  return inTransaction(db, (trx) => createInvite(trx, SYSTEM_ACTOR, owner, { email }));
+  const { user } = await userCaller(db, ownerId);
+  return inTransaction(db, (trx) => createInvite(trx, { ...SYSTEM_ACTOR, user }, { email }));
 }
 
 describe('signIn', () => {

@@ -3,12 +3,14 @@
 // an invite link, and the automatic cluster assignment of an eligible owner.
 import { isIP } from 'node:net';
 import { sql } from 'kysely';
-import { inTransaction, type Db, type Executor } from '@hops/db';
-import { auditActorOf, type UserActor } from '../actor.ts';
+import { inTransaction, type Db } from '@hops/db';
+import { userCallerOf, type UserActor } from '../actor.ts';
 import { recordAudit } from '../audit.ts';
-import { AppError, PG, badRequest, forbidden, pgCode } from '../errors.ts';
+import type { Executor } from '../db.ts';
+import { AppError, PG, badRequest, forbidden, inactiveAccountMessage, pgCode } from '../errors.ts';
 import { autoAssignAccount } from './assignment.ts';
-import { acceptInvite } from './invites.ts';
+import { acceptInvite } from './invites/link.ts';
+import { readUserActor } from './users.ts';
 
 export interface SignInClaims {
   /** The identity provider's `sub`. */
@@ -33,16 +35,6 @@ export interface SignInResult {
   inviteProblem: string | null;
 }
 
-const userActorColumns = [
-  'id',
-  'email',
-  'name',
-  'isAdmin',
-  'accountOwnerId',
-  'status',
-  'billingMode',
-] as const;
-
 function emailTaken(email: string, cause?: unknown): AppError {
   return new AppError(
     'CONFLICT',
@@ -52,12 +44,9 @@ function emailTaken(email: string, cause?: unknown): AppError {
 }
 
 async function readActor(trx: Executor, id: string): Promise<UserActor> {
-  const row = await trx
-    .selectFrom('users')
-    .select(userActorColumns)
-    .where('id', '=', id)
-    .executeTakeFirstOrThrow();
-  return row as UserActor;
+  const user = await readUserActor(trx, id);
+  if (!user) throw new Error(`sign-in: the user ${id} just written is not there`);
+  return user;
 }
 
 export async function signIn(
@@ -84,11 +73,7 @@ export async function signIn(
       .forUpdate()
       .executeTakeFirst();
     if (existing && existing.status !== 'active') {
-      throw forbidden(
-        existing.status === 'suspended'
-          ? 'Your account is suspended. Contact support to have it reactivated.'
-          : 'Your account has been deleted.',
-      );
+      throw forbidden(inactiveAccountMessage(existing.status));
     }
     const other = await trx
       .selectFrom('users')
@@ -127,7 +112,7 @@ export async function signIn(
       throw error;
     }
     const userRow = await readActor(trx, sub);
-    const actor = auditActorOf(userRow, 'web');
+    const actor = userCallerOf(userRow, 'web');
     const isNew = upserted.inserted;
 
     await recordAudit(
@@ -157,7 +142,7 @@ export async function signIn(
       // A refused invite must not undo the sign-in: the attempt runs inside a savepoint.
       await sql`SAVEPOINT signin_invite`.execute(trx);
       try {
-        const result = await acceptInvite(trx, actor, sub, options.inviteSecret);
+        const result = await acceptInvite(trx, actor, options.inviteSecret);
         await sql`RELEASE SAVEPOINT signin_invite`.execute(trx);
         if (result.joined) joined = { accountOwnerId: result.accountOwnerId };
       } catch (error) {
@@ -170,7 +155,7 @@ export async function signIn(
     const user = await readActor(trx, sub);
     if (user.accountOwnerId === null) {
       // Never fails for lack of room: the owner stays unassigned and admins are alerted.
-      await autoAssignAccount(trx, sub, actor, { admin: false });
+      await autoAssignAccount(trx, actor, sub, { admin: false });
     }
     return { user, joined, inviteProblem };
   });

@@ -1,21 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { inTransaction } from '@hops/db';
 import { useTestDatabase } from '@hops/db/testing';
-import { assignDirect, makeCluster, makeUser } from '../../test/helpers.ts';
-import { auditActorOf, SYSTEM_ACTOR, type UserActor } from '../actor.ts';
+import { assignDirect, makeCluster, makeUser, userCaller } from '../../test/helpers.ts';
+import { SYSTEM_ACTOR, type UserCaller } from '../actor.ts';
 import { AppError } from '../errors.ts';
-import { acceptInvite, createInvite } from './invites.ts';
+import { acceptInvite } from './invites/link.ts';
+import { createInvite } from './invites/owner.ts';
 import { getTeam, leaveTeam, removeMember } from './team.ts';
 
 const { db } = await useTestDatabase();
 
-async function actorOf(id: string): Promise<UserActor> {
-  return (await db
-    .selectFrom('users')
-    .select(['id', 'email', 'name', 'isAdmin', 'accountOwnerId', 'status', 'billingMode'])
-    .where('id', '=', id)
-    .executeTakeFirstOrThrow()) as UserActor;
-}
+/** `caller`'s rights, with the system written as the actor in the audit log. */
+const bySystem = (caller: UserCaller): UserCaller => ({ ...SYSTEM_ACTOR, user: caller.user });
 
 async function expectAppError(promise: Promise<unknown>, kind: AppError['kind']) {
   const error = await promise.then(
@@ -32,12 +28,13 @@ describe('team service', () => {
     const owner = await makeUser(db);
     await assignDirect(db, owner.id, cluster.id);
     const joiner = await makeUser(db);
-    const ownerActor = await actorOf(owner.id);
+    const ownerActor = await userCaller(db, owner.id);
+    const joinerActor = await userCaller(db, joiner.id);
     const join = async () => {
       const { secret } = await inTransaction(db, (trx) =>
-        createInvite(trx, SYSTEM_ACTOR, ownerActor, { email: joiner.email }),
+        createInvite(trx, bySystem(ownerActor), { email: joiner.email }),
       );
-      return inTransaction(db, (trx) => acceptInvite(trx, SYSTEM_ACTOR, joiner.id, secret));
+      return inTransaction(db, (trx) => acceptInvite(trx, bySystem(joinerActor), secret));
     };
     await join();
     const accepted = await db
@@ -50,9 +47,7 @@ describe('team service', () => {
       { id: joiner.id, joinedAt: accepted.acceptedAt!.toISOString() },
     ]);
 
-    await inTransaction(db, (trx) =>
-      removeMember(trx, auditActorOf(ownerActor, 'web'), ownerActor, joiner.id),
-    );
+    await inTransaction(db, (trx) => removeMember(trx, ownerActor, joiner.id));
     expect((await getTeam(db, ownerActor)).members).toEqual([]);
     const again = await join();
     expect(again).toMatchObject({ accountOwnerId: owner.id, joined: true });
@@ -63,23 +58,23 @@ describe('team service', () => {
     const owner = await makeUser(db);
     const member = await makeUser(db, { owner: owner.id });
     const other = await makeUser(db);
-    const ownerActor = await actorOf(owner.id);
-    const otherActor = await actorOf(other.id);
-    const actor = auditActorOf(ownerActor, 'web');
+    const ownerActor = await userCaller(db, owner.id);
+    const otherActor = await userCaller(db, other.id);
+    const ghost: UserCaller = { ...ownerActor, user: { ...ownerActor.user, id: 'auth0|ghost' } };
     await expectAppError(
-      inTransaction(db, (trx) => removeMember(trx, actor, ownerActor, owner.id)),
+      inTransaction(db, (trx) => removeMember(trx, ownerActor, owner.id)),
       'BAD_REQUEST',
     );
     await expectAppError(
-      inTransaction(db, (trx) => removeMember(trx, actor, otherActor, member.id)),
+      inTransaction(db, (trx) => removeMember(trx, otherActor, member.id)),
       'NOT_FOUND',
     );
     await expectAppError(
-      inTransaction(db, (trx) => leaveTeam(trx, actor, owner.id)),
+      inTransaction(db, (trx) => leaveTeam(trx, ownerActor)),
       'BAD_REQUEST',
     );
     await expectAppError(
-      inTransaction(db, (trx) => leaveTeam(trx, actor, 'auth0|ghost')),
+      inTransaction(db, (trx) => leaveTeam(trx, ghost)),
       'NOT_FOUND',
     );
   });

@@ -1,11 +1,12 @@
 // An account's team (SPEC §3.2): who is in it, and members leaving it — removed by the owner (or
 // an admin) or on their own. A departing member becomes a stand-alone owner, keeps their history
 // and loses the cluster assignment, which belonged to the account.
-import type { Executor } from '@hops/db';
-import type { AuditActor, UserActor } from '../actor.ts';
+import type { AuditActor, UserCaller } from '../actor.ts';
 import { recordAudit } from '../audit.ts';
+import type { Executor, Transaction } from '../db.ts';
 import { badRequest, notFound } from '../errors.ts';
 import { dropAssignment } from './assignment.ts';
+import { lockUser, lockUserIfAny, noSuchUser } from './users.ts';
 
 export interface TeamPerson {
   id: string;
@@ -35,14 +36,15 @@ export interface Departure {
 }
 
 /** The caller's account: its owner and every member (a member sees their teammates too). */
-export async function getTeam(trx: Executor, user: UserActor): Promise<Team> {
+export async function getTeam(db: Executor, actor: UserCaller): Promise<Team> {
+  const { user } = actor;
   const ownerId = user.accountOwnerId ?? user.id;
-  const owner = await trx
+  const owner = await db
     .selectFrom('users')
     .select(['id', 'email', 'name'])
     .where('id', '=', ownerId)
     .executeTakeFirstOrThrow();
-  const rows = await trx
+  const rows = await db
     .selectFrom('teamMembers')
     .selectAll()
     .where('ownerId', '=', ownerId)
@@ -63,17 +65,8 @@ export async function getTeam(trx: Executor, user: UserActor): Promise<Team> {
   };
 }
 
-async function lockUser(trx: Executor, userId: string) {
-  return trx
-    .selectFrom('users')
-    .select(['id', 'email', 'accountOwnerId'])
-    .where('id', '=', userId)
-    .forUpdate()
-    .executeTakeFirst();
-}
-
 async function detach(
-  trx: Executor,
+  trx: Transaction,
   actor: AuditActor,
   member: { id: string; email: string; accountOwnerId: string },
   action: 'team.removeMember' | 'team.leave',
@@ -103,11 +96,11 @@ async function detach(
  * outside the owner's team answers NOT_FOUND (whether that user exists is not the owner's business).
  */
 export async function removeMember(
-  trx: Executor,
-  actor: AuditActor,
-  caller: UserActor,
+  trx: Transaction,
+  actor: UserCaller,
   memberId: string,
 ): Promise<Departure> {
+  const caller = actor.user;
   if (memberId === caller.id) {
     throw badRequest(
       caller.accountOwnerId
@@ -115,11 +108,11 @@ export async function removeMember(
         : 'You cannot remove yourself from your own account.',
     );
   }
-  const member = await lockUser(trx, memberId);
+  const member = await lockUserIfAny(trx, memberId);
   if (!caller.isAdmin && member?.accountOwnerId !== caller.id) {
     throw notFound(`There is no member ${memberId} in your team.`);
   }
-  if (!member) throw notFound(`There is no user with id ${memberId}.`);
+  if (!member) throw noSuchUser(memberId);
   if (!member.accountOwnerId) {
     throw badRequest(`${member.email} is not a member of any team.`);
   }
@@ -131,14 +124,9 @@ export async function removeMember(
   );
 }
 
-/** A member leaves their team and becomes a stand-alone owner. */
-export async function leaveTeam(
-  trx: Executor,
-  actor: AuditActor,
-  userId: string,
-): Promise<Departure> {
-  const user = await lockUser(trx, userId);
-  if (!user) throw notFound(`There is no user with id ${userId}.`);
+/** The caller leaves their team and becomes a stand-alone owner. */
+export async function leaveTeam(trx: Transaction, actor: UserCaller): Promise<Departure> {
+  const user = await lockUser(trx, actor.user.id);
   if (!user.accountOwnerId) {
     throw badRequest(
       'You own this account, so there is no team to leave. Remove your members if you want to work alone.',

@@ -1,39 +1,157 @@
-// The caller's own picture (me.get) and the user look-ups other services share.
-import type { Executor } from '@hops/db';
-import type { UserActor } from '../actor.ts';
-import { notFound } from '../errors.ts';
+// Users as every service reaches them: the caller's own picture (me.get), look-ups by id and by
+// e-mail, the one way to lock a user row, and the one check that a user owns their account.
+import { sql, type Selectable } from 'kysely';
+import type { Users } from '@hops/db';
+import type { UserActor, UserCaller } from '../actor.ts';
+import type { Executor, Transaction } from '../db.ts';
+import { badRequest, notFound } from '../errors.ts';
+import type { AccountRole, BillingMode, ClusterStatus } from '../schemas.ts';
 
 export interface ClusterRef {
   id: string;
   name: string;
   apiUrl: string;
-  status: string;
+  status: ClusterStatus;
 }
 
 export interface Me {
   id: string;
   email: string;
   name: string | null;
-  role: 'owner' | 'member';
+  role: AccountRole;
   isAdmin: boolean;
-  billingMode: 'prepaid' | 'postpaid';
+  billingMode: BillingMode;
   owner: { id: string; email: string; name: string | null } | null;
   cluster: ClusterRef | null;
 }
 
-export async function clusterOfUser(trx: Executor, userId: string): Promise<ClusterRef | null> {
+/** A user row as services use it: the actor's fields and what billing and flags need. */
+export interface UserRow extends UserActor {
+  stripeCustomerId: string | null;
+  featureFlags: Selectable<Users>['featureFlags'];
+}
+
+const ACTOR_COLUMNS = [
+  'id',
+  'email',
+  'name',
+  'isAdmin',
+  'accountOwnerId',
+  'status',
+  'billingMode',
+] as const;
+const ROW_COLUMNS = [...ACTOR_COLUMNS, 'stripeCustomerId', 'featureFlags'] as const;
+
+function toActor<T extends Pick<Selectable<Users>, (typeof ACTOR_COLUMNS)[number]>>(row: T) {
+  return { ...row, status: row.status, billingMode: row.billingMode };
+}
+
+export const roleOf = (user: { accountOwnerId: string | null }): AccountRole =>
+  user.accountOwnerId ? 'member' : 'owner';
+
+/** The user as a caller: what rules check about who acts. */
+export async function readUserActor(db: Executor, userId: string): Promise<UserActor | null> {
+  const row = await db
+    .selectFrom('users')
+    .select(ACTOR_COLUMNS)
+    .where('id', '=', userId)
+    .executeTakeFirst();
+  return row ? toActor(row) : null;
+}
+
+/** One user, or NOT_FOUND. */
+export async function loadUser(db: Executor, userId: string): Promise<UserRow> {
+  const row = await db
+    .selectFrom('users')
+    .select(ROW_COLUMNS)
+    .where('id', '=', userId)
+    .executeTakeFirst();
+  if (!row) throw noSuchUser(userId);
+  return toActor(row);
+}
+
+/**
+ * Locks one user row until the transaction ends; null when there is none. FOR NO KEY UPDATE, what
+ * an UPDATE of the row takes: it excludes every other writer of the user but not the foreign-key
+ * checks of rows that merely point at it (usage, ledger, audit).
+ */
+export async function lockUserIfAny(trx: Transaction, userId: string): Promise<UserRow | null> {
   const row = await trx
+    .selectFrom('users')
+    .select(ROW_COLUMNS)
+    .where('id', '=', userId)
+    .forNoKeyUpdate()
+    .executeTakeFirst();
+  return row ? toActor(row) : null;
+}
+
+/** Locks one user row (as `lockUserIfAny`), or NOT_FOUND. */
+export async function lockUser(trx: Transaction, userId: string): Promise<UserRow> {
+  const row = await lockUserIfAny(trx, userId);
+  if (!row) throw noSuchUser(userId);
+  return row;
+}
+
+/** Locks users in id order, the order every writer takes them (users before user_credits). */
+export async function lockUsers(trx: Transaction, userIds: readonly string[]): Promise<void> {
+  // One array parameter, however many users (a usage batch may pay for thousands).
+  await sql`SELECT 1 FROM users WHERE id = ANY(${userIds}::text[]) ORDER BY id FOR NO KEY UPDATE`.execute(
+    trx,
+  );
+}
+
+/** Whether one of the user's feature flags is on (`feature_flags.<flag> = true`). */
+export function hasFlag(user: Pick<UserRow, 'featureFlags'>, flag: string): boolean {
+  const flags = user.featureFlags;
+  return (
+    typeof flags === 'object' && flags !== null && !Array.isArray(flags) && flags[flag] === true
+  );
+}
+
+export function noSuchUser(userId: string) {
+  return notFound(`There is no user with id ${userId}.`);
+}
+
+/**
+ * Refuses a member where only an account owner will do (billing, invites and clusters belong to
+ * the account): "<email> is a member of another account<why>".
+ */
+export function requireOwner<T extends { email: string; accountOwnerId: string | null }>(
+  user: T,
+  why: string | ((ownerId: string) => string),
+): T & { accountOwnerId: null } {
+  const ownerId = user.accountOwnerId;
+  if (ownerId !== null) {
+    const rest = typeof why === 'string' ? why : why(ownerId);
+    throw badRequest(`${user.email} is a member of another account${rest}`);
+  }
+  return { ...user, accountOwnerId: ownerId };
+}
+
+export async function findUserByEmail(db: Executor, email: string): Promise<UserRow | null> {
+  const row = await db
+    .selectFrom('users')
+    .select(ROW_COLUMNS)
+    .where((eb) => eb(eb.fn('lower', ['email']), '=', email.toLowerCase()))
+    .executeTakeFirst();
+  return row ? toActor(row) : null;
+}
+
+export async function clusterOfUser(db: Executor, userId: string): Promise<ClusterRef | null> {
+  const row = await db
     .selectFrom('userHopsworksAssignments as a')
     .innerJoin('hopsworksClusters as c', 'c.id', 'a.hopsworksClusterId')
     .select(['c.id', 'c.name', 'c.apiUrl', 'c.status'])
     .where('a.userId', '=', userId)
     .executeTakeFirst();
-  return row ?? null;
+  return row ? { ...row, status: row.status } : null;
 }
 
-export async function getMe(trx: Executor, user: UserActor): Promise<Me> {
+/** me.get: the caller, their role, their owner and their cluster. */
+export async function getMe(db: Executor, actor: UserCaller): Promise<Me> {
+  const { user } = actor;
   const owner = user.accountOwnerId
-    ? await trx
+    ? await db
         .selectFrom('users')
         .select(['id', 'email', 'name'])
         .where('id', '=', user.accountOwnerId)
@@ -43,34 +161,19 @@ export async function getMe(trx: Executor, user: UserActor): Promise<Me> {
     id: user.id,
     email: user.email,
     name: user.name,
-    role: user.accountOwnerId ? 'member' : 'owner',
+    role: roleOf(user),
     isAdmin: user.isAdmin,
     billingMode: user.billingMode,
     owner: owner ?? null,
-    cluster: await clusterOfUser(trx, user.id),
+    cluster: await clusterOfUser(db, user.id),
   };
-}
-
-export async function findUserByEmail(trx: Executor, email: string) {
-  const row = await trx
-    .selectFrom('users')
-    .selectAll()
-    .where((eb) => eb(eb.fn('lower', ['email']), '=', email.toLowerCase()))
-    .executeTakeFirst();
-  return row ?? null;
-}
-
-export async function requireUser(trx: Executor, userId: string) {
-  const row = await trx.selectFrom('users').selectAll().where('id', '=', userId).executeTakeFirst();
-  if (!row) throw notFound(`There is no user with id ${userId}.`);
-  return row;
 }
 
 /** The dev-mode login picker's list (AUTH_MODE=dev only; the server never offers it otherwise). */
 export async function listDevLoginUsers(db: Executor, limit = 100) {
   const rows = await db
     .selectFrom('users')
-    .select(['id', 'email', 'name', 'isAdmin', 'accountOwnerId', 'status'])
+    .select(['id', 'email', 'name', 'isAdmin', 'accountOwnerId'])
     .where('status', '=', 'active')
     .orderBy('isAdmin', 'desc')
     .orderBy('email')
@@ -81,6 +184,6 @@ export async function listDevLoginUsers(db: Executor, limit = 100) {
     email: r.email,
     name: r.name,
     isAdmin: r.isAdmin,
-    role: r.accountOwnerId ? ('member' as const) : ('owner' as const),
+    role: roleOf(r),
   }));
 }

@@ -1,32 +1,15 @@
-import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { inTransaction } from '@hops/db';
 import { useTestDatabase } from '@hops/db/testing';
-import { makeUser } from '../../test/helpers.ts';
-import { auditActorOf, type UserActor } from '../actor.ts';
-import { AppError } from '../errors.ts';
-import {
-  acceptInvite,
-  createInvite,
-  hashInviteSecret,
-  inviteUrl,
-  listInvites,
-  newInviteSecret,
-} from './invites.ts';
+import { makeUser, userCaller } from '../../../test/helpers.ts';
+import { AppError } from '../../errors.ts';
+import { createInvite, listInvites } from './owner.ts';
 
 const { db } = await useTestDatabase({ max: 10 });
 
 let counter = 0;
 const mail = (tag: string) => `${tag}-${process.pid}-${++counter}@example.test`;
-
-async function actorOf(id: string): Promise<UserActor> {
-  return (await db
-    .selectFrom('users')
-    .select(['id', 'email', 'name', 'isAdmin', 'accountOwnerId', 'status', 'billingMode'])
-    .where('id', '=', id)
-    .executeTakeFirstOrThrow()) as UserActor;
-}
 
 async function openInvites(ownerId: string) {
   return db
@@ -50,24 +33,10 @@ async function someoneWaitsForALock() {
   throw new Error('nobody ended up waiting for a lock');
 }
 
-describe('invite secrets', () => {
-  it('are 256-bit, URL-safe, stored only as their SHA-256 hex', () => {
-    const secret = newInviteSecret();
-    expect(secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    expect(Buffer.from(secret, 'base64url')).toHaveLength(32);
-    expect(newInviteSecret()).not.toBe(secret);
-    expect(hashInviteSecret(secret)).toBe(createHash('sha256').update(secret).digest('hex'));
-    expect(inviteUrl('https://hops.example/', secret)).toBe(
-      `https://hops.example/invite/${secret}`,
-    );
-  });
-});
-
 describe('createInvite', () => {
   it('turns the unique index into a CONFLICT when a concurrent create slips past the check', async () => {
     const owner = await makeUser(db);
-    const caller = await actorOf(owner.id);
-    const actor = auditActorOf(caller, 'web');
+    const actor = await userCaller(db, owner.id);
     const email = mail('index');
     let inserted!: () => void;
     const firstInserted = new Promise<void>((resolve) => (inserted = resolve));
@@ -75,7 +44,7 @@ describe('createInvite', () => {
     const mayCommit = new Promise<void>((resolve) => (release = resolve));
 
     const first = db.transaction().execute(async (trx) => {
-      const result = await createInvite(trx, actor, caller, { email });
+      const result = await createInvite(trx, actor, { email });
       inserted();
       await mayCommit;
       return result;
@@ -83,7 +52,7 @@ describe('createInvite', () => {
     await firstInserted;
     // The second one's check cannot see the uncommitted invite; its insert waits on the index.
     const second = inTransaction(db, (trx) =>
-      createInvite(trx, actor, caller, { email: email.toUpperCase() }),
+      createInvite(trx, actor, { email: email.toUpperCase() }),
     ).catch((error: unknown) => error);
     await someoneWaitsForALock();
     release();
@@ -97,33 +66,32 @@ describe('createInvite', () => {
 
   it('replaces an expired invite once when two creates race for it', async () => {
     const owner = await makeUser(db);
-    const caller = await actorOf(owner.id);
-    const actor = auditActorOf(caller, 'web');
+    const actor = await userCaller(db, owner.id);
     const email = mail('expired-race');
-    const old = await inTransaction(db, (trx) => createInvite(trx, actor, caller, { email }));
+    const old = await inTransaction(db, (trx) => createInvite(trx, actor, { email }));
     await db
       .updateTable('teamInvites')
       .set({ expiresAt: sql`now() - interval '1 day'` })
       .where('id', '=', old.invite.id)
       .execute();
     const results = await Promise.allSettled(
-      [1, 2].map(() => inTransaction(db, (trx) => createInvite(trx, actor, caller, { email }))),
+      [1, 2].map(() => inTransaction(db, (trx) => createInvite(trx, actor, { email }))),
     );
     expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
     const open = await openInvites(owner.id);
     expect(open).toHaveLength(1);
     expect(open[0]!.id).not.toBe(old.invite.id);
-    const listed = await listInvites(db, caller);
+    const listed = await listInvites(db, actor);
     expect(listed.map((i) => [i.id, i.status])).toEqual([[open[0]!.id, 'open']]);
   });
 
   it('writes nothing when the surrounding transaction rolls back', async () => {
     const owner = await makeUser(db);
-    const caller = await actorOf(owner.id);
+    const actor = await userCaller(db, owner.id);
     await db
       .transaction()
       .execute(async (trx) => {
-        await createInvite(trx, auditActorOf(caller, 'web'), caller, { email: mail('rollback') });
+        await createInvite(trx, actor, { email: mail('rollback') });
         throw new Error('roll back');
       })
       .catch(() => undefined);
@@ -134,21 +102,5 @@ describe('createInvite', () => {
       .where('actorUserId', '=', owner.id)
       .execute();
     expect(audit).toEqual([]);
-  });
-});
-
-describe('acceptInvite', () => {
-  it('reports whether the call joined, so a repeat is recognisable', async () => {
-    const owner = await makeUser(db);
-    const joiner = await makeUser(db);
-    const caller = await actorOf(owner.id);
-    const { secret } = await inTransaction(db, (trx) =>
-      createInvite(trx, auditActorOf(caller, 'web'), caller, { email: joiner.email }),
-    );
-    const actor = auditActorOf(await actorOf(joiner.id), 'web');
-    const first = await inTransaction(db, (trx) => acceptInvite(trx, actor, joiner.id, secret));
-    const again = await inTransaction(db, (trx) => acceptInvite(trx, actor, joiner.id, secret));
-    expect(first).toEqual({ accountOwnerId: owner.id, cluster: null, joined: true });
-    expect(again).toEqual({ accountOwnerId: owner.id, cluster: null, joined: false });
   });
 });

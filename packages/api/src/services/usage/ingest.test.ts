@@ -1,34 +1,24 @@
+// usage.ingest on the service (SPEC §3.4): pricing, writes, refusals, set-based statements.
+// Over 300 lines: the pricing and refusal cases are listed one by one, on purpose.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { sql, type KyselyPlugin } from 'kysely';
-import { Decimal, inTransaction, type Db } from '@hops/db';
+import { inTransaction, type Db } from '@hops/db';
 import { useTestDatabase } from '@hops/db/testing';
-import { assignDirect, makeCluster, makeUser } from '../../test/helpers.ts';
-import type { AuditActor } from '../actor.ts';
-import { AppError } from '../errors.ts';
-import { grantCredits } from './credits.ts';
-import { ingestUsage, type UsageRecordInput } from './usage.ts';
+import { assignDirect, makeCluster, makeUser, userDay } from '../../../test/helpers.ts';
+import type { AuditActor } from '../../actor.ts';
+import { AppError } from '../../errors.ts';
+import { Decimal } from '../../money.ts';
+import { grantCredits } from '../credits/account.ts';
+import { ingestUsage, type UsageRecordInput } from './ingest.ts';
+import { addDays } from '../../days.ts';
 
 const { db } = await useTestDatabase();
 
 const SERVICE: AuditActor = { userId: null, via: 'service', isAdmin: false, label: 'service:test' };
 const ADMIN: AuditActor = { userId: null, via: 'system', isAdmin: true, label: 'system' };
 
-type Q = Partial<Omit<UsageRecordInput, 'userId' | 'date'>>;
-
-function rec(userId: string, date: string, q: Q = {}): UsageRecordInput {
-  return {
-    userId,
-    date,
-    cpuHours: '0',
-    gpuHours: '0',
-    ramGbHours: '0',
-    onlineStorageGb: '0',
-    offlineStorageGb: '0',
-    networkEgressGb: '0',
-    ...q,
-  };
-}
+const rec = userDay;
 
 function ingest(records: UsageRecordInput[], on: Db = db, today?: string) {
   return inTransaction(on, (trx) => ingestUsage(trx, SERVICE, records, today ? { today } : {}));
@@ -70,11 +60,7 @@ function counting(base: Db) {
 }
 
 /** Day `n` after `start`, YYYY-MM-DD. */
-function dayAfter(start: string, n: number): string {
-  const d = new Date(`${start}T00:00:00Z`);
-  d.setUTCDate(d.getUTCDate() + n);
-  return d.toISOString().slice(0, 10);
-}
+const dayAfter = addDays;
 
 // The SPEC §3.4 card, written out here rather than read from the code: USD per unit.
 const USD = {

@@ -1,0 +1,44 @@
+// What services take to reach the database (services/README.md: a read takes an Executor, a write
+// the Transaction its procedure opened), and the proof that the schema's unions and the API's are
+// one: packages/db types each CHECK-listed text column as its union (kysely-codegen overrides
+// derived from the migrations), and the checks below fail to compile if a zod enum in schemas.ts
+// says otherwise.
+import type { Selectable, Transaction as KyselyTransaction } from 'kysely';
+import type {
+  AuditLog,
+  CreditTransactions,
+  Database,
+  HopsworksClusters,
+  Json,
+  TeamInvites,
+  Users,
+} from '@hops/db';
+import type { Via } from './actor.ts';
+import type { HopsEvent } from './event-types.ts';
+import type {
+  BillingMode,
+  ClusterStatus,
+  CreditPool,
+  LedgerKind,
+  ProjectRole,
+  UserStatus,
+} from './schemas.ts';
+
+export type { Executor } from '@hops/db';
+export type Transaction = KyselyTransaction<Database>;
+
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type Column<T, K extends keyof Selectable<T>> = Selectable<T>[K];
+const unionsMatchTheSchema: [
+  Same<UserStatus, Column<Users, 'status'>>,
+  Same<BillingMode, Column<Users, 'billingMode'>>,
+  Same<ClusterStatus, Column<HopsworksClusters, 'status'>>,
+  Same<ProjectRole, Column<TeamInvites, 'projectRole'>>,
+  Same<CreditPool, Column<CreditTransactions, 'pool'>>,
+  Same<LedgerKind, Column<CreditTransactions, 'kind'>>,
+  Same<Via, Column<AuditLog, 'via'>>,
+] = [true, true, true, true, true, true, true];
+void unionsMatchTheSchema;
+
+/** An outbox row as the event its writer emitted (emitEvent only ever writes a `HopsEvent`). */
+export const asHopsEvent = (kind: string, payload: Json) => ({ kind, payload }) as HopsEvent;

@@ -1,0 +1,42 @@
+// The outbox's events (SPEC §2.2) as one union keyed by `kind`: the writer (emitEvent) and every
+// reader (events.since, the Slack bot) share it. Client-safe: no kysely, no node imports.
+
+/** What a capacity alert says about the cluster, after the change that crossed the line. */
+export interface ClusterCapacity {
+  clusterId: string;
+  name: string;
+  currentUsers: number;
+  maxUsers: number;
+}
+
+export type HopsEvent =
+  /** A cluster reached 90 % of its capacity. */
+  | { kind: 'cluster.capacity_high'; payload: ClusterCapacity }
+  /** A cluster went over its capacity (a member joined their owner's full cluster). */
+  | { kind: 'cluster.over_capacity'; payload: ClusterCapacity }
+  /** No active cluster has room for an owner's whole account. */
+  | { kind: 'cluster.no_room'; payload: { ownerId: string; email: string; users: number } }
+  /** A prepaid owner's credits ran out; `unpaidUsage` is a 4-decimal string. */
+  | {
+      kind: 'credits.exhausted';
+      payload: { ownerId: string; email: string; unpaidUsage: string };
+    }
+  /** Someone accepted an invite and joined the owner's account. */
+  | {
+      kind: 'invite.accepted';
+      payload: {
+        inviteId: string;
+        ownerId: string;
+        ownerEmail: string;
+        memberId: string;
+        memberEmail: string;
+      };
+    };
+
+export type EventKind = HopsEvent['kind'];
+
+/** The member of the union for one kind: `EventOf<'cluster.no_room'>['payload']`. */
+export type EventOf<K extends EventKind> = Extract<HopsEvent, { kind: K }>;
+
+/** An event as the outbox hands it out. */
+export type OutboxEvent = { id: number; at: string } & HopsEvent;
