@@ -1,10 +1,11 @@
-// `pnpm bench`: generates the benchmark data set into a scratch database, runs every package's
-// benchmark on it one after another (nothing else should load the machine meanwhile), drops the
-// database, and writes BENCHMARKS.md at the repository root: the machine, the commands, the targets
-// (met or not) and each benchmark's medians, ratios and query plans.
+// `pnpm bench`: generates the benchmark data set into a scratch database, runs the benchmarks of
+// @hops/bench (packages/bench: the API's, the web server's, the Slack bot's) on it one after
+// another (nothing else should load the machine meanwhile), drops the database, and writes
+// BENCHMARKS.md at the repository root: the machine, the commands, the targets (met or not) and
+// each benchmark's medians, ratios and query plans.
 //
-//   node scripts/bench.mjs [--accounts 10000] [--days 365] [--quick]
-//   node scripts/bench.mjs --database-url URL [--data-json FILE]   (reuse a generated data set)
+//   pnpm bench [--accounts 10000] [--days 365] [--quick]
+//   pnpm bench --database-url URL [--data-json FILE]   (reuse a generated data set)
 //
 // Needs a PostgreSQL server to create scratch databases on: BENCH_SERVER_URL, or
 // postgres://postgres@127.0.0.1:5432/postgres. The default is the issue's scale, 10 000 accounts × 365
@@ -52,7 +53,7 @@ const commands = [];
 const scratch = (...args) =>
   run(
     `scratch ${args[0]}`,
-    ['--silent', '--filter', '@hops/db', 'exec', 'tsx', 'bench/scratch.ts', ...args],
+    ['--silent', '--filter', '@hops/bench', 'exec', 'tsx', 'src/scratch.ts', ...args],
     {
       capture: true,
     },
@@ -79,7 +80,7 @@ try {
   if (!reused) {
     const data = run('data', [
       '--filter',
-      '@hops/db',
+      '@hops/bench',
       'bench:data',
       '--accounts',
       accounts,
@@ -95,8 +96,8 @@ try {
     writeFileSync(join(out, 'data.json'), readFileSync(values['data-json']));
   }
   const env = { BENCH_DATABASE_URL: databaseUrl };
-  for (const pkg of ['@hops/api', '@hops/web', '@hops/slackbot']) {
-    if (run(pkg, ['--filter', pkg, 'bench'], { env }).status !== 0) failures.push(pkg);
+  for (const bench of ['bench:api', 'bench:web', 'bench:slack']) {
+    if (run(bench, ['--filter', '@hops/bench', bench], { env }).status !== 0) failures.push(bench);
   }
 } finally {
   if (!reused) scratch('drop', name);
@@ -163,7 +164,7 @@ if (data) {
   lines.push(
     "## Data generation (usage.ingest's service, batches of 10 000)",
     '',
-    `\`pnpm --filter @hops/db bench:data --accounts ${data.accounts} --days ${data.days}\`: ${fmt(data.rows)} usage rows ` +
+    `\`pnpm --filter @hops/bench bench:data --accounts ${data.accounts} --days ${data.days}\`: ${fmt(data.rows)} usage rows ` +
       `(${fmt(data.users)} users in ${fmt(data.accounts)} accounts with 0–3 members, one in ten prepaid; ${data.firstDay}..${data.lastDay}), ` +
       `${data.concurrency} workers on disjoint accounts, in ${fmt(data.seconds, 1)} s: **${fmt(data.rowsPerSecond)} rows/s**. ` +
       (data.rows >= data.fullScale.rows

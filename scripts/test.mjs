@@ -4,7 +4,14 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
-const packages = ['packages/config', 'packages/db', 'packages/api', 'apps/web', 'apps/slackbot'];
+const packages = [
+  'packages/config',
+  'packages/db',
+  'packages/api',
+  'apps/web',
+  'apps/slackbot',
+  'packages/app-tests',
+];
 const reportOf = (dir) => join(dir, '.vitest-report.json');
 for (const dir of packages) rmSync(reportOf(dir), { force: true });
 

@@ -1,6 +1,7 @@
 // The one lint configuration of the repository; the root eslint.config.js re-exports it.
 import js from '@eslint/js';
 import prettier from 'eslint-config-prettier';
+import importX from 'eslint-plugin-import-x';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
@@ -23,10 +24,17 @@ export default tseslint.config(
     },
   },
   {
+    // A package reaches another only through its name and its `exports`, never by a relative path
+    // out of its own folder (benchmarks, tests and scripts included): the import-x rule compares
+    // the nearest package.json of the importing file and of the resolved target.
+    plugins: { 'import-x': importX },
+    rules: { 'import-x/no-relative-packages': 'error' },
+  },
+  {
     // Arrows go one way: the apps reach the database only through @hops/api. Tests, benchmarks
     // and tools may set databases up directly.
     files: ['apps/*/src/**', 'apps/*/server/**'],
-    ignores: ['**/*.test.ts', '**/*.test.tsx', '**/test/**', 'apps/web/server/measure.ts'],
+    ignores: ['**/*.test.ts', '**/*.test.tsx', '**/test/**'],
     rules: {
       '@typescript-eslint/no-restricted-imports': [
         'error',

@@ -3,14 +3,14 @@
 // answer is a success or a 4xx refusal with a sentence, never a 500; a refused call writes nothing
 // (the row counts, the money and the mutable columns are unchanged); the invariants hold at the end.
 import { randomBytes } from 'node:crypto';
-import { appRouter } from '@hops/api';
-import { demoInviteSecret, SecretBox, seedDemoData, utcDay } from '@hops/db';
+import { appRouter, demoInviteSecret, SecretBox, seedDemoData } from '@hops/api';
+import { addDays, utcDay } from '@hops/api/days';
 import { useTestDatabase } from '@hops/db/testing';
+import { bearer, SERVICE_TOKEN, sessionCookie, useServer } from '@hops/web/testing';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { bearer, SERVICE_TOKEN, sessionCookie, useServer } from '../server/test/helpers.ts';
 import {
-  addDays,
+  answerOf,
   call,
   invariantViolations,
   refusalMessage,
@@ -258,15 +258,7 @@ describe('fuzzing every procedure over HTTP', () => {
     const service = CALLERS.service!;
     const raw = async (path: string, init: RequestInit = {}): Promise<Answer> => {
       const started = performance.now();
-      const response = await fetch(`${server.url}${path}`, init);
-      const text = await response.text();
-      let body: Answer['body'] = null;
-      try {
-        body = JSON.parse(text) as Answer['body'];
-      } catch {
-        body = null;
-      }
-      return { status: response.status, body, ms: performance.now() - started };
+      return answerOf(await fetch(`${server.url}${path}`, init), started);
     };
     const post = (path: string, body: string, headers: Record<string, string> = {}) =>
       raw(path, {

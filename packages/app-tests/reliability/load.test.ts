@@ -3,12 +3,12 @@
 // answer other than a success or an expected refusal with a sentence; the invariants hold at the
 // end (current_users exact, owners within capacity, teams not split, ledgers balanced, one open
 // invite per e-mail and owner).
-import { utcDay } from '@hops/db';
+import { addDays, utcDay } from '@hops/api/days';
 import { useTestDatabase } from '@hops/db/testing';
+import { bearer, sessionCookie, useServer } from '@hops/web/testing';
 import { describe, expect, it } from 'vitest';
-import { bearer, sessionCookie, useServer } from '../server/test/helpers.ts';
 import {
-  addDays,
+  answerOf,
   call,
   invariantViolations,
   refusalMessage,
@@ -81,14 +81,7 @@ async function devLogin(sub: string, email: string, inviteSecret?: string): Prom
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ sub, email, ...(inviteSecret ? { inviteSecret } : {}) }),
     });
-    const text = await response.text();
-    let body: Answer['body'] = null;
-    try {
-      body = JSON.parse(text) as Answer['body'];
-    } catch {
-      body = null;
-    }
-    return { status: response.status, body, ms: performance.now() - started };
+    return await answerOf(response, started);
   } catch (error) {
     return { status: 0, body: null, error: String(error), ms: performance.now() - started };
   }

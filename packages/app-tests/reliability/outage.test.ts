@@ -8,6 +8,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DATABASE_DOWN } from '@hops/api';
+import { addDays } from '@hops/api/days';
 import {
   createDb,
   freePort,
@@ -15,12 +17,10 @@ import {
   startEmbeddedPostgres,
   type EmbeddedServer,
 } from '@hops/db';
+import { bearer, sessionCookie, startServer, waitFor } from '@hops/web/testing';
 import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DATABASE_DOWN } from '../server/app.ts';
-import { bearer, sessionCookie, startServer, waitFor } from '../server/test/helpers.ts';
 import {
-  addDays,
   call,
   invariantViolations,
   refusalMessage,

@@ -1,13 +1,15 @@
-// SIGTERM under load, to the server as an operator runs it (`tsx server/main.ts`, its own process):
-// requests in flight when the signal arrives finish with a full answer, new connections are
-// refused, every acknowledged ingestion is stored, and the process exits 0 within 10 s.
+// SIGTERM under load, to the server as an operator runs it (@hops/web's `tsx server/main.ts`, its
+// own process): requests in flight when the signal arrives finish with a full answer, new
+// connections are refused, every acknowledged ingestion is stored, and the process exits 0 within
+// 10 s.
 import { request } from 'node:http';
+import { addDays } from '@hops/api/days';
 import { useTestDatabase } from '@hops/db/testing';
+import { SERVICE_TOKEN } from '@hops/web/testing';
+import { listeningUrl, mainEnv, spawnMain } from '@hops/web/testing/main-process';
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
-import { SERVICE_TOKEN } from '../server/test/helpers.ts';
-import { listeningUrl, mainEnv, spawnMain } from '../server/test/main-process.ts';
-import { addDays, invariantViolations, sleep, usageRecord } from './support.ts';
+import { invariantViolations, sleep, usageRecord } from './support.ts';
 
 const STOP_DEADLINE_MS = 10_000;
 const CLIENTS = 16;

@@ -13,7 +13,7 @@ import {
   slashCommandBody,
   startStack,
   type Stack,
-} from '../../slackbot/test/harness.ts';
+} from '../src/stack.ts';
 
 let stack: Stack;
 beforeAll(async () => {

@@ -106,6 +106,18 @@ export interface Answer {
   ms: number;
 }
 
+/** An HTTP response as an Answer: its status, its body when it is JSON (else null), the time taken. */
+export async function answerOf(response: Response, started: number): Promise<Answer> {
+  const text = await response.text();
+  let body: Answer['body'] = null;
+  try {
+    body = JSON.parse(text) as Answer['body'];
+  } catch {
+    body = null;
+  }
+  return { status: response.status, body, ms: performance.now() - started };
+}
+
 /** One tRPC call over HTTP as curl makes it (GET for queries, POST for mutations); never throws. */
 export async function call(
   baseUrl: string,
@@ -132,14 +144,7 @@ export async function call(
             body: input === undefined ? '' : JSON.stringify(input),
             signal,
           });
-    const text = await response.text();
-    let body: Answer['body'] = null;
-    try {
-      body = JSON.parse(text) as Answer['body'];
-    } catch {
-      body = null;
-    }
-    return { status: response.status, body, ms: performance.now() - started };
+    return await answerOf(response, started);
   } catch (error) {
     const cause = (error as { cause?: { code?: string } }).cause;
     return {
@@ -170,11 +175,6 @@ export function tally(answers: readonly Answer[]): Record<string, number> {
     counts[key] = (counts[key] ?? 0) + 1;
   }
   return counts;
-}
-
-/** YYYY-MM-DD of `start` plus `days`. */
-export function addDays(start: string, days: number): string {
-  return new Date(Date.parse(`${start}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
 }
 
 /** One user-day of usage with small, varied quantities (decimal strings, as collectors send). */

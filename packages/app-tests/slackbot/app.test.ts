@@ -2,13 +2,11 @@
 // and how fast the receiver acknowledges.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { CONFIRM_ACTION } from './confirm.ts';
-import { createSlackBot } from './app.ts';
+import { createSlackBot } from '@hops/slackbot';
 import {
-  blockActionBody,
-  buttonValue,
   confirmationFor,
   messageText,
+  signedHeaders,
   SIGNING_SECRET,
   silentLog,
   slackSignature,
@@ -16,7 +14,7 @@ import {
   slashCommandBody,
   startStack,
   type Stack,
-} from '../test/harness.ts';
+} from '../src/stack.ts';
 
 let stack: Stack;
 beforeAll(async () => {
@@ -89,15 +87,11 @@ describe('retries (x-slack-retry-num)', () => {
       userId: 'dev|grace',
       limit: 100,
     });
-    const prompt = await stack.slash('credits grant grace@initech.test 3 "retry test"');
-    const responseKey = randomUUID();
-    const body = blockActionBody({
-      userId: SLACK_USERS.admin.id,
-      actionId: CONFIRM_ACTION,
-      value: buttonValue(prompt.reply, CONFIRM_ACTION),
-      responseUrl: stack.slack.responseUrl(responseKey),
-      triggerId: 'trigger.retried-confirm',
-    });
+    const { body, responseKey } = await confirmationFor(
+      stack,
+      'credits grant grace@initech.test 3 "retry test"',
+      { triggerId: 'trigger.retried-confirm' },
+    );
     const first = await stack.send(body);
     const retry1 = await stack.send(body, { retryNum: 1 });
     const retry2 = await stack.send(body, { retryNum: 2 });
@@ -212,14 +206,9 @@ describe('replies', () => {
         userId: SLACK_USERS.admin.id,
         responseUrl: stack.slack.responseUrl(responseKey),
       });
-      const timestamp = Math.floor(Date.now() / 1000);
       const response = await fetch(`http://127.0.0.1:${port}/slack/events`, {
         method: 'POST',
-        headers: {
-          'content-type': 'application/x-www-form-urlencoded',
-          'x-slack-request-timestamp': String(timestamp),
-          'x-slack-signature': slackSignature(SIGNING_SECRET, timestamp, body),
-        },
+        headers: signedHeaders(SIGNING_SECRET, body),
         body,
       });
       expect(response.status).toBe(200);

@@ -1,10 +1,11 @@
 // `ask`: the same handlers, against the real API, printed as text; and the script itself.
 import { execFile } from 'node:child_process';
-import { resolve } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { ask, parseAskArgs } from '@hops/slackbot';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { ask, parseAskArgs } from './ask.ts';
-import { silentLog, startStack, type Stack } from '../test/harness.ts';
+import { silentLog, startStack, type Stack } from '../src/stack.ts';
 
 let stack: Stack;
 beforeAll(async () => {
@@ -66,7 +67,7 @@ describe('ask', () => {
   });
 
   test('the script runs end to end', async () => {
-    const root = resolve(import.meta.dirname, '..');
+    const root = dirname(createRequire(import.meta.url).resolve('@hops/slackbot/package.json'));
     const { stdout } = await promisify(execFile)(
       resolve(root, 'node_modules/.bin/tsx'),
       ['src/ask.ts', '/hops clusters'],

@@ -1,10 +1,10 @@
 // Every command through the real receiver and the real API: happy paths (checked against what the
 // API itself says) and wrong arguments (answered with the command's usage line).
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { REVOKE_ACTION } from '../confirm.ts';
-import { lastDays, usd, utcDay } from '../blocks/format.ts';
-import { sumDays } from '../blocks/usage-table.ts';
-import { buttonValue, startStack, type Stack } from '../../test/harness.ts';
+import { lastDays, utcDay } from '@hops/api/days';
+import { formatUsd, sumDecimals } from '@hops/api/decimal';
+import { REVOKE_ACTION } from '@hops/slackbot';
+import { buttonValue, startStack, type Stack } from '../src/stack.ts';
 
 let stack: Stack;
 beforeAll(async () => {
@@ -62,7 +62,7 @@ describe('whois', () => {
     expect(text).toContain('Cluster: us-east-1-prod (active)');
     expect(text).toContain('Billing: postpaid (payment method on file)');
     expect(text).toContain('Credits: none');
-    expect(text).toContain(`Cost, last 30 days (account): ${usd(detail.usage30d.totalCost)}`);
+    expect(text).toContain(`Cost, last 30 days (account): ${formatUsd(detail.usage30d.totalCost)}`);
   });
 
   test("a member's and a prepaid owner's card", async () => {
@@ -72,7 +72,7 @@ describe('whois', () => {
     const grace = await stack.admin.credits.balance.query({ userId: 'dev|grace' });
     const { text } = await stack.slash('whois grace@initech.test');
     expect(text).toContain('Billing: prepaid');
-    expect(text).toContain(`Credits: ${usd(grace.available)} available`);
+    expect(text).toContain(`Credits: ${formatUsd(grace.available)} available`);
   });
 
   test('an Slack auto-linked e-mail is read as the address', async () => {
@@ -94,7 +94,7 @@ describe('whois', () => {
 
 describe('usage', () => {
   test("an owner: the account's usage by resource over N days, with each user's cost", async () => {
-    const { from, to } = lastDays(today(), 7);
+    const { from, to } = lastDays(7, today());
     const summary = await stack.admin.usage.summary.query({
       from,
       to,
@@ -103,23 +103,25 @@ describe('usage', () => {
     const { text } = await stack.slash('usage alice@acme.test 7');
     expect(text).toContain("Usage of alice@acme.test's account, last 7 days");
     expect(text).toMatch(
-      new RegExp(`Total\\s+${usd(summary.totals.totalCost).replace('$', '\\$')}`),
+      new RegExp(`Total\\s+${formatUsd(summary.totals.totalCost).replace('$', '\\$')}`),
     );
     expect(text).toMatch(
-      new RegExp(`CPU\\s+[\\d,.]+\\s+hours\\s+\\${usd(summary.totals.cpuCost)}`),
+      new RegExp(`CPU\\s+[\\d,.]+\\s+hours\\s+\\${formatUsd(summary.totals.cpuCost)}`),
     );
     expect(text).toContain(`${from} to ${to}`);
     for (const member of summary.byMember.filter((m) => m.totalCost !== '0.0000')) {
-      expect(text).toMatch(new RegExp(`${member.email}\\s+\\${usd(member.totalCost)}`));
+      expect(text).toMatch(new RegExp(`${member.email}\\s+\\${formatUsd(member.totalCost)}`));
     }
   });
 
   test('a member: their own usage, 30 days by default', async () => {
-    const { from, to } = lastDays(today(), 30);
+    const { from, to } = lastDays(30, today());
     const days = await stack.admin.usage.daily.query({ from, to, userId: 'dev|bob' });
     const { text } = await stack.slash('usage bob@acme.test');
     expect(text).toContain('Usage of bob@acme.test, last 30 days');
-    expect(text).toMatch(new RegExp(`Total\\s+\\${usd(sumDays(days).totalCost)}`));
+    expect(text).toMatch(
+      new RegExp(`Total\\s+\\${formatUsd(sumDecimals(days.map((day) => day.totalCost)))}`),
+    );
   });
 
   test('wrong arguments answer with the usage line', async () => {
@@ -134,7 +136,7 @@ describe('usage', () => {
 
 describe('top', () => {
   test('the N costliest accounts over the last days, as the API ranks them', async () => {
-    const { from, to } = lastDays(today(), 7);
+    const { from, to } = lastDays(7, today());
     const ranking = await stack.admin.usage.top.query({ from, to, limit: 3 });
     const { text } = await stack.slash('top 7 3');
     expect(text).toContain('Top 3 accounts by cost, last 7 days');
@@ -142,7 +144,7 @@ describe('top', () => {
     expect(lines).toHaveLength(3);
     ranking.forEach((r, i) => {
       expect(lines[i]).toMatch(
-        new RegExp(`^${i + 1}\\s+${r.ownerEmail}\\s+\\${usd(r.totalCost)}$`),
+        new RegExp(`^${i + 1}\\s+${r.ownerEmail}\\s+\\${formatUsd(r.totalCost)}$`),
       );
     });
   });
@@ -229,9 +231,9 @@ describe('credits', () => {
     const balance = await stack.admin.credits.balance.query({ userId: 'dev|grace' });
     const { text } = await stack.slash('credits grace@initech.test');
     expect(text).toContain('Credits of grace@initech.test');
-    expect(text).toContain(`Available: ${usd(balance.available)}`);
-    expect(text).toContain(`Paid: ${usd(balance.paid)}`);
-    expect(text).toContain(`Free: ${usd(balance.free)}`);
+    expect(text).toContain(`Available: ${formatUsd(balance.available)}`);
+    expect(text).toContain(`Paid: ${formatUsd(balance.paid)}`);
+    expect(text).toContain(`Free: ${formatUsd(balance.free)}`);
     expect(text).toContain('last 10 transactions');
     const member = await stack.slash('credits bob@acme.test');
     expect(member.text).toContain('Credits of alice@acme.test (owner of bob@acme.test)');

@@ -2,9 +2,9 @@
 // nothing, Confirm changes exactly what the prompt said, and the state is read back through the API.
 // The clicking user is resolved and their rights checked again on Confirm.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { compareDecimals, sumDecimals, usd } from './blocks/format.ts';
-import { CANCEL_ACTION, CONFIRM_ACTION, REVOKE_ACTION } from './confirm.ts';
-import { buttonValue, startStack, type Stack } from '../test/harness.ts';
+import { compareDecimals, formatUsd, sumDecimals } from '@hops/api/decimal';
+import { CANCEL_ACTION, CONFIRM_ACTION, REVOKE_ACTION } from '@hops/slackbot';
+import { buttonValue, startStack, type Stack } from '../src/stack.ts';
 
 let stack: Stack;
 beforeAll(async () => {
@@ -105,7 +105,7 @@ describe('credits grant', () => {
     );
     const after = await balance('dev|grace');
     expect(text).toBe(
-      `✔ Granted $12.35 of paid credits to grace@initech.test; ${usd(after.available)} now available.`,
+      `✔ Granted $12.35 of paid credits to grace@initech.test; ${formatUsd(after.available)} now available.`,
     );
     // Exact decimal arithmetic on the API's strings: +12.3456 to paid, free unchanged.
     expect(compareDecimals(after.paid, sumDecimals([before.paid, '12.3456']))).toBe(0);

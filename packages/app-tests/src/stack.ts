@@ -1,18 +1,30 @@
 // The bot's end-to-end test stack: a real database (seeded with the demo data), the real API server
-// from apps/web, a fake Slack Web API, and the bot's real HTTP receiver, reached with requests
+// of @hops/web, a fake Slack Web API, and the bot's real HTTP receiver, reached with requests
 // signed exactly as Slack signs them. Server-side packages are used here only to set the stage.
 import { randomBytes, randomUUID } from 'node:crypto';
-import { SecretBox, seedDemoData, type Db } from '@hops/db';
+import { SecretBox, seedDemoData, type Db } from '@hops/api';
 import { createTestDatabase } from '@hops/db/testing';
-import { slackSignature, slashCommandBody } from './slack-wire.ts';
-import { SERVICE_TOKEN, startServer, type TestServer } from '@hops/web/server/test/helpers.ts';
+import {
+  createHopsClient,
+  createSlackBot,
+  CONFIRM_ACTION,
+  replyToText,
+  SLACK_EVENTS_PATH,
+  type ApiConfig,
+  type Block,
+  type HopsClient,
+  type SlackBot,
+} from '@hops/slackbot';
+import {
+  signedHeaders,
+  slackSignature,
+  slashCommandBody,
+  startFakeSlack,
+  type FakeSlack,
+  type RecordedMessage,
+} from '@hops/slackbot/testing';
+import { SERVICE_TOKEN, startServer, type TestServer } from '@hops/web/testing';
 import { pino } from 'pino';
-import { createHopsClient, type ApiConfig, type HopsClient } from '../src/api.ts';
-import { createSlackBot, SLACK_EVENTS_PATH, type SlackBot } from '../src/app.ts';
-import { replyToText } from '../src/blocks/text.ts';
-import { CONFIRM_ACTION } from '../src/confirm.ts';
-import type { Block } from '../src/blocks/kit.ts';
-import { startFakeSlack, type FakeSlack, type RecordedMessage } from './fake-slack.ts';
 
 export const SIGNING_SECRET = 'test-signing-secret-0123456789abcdef';
 export const BOT_TOKEN = 'xoxb-test-token';
@@ -31,7 +43,7 @@ export type SlackUser = keyof typeof SLACK_USERS;
 
 export const silentLog = pino({ level: 'silent' });
 
-export { slackSignature, slashCommandBody };
+export { signedHeaders, slackSignature, slashCommandBody };
 
 export interface SendOptions {
   /** Seconds since the epoch; default now. */
@@ -80,6 +92,7 @@ export function blockActionBody(fields: {
 export async function confirmationFor(
   stack: Stack,
   line: string,
+  options: { triggerId?: string } = {},
 ): Promise<{ body: string; responseKey: string }> {
   const prompt = await stack.slash(line);
   const responseKey = randomUUID();
@@ -88,6 +101,7 @@ export async function confirmationFor(
     actionId: CONFIRM_ACTION,
     value: buttonValue(prompt.reply, CONFIRM_ACTION),
     responseUrl: stack.slack.responseUrl(responseKey),
+    ...(options.triggerId ? { triggerId: options.triggerId } : {}),
   });
   return { body, responseKey };
 }
@@ -192,13 +206,8 @@ export async function startStack(): Promise<Stack> {
   const eventsUrl = `http://127.0.0.1:${port}${SLACK_EVENTS_PATH}`;
 
   const send = (body: string, options: SendOptions = {}) => {
-    const timestamp = options.timestamp ?? Math.floor(Date.now() / 1000);
-    const headers: Record<string, string> = {
-      'content-type': 'application/x-www-form-urlencoded',
-      'x-slack-request-timestamp': String(timestamp),
-      'x-slack-signature':
-        options.signature ?? slackSignature(options.secret ?? SIGNING_SECRET, timestamp, body),
-    };
+    const headers = signedHeaders(options.secret ?? SIGNING_SECRET, body, options.timestamp);
+    if (options.signature !== undefined) headers['x-slack-signature'] = options.signature;
     if (options.retryNum !== undefined) {
       headers['x-slack-retry-num'] = String(options.retryNum);
       headers['x-slack-retry-reason'] = 'http_timeout';

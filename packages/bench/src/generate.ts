@@ -1,4 +1,4 @@
-// The benchmark data generator (`pnpm --filter @hops/db bench:data --accounts N --days D
+// The benchmark data generator (`pnpm --filter @hops/bench bench:data --accounts N --days D
 // [--database-url URL] [--concurrency C] [--json FILE]`): accounts (owners with 0–3 members, one in
 // ten prepaid), clusters and assignments set-based in SQL, credits through the product's grant,
 // and every user's daily usage through the product's set-based ingestion (usage.ingest's service,
@@ -8,16 +8,24 @@ import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { SingleBar } from 'cli-progress';
+import {
+  grantCredits,
+  ingestUsage,
+  SecretBox,
+  seedDemoData,
+  SYSTEM_ACTOR,
+  type UsageRecordInput,
+} from '@hops/api';
+import { addDays, utcDay } from '@hops/api/days';
+import { createDb, inTransaction, migrateToLatest, type Db } from '@hops/db';
 import { sql } from 'kysely';
-// @hops/api depends on @hops/db, so it cannot be a dependency here (a cycle); the generator reaches
-// the product's services by path instead, which is the same code the API runs.
-import { SYSTEM_ACTOR } from '../../api/src/actor.ts';
-import { grantCredits } from '../../api/src/services/credits.ts';
-import { ingestUsage, type UsageRecordInput } from '../../api/src/services/usage.ts';
-import { createDb, type Db } from '../src/client.ts';
-import { migrateToLatest } from '../src/migrate.ts';
-import { inTransaction } from '../src/tx.ts';
-import { benchServerUrl, databaseUrlOf } from './scratch.ts';
+import { say } from './report.ts';
+import {
+  benchServerUrl,
+  createScratchDatabase,
+  databaseUrlOf,
+  dropScratchDatabase,
+} from './scratch.ts';
 
 export const BATCH = 10_000;
 
@@ -30,14 +38,6 @@ export const usersPerAccount = (accounts: number) => {
 };
 export const ownerId = (account: number) => `gen|a${account}`;
 export const memberId = (account: number, member: number) => `gen|a${account}m${member}`;
-
-export function utcDayOf(date: Date): string {
-  return date.toISOString().slice(0, 10);
-}
-
-export function addDays(day: string, days: number): string {
-  return utcDayOf(new Date(Date.parse(`${day}T00:00:00Z`) + days * 86_400_000));
-}
 
 /**
  * Owners, members, clusters and assignments in a few set-based statements; credits for prepaid
@@ -178,7 +178,7 @@ export async function generate(
 ): Promise<GenerateResult> {
   await migrateToLatest(db);
   const teams = await buildAccounts(db, options.accounts);
-  const lastDay = options.lastDay ?? addDays(utcDayOf(new Date()), -1);
+  const lastDay = options.lastDay ?? addDays(utcDay(new Date()), -1);
   const firstDay = addDays(lastDay, -(options.days - 1));
   const users = teams.flat().map((id, index) => ({ id, index }));
   const byId = new Map(users.map((u) => [u.id, u]));
@@ -235,6 +235,36 @@ export async function generate(
     rowsPerSecond,
     fullScale: { rows: fullRows, seconds: fullRows / rowsPerSecond },
   };
+}
+
+/**
+ * Runs `work` on BENCH_DATABASE_URL (the data set `pnpm bench` generates first); without it, on a
+ * small data set (200 accounts × 90 days) generated into a scratch database and dropped after.
+ */
+export async function onBenchData<T>(label: string, work: (url: string) => Promise<T>): Promise<T> {
+  const given = process.env.BENCH_DATABASE_URL;
+  if (given) return work(given);
+  const scratch = `hops_bench_${label}_${process.pid}`;
+  try {
+    say(`${label}: no BENCH_DATABASE_URL; generating 200 accounts × 90 days`);
+    const url = await createScratchDatabase(scratch);
+    const db = createDb({ connectionString: url, max: 4 });
+    await generate(db, { accounts: 200, days: 90, concurrency: 2 }).finally(() => db.destroy());
+    return await work(url);
+  } finally {
+    await dropScratchDatabase(scratch);
+  }
+}
+
+/** Migrates the database at `url` and adds the demo data (the product's seed, as `pnpm db:seed`). */
+export async function seedDemoDatabase(url: string): Promise<void> {
+  const db = createDb({ connectionString: url, max: 2 });
+  try {
+    await migrateToLatest(db);
+    await seedDemoData(db, { secrets: new SecretBox(Buffer.alloc(32, 7).toString('base64')) });
+  } finally {
+    await db.destroy();
+  }
 }
 
 async function main(): Promise<void> {

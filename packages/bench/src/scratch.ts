@@ -1,7 +1,7 @@
 // Where benchmarks keep their data: scratch databases on one PostgreSQL server (BENCH_SERVER_URL,
 // or the local one at 127.0.0.1:5432), created and dropped by name, and the facts about that
-// server a benchmark report states. Run directly: `tsx bench/scratch.ts create|drop <name>` prints
-// the database's URL (create) or drops it; `tsx bench/scratch.ts facts` prints the server's facts.
+// server a benchmark report states. Run directly: `tsx src/scratch.ts create|drop <name>` prints
+// the database's URL (create) or drops it; `tsx src/scratch.ts facts` prints the server's facts.
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 
@@ -93,7 +93,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   else if (command === 'drop' && name) await dropScratchDatabase(name);
   else if (command === 'facts') console.log(JSON.stringify(await serverFacts()));
   else {
-    console.error('usage: tsx bench/scratch.ts create <name> | drop <name> | facts');
+    console.error('usage: tsx src/scratch.ts create <name> | drop <name> | facts');
     process.exitCode = 1;
   }
 }

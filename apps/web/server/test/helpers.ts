@@ -2,7 +2,8 @@
 // logger that keeps its lines, cookies, and tRPC calls made with plain fetch, as curl would.
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
-import { SecretBox, type Db } from '@hops/db';
+import { SecretBox } from '@hops/api';
+import type { Db } from '@hops/db';
 import type { FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
 import { afterAll } from 'vitest';

@@ -3,11 +3,11 @@
 // settle, how many were placed (exactly 250), how many clusters ended over capacity (none), and
 // whether current_users is exact. Side by side: the same 500 sign-ins of owners who are not
 // eligible (no payment method), i.e. sign-in without the assignment, as the baseline.
+import { signIn } from '@hops/api';
 import { createDb, migrateToLatest } from '@hops/db';
 import { sql } from 'kysely';
-import { signIn } from '../src/services/signin.ts';
-import { median, ms, ratio, say, table, type BenchResult } from '../../db/bench/report.ts';
-import { createScratchDatabase, dropScratchDatabase } from '../../db/bench/scratch.ts';
+import { median, ms, ratio, say, table, type BenchResult } from '../report.ts';
+import { createScratchDatabase, dropScratchDatabase } from '../scratch.ts';
 
 const SIGNUPS = 500;
 const CLUSTERS = 5;
@@ -136,7 +136,7 @@ export async function benchAssignment(): Promise<BenchResult> {
     ].join('\n');
     return {
       title: 'Assignment under contention',
-      command: 'pnpm --filter @hops/api bench (assignment)',
+      command: 'pnpm --filter @hops/bench bench:api (assignment)',
       markdown,
       targets: [
         {

@@ -1,11 +1,9 @@
-// `pnpm --filter @hops/api bench`: ingestion vs COPY, assignment under contention, and queries at
-// scale. The queries run on BENCH_DATABASE_URL (made by `pnpm --filter @hops/db bench:data`, which
-// `pnpm bench` runs first); without it, on a small data set generated here and dropped after.
+// `pnpm --filter @hops/bench bench:api`: ingestion vs COPY, assignment under contention, and
+// queries at scale. The queries run on BENCH_DATABASE_URL (made by `bench:data`, which `pnpm bench`
+// runs first); without it, on a small data set generated here and dropped after.
 // BENCH_ONLY=ingest,assignment,queries picks some; BENCH_INGEST_BATCHES sets the ingest samples.
-import { createDb } from '@hops/db';
-import { generate } from '../../db/bench/generate.ts';
-import { publish, say } from '../../db/bench/report.ts';
-import { createScratchDatabase, dropScratchDatabase } from '../../db/bench/scratch.ts';
+import { onBenchData } from '../generate.ts';
+import { publish } from '../report.ts';
 import { benchAssignment } from './assignment.ts';
 import { benchIngest } from './ingest.ts';
 import { benchQueries } from './queries.ts';
@@ -17,18 +15,4 @@ if (only.has('ingest')) {
   publish('api-ingest', await benchIngest({ batches }));
 }
 if (only.has('assignment')) publish('api-assignment', await benchAssignment());
-if (only.has('queries')) {
-  let url = process.env.BENCH_DATABASE_URL;
-  const scratch = url ? null : `hops_bench_queries_${process.pid}`;
-  try {
-    if (scratch) {
-      say('queries: no BENCH_DATABASE_URL; generating 200 accounts × 90 days');
-      url = await createScratchDatabase(scratch);
-      const db = createDb({ connectionString: url, max: 4 });
-      await generate(db, { accounts: 200, days: 90, concurrency: 2 }).finally(() => db.destroy());
-    }
-    publish('api-queries', await benchQueries(url!));
-  } finally {
-    if (scratch) await dropScratchDatabase(scratch);
-  }
-}
+if (only.has('queries')) publish('api-queries', await onBenchData('queries', benchQueries));

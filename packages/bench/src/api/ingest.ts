@@ -3,29 +3,30 @@
 // stored into an identical database (same schema, indexes, triggers and accounts): the floor.
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { createDb, migrateToLatest, priceUsage } from '@hops/db';
+import { priceUsage } from '@hops/api';
+import { addDays, utcDay } from '@hops/api/days';
+import { AMOUNT_FIELDS, columnOf } from '@hops/api/resources';
+import { createDb, migrateToLatest } from '@hops/db';
 import pg from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
-import { batchesOf, buildAccounts } from '../../db/bench/generate.ts';
-import {
-  fenced,
-  fmt,
-  median,
-  ms,
-  ratio,
-  say,
-  table,
-  type BenchResult,
-} from '../../db/bench/report.ts';
-import { createScratchDatabase, dropScratchDatabase } from '../../db/bench/scratch.ts';
+import { batchesOf, buildAccounts } from '../generate.ts';
+import { fenced, fmt, median, ms, ratio, say, table, type BenchResult } from '../report.ts';
+import { createScratchDatabase, dropScratchDatabase } from '../scratch.ts';
 import { explain, oneLine, recordingDb, serviceCaller } from './support.ts';
 
 const ACCOUNTS = 1_000;
 
 class RolledBack extends Error {}
-const COLUMNS = `user_id, account_owner_id, date, hopsworks_cluster_id, cpu_hours, gpu_hours,
-  ram_gb_hours, online_storage_gb, offline_storage_gb, network_egress_gb, cpu_cost, gpu_cost,
-  ram_cost, storage_cost, network_cost, total_cost, project_breakdown, rate_card`;
+/** Every column usage.ingest writes, so COPY moves the same data. */
+const COLUMNS = [
+  'user_id',
+  'account_owner_id',
+  'date',
+  'hopsworks_cluster_id',
+  ...AMOUNT_FIELDS.map(columnOf),
+  'project_breakdown',
+  'rate_card',
+].join(', ');
 
 export async function benchIngest(options: { batches: number }): Promise<BenchResult> {
   const tag = `${process.pid}`;
@@ -43,10 +44,8 @@ export async function benchIngest(options: { batches: number }): Promise<BenchRe
 
     const users = teams.flat().map((id, index) => ({ id, index }));
     const days = Math.ceil((options.batches * 10_000) / users.length) + 1;
-    const lastDay = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
-    const firstDay = new Date(Date.parse(`${lastDay}T00:00:00Z`) - (days - 1) * 86_400_000)
-      .toISOString()
-      .slice(0, 10);
+    const lastDay = addDays(utcDay(new Date()), -1);
+    const firstDay = addDays(lastDay, -(days - 1));
     const batches = [...batchesOf(users, firstDay, days)]
       .filter((b) => b.length === 10_000)
       .slice(0, options.batches + 1);
@@ -141,7 +140,7 @@ export async function benchIngest(options: { batches: number }): Promise<BenchRe
     ].join('\n');
     return {
       title: 'Ingestion: usage.ingest vs COPY',
-      command: 'pnpm --filter @hops/api bench (ingest)',
+      command: 'pnpm --filter @hops/bench bench:api (ingest)',
       markdown,
       targets: [
         {

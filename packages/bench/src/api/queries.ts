@@ -3,9 +3,10 @@
 // run through the router with the SQL recorded, timed, and explained (ANALYZE, BUFFERS). On a data
 // set smaller than 10 M rows the 10 M-row figures are extrapolated from how each plan scales, and
 // say so.
+import { addDays } from '@hops/api/days';
 import { sql } from 'kysely';
 import pg from 'pg';
-import { fenced, fmt, median, ms, say, table, type BenchResult } from '../../db/bench/report.ts';
+import { fenced, fmt, median, ms, say, table, type BenchResult } from '../report.ts';
 import { explain, oneLine, recordingDb, userCaller, type Statement } from './support.ts';
 
 const RUNS_SMALL = 30;
@@ -67,10 +68,6 @@ function rowsOf(url: string, s: Statement): Promise<unknown[]> {
     url,
     async (client) => (await client.query(s.sql, s.parameters as unknown[])).rows,
   );
-}
-
-function addDays(day: string, days: number): string {
-  return new Date(Date.parse(`${day}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
 }
 
 export async function benchQueries(databaseUrl: string): Promise<BenchResult> {
@@ -228,7 +225,7 @@ export async function benchQueries(databaseUrl: string): Promise<BenchResult> {
     ].join('\n');
     return {
       title: 'Queries at scale',
-      command: 'pnpm --filter @hops/api bench (queries, on BENCH_DATABASE_URL)',
+      command: 'pnpm --filter @hops/bench bench:api (queries, on BENCH_DATABASE_URL)',
       markdown,
       targets: [
         {

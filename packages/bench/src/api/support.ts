@@ -1,12 +1,16 @@
 // Pieces the API benchmarks share: callers through the real router, a database handle that
 // records the SQL it runs (so a plan or a raw replay uses the very same statements), and EXPLAIN.
 import { randomBytes } from 'node:crypto';
-import { createPool, SecretBox, type Db } from '@hops/db';
+import {
+  createCaller,
+  createContextInner,
+  loadUserActor,
+  SecretBox,
+  type ApiDeps,
+} from '@hops/api';
+import { createPool, type Database, type Db } from '@hops/db';
 import { CamelCasePlugin, Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
-import type { Database } from '@hops/db';
-import { createCaller } from '../src/root.ts';
-import { createContextInner, loadUserActor, type ApiDeps } from '../src/context.ts';
 
 const quiet = () => undefined;
 

@@ -1,27 +1,23 @@
-// `pnpm --filter @hops/slackbot bench`: how fast the bot acknowledges 200 signed slash commands
+// `pnpm --filter @hops/bench bench:slack`: how fast the bot acknowledges 200 signed slash commands
 // (median and p99, one after another, each command's real work running after its ack on the same
 // process), against the floor of a bare node:http server that only checks the same signature and
-// answers 200. The API server runs in its own process (server/main.ts) on a seeded scratch
-// database; Slack's Web API is the test fake on loopback.
+// answers 200. The API server runs in its own process (@hops/web's server/main.ts) on a seeded
+// scratch database; Slack's Web API is the test fake on loopback (@hops/slackbot/testing).
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createDb, migrateToLatest, SecretBox, seedDemoData } from '@hops/db';
-import { pino } from 'pino';
-import { createSlackBot, SLACK_EVENTS_PATH } from '../src/app.ts';
-import { startFakeSlack } from '../test/fake-slack.ts';
-import { slackSignature, slashCommandBody } from '../test/slack-wire.ts';
+import { createSlackBot, SLACK_EVENTS_PATH } from '@hops/slackbot';
 import {
-  median,
-  ms,
-  publish,
-  quantile,
-  ratio,
-  say,
-  table,
-} from '../../../packages/db/bench/report.ts';
-import { createScratchDatabase, dropScratchDatabase } from '../../../packages/db/bench/scratch.ts';
-import { startApiServer } from '../../web/bench/servers.ts';
+  signedHeaders,
+  slackSignature,
+  slashCommandBody,
+  startFakeSlack,
+} from '@hops/slackbot/testing';
+import { pino } from 'pino';
+import { median, ms, publish, quantile, ratio, say, table } from '../report.ts';
+import { seedDemoDatabase } from '../generate.ts';
+import { createScratchDatabase, dropScratchDatabase } from '../scratch.ts';
+import { startApiServer } from '../web/servers.ts';
 
 const REQUESTS = 200;
 const SIGNING_SECRET = 'bench-signing-secret-0123456789abcdef';
@@ -38,17 +34,9 @@ async function acks(url: string, responseUrl: (key: string) => string): Promise<
       userId: ADMIN.id,
       responseUrl: responseUrl(randomUUID()),
     });
-    const timestamp = Math.floor(Date.now() / 1000);
+    const headers = signedHeaders(SIGNING_SECRET, body);
     const started = performance.now();
-    const response = await fetch(url, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/x-www-form-urlencoded',
-        'x-slack-request-timestamp': String(timestamp),
-        'x-slack-signature': slackSignature(SIGNING_SECRET, timestamp, body),
-      },
-      body,
-    });
+    const response = await fetch(url, { method: 'POST', headers, body });
     await response.arrayBuffer();
     samples.push(performance.now() - started);
     if (response.status !== 200) throw new Error(`ack ${i}: ${response.status}`);
@@ -82,10 +70,7 @@ const name = `hops_bench_slack_${process.pid}`;
 const databaseUrl = await createScratchDatabase(name);
 let api: Awaited<ReturnType<typeof startApiServer>> | undefined;
 try {
-  const db = createDb({ connectionString: databaseUrl, max: 2 });
-  await migrateToLatest(db);
-  await seedDemoData(db, { secrets: new SecretBox(Buffer.alloc(32, 9).toString('base64')) });
-  await db.destroy();
+  await seedDemoDatabase(databaseUrl);
   api = await startApiServer(databaseUrl);
   const slack = await startFakeSlack();
   slack.profiles.set(ADMIN.id, ADMIN.email);
@@ -114,7 +99,7 @@ try {
     const p99 = quantile(bot200, 0.99);
     publish('slack-ack', {
       title: 'Slack: acknowledgement latency',
-      command: 'pnpm --filter @hops/slackbot bench',
+      command: 'pnpm --filter @hops/bench bench:slack',
       markdown: [
         `${REQUESTS} signed \`/hops\` commands (${LINES.join(', ')}), one after another, after ${warm.length} warm-up commands; each command's work (identity look-up, API calls, the reply to its response_url) runs after its ack in the same process. ${answered} of ${2 * REQUESTS} commands were answered through their response_url.`,
         '',

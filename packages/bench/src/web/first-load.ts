@@ -5,19 +5,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { createDb, migrateToLatest, SecretBox, seedDemoData } from '@hops/db';
+import { SESSION_COOKIE, sealSession, WEB_ROOT } from '@hops/web/server';
 import { chromium } from 'playwright-core';
-import {
-  fmt,
-  median,
-  ms,
-  say,
-  table,
-  type BenchResult,
-} from '../../../packages/db/bench/report.ts';
-import { createScratchDatabase, dropScratchDatabase } from '../../../packages/db/bench/scratch.ts';
-import { SESSION_COOKIE, sealSession } from '../server/auth/session.ts';
-import { startApiServer, WEB_ROOT } from './servers.ts';
+import { fmt, median, ms, say, table, type BenchResult } from '../report.ts';
+import { seedDemoDatabase } from '../generate.ts';
+import { createScratchDatabase, dropScratchDatabase } from '../scratch.ts';
+import { startApiServer } from './servers.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const RUNS = 5;
@@ -55,7 +48,7 @@ export async function benchFirstLoad(): Promise<BenchResult> {
   if (!existsSync(join(dist, '.vite/manifest.json'))) {
     return {
       title: 'Web: first load',
-      command: 'pnpm --filter @hops/web bench (first load)',
+      command: 'pnpm --filter @hops/bench bench:web (first load)',
       markdown: 'apps/web/dist is not built (`pnpm build`): nothing measured.',
       targets: [
         { target: 'first-load JS ≤ 250 KB gzipped', measured: 'dashboard not built', met: null },
@@ -96,10 +89,7 @@ export async function benchFirstLoad(): Promise<BenchResult> {
       ],
     });
     try {
-      const db = createDb({ connectionString: url, max: 2 });
-      await migrateToLatest(db);
-      await seedDemoData(db, { secrets: new SecretBox(Buffer.alloc(32, 7).toString('base64')) });
-      await db.destroy();
+      await seedDemoDatabase(url);
       server = await startApiServer(url, { dashboard: 'dist' });
       const cookie = sealSession(server.sessionSecret, 'dev|alice');
       const entry = await fetch(`${server.url}/${js.files[0]!.file}`, {
@@ -160,7 +150,7 @@ export async function benchFirstLoad(): Promise<BenchResult> {
   }
   return {
     title: 'Web: first load',
-    command: 'pnpm --filter @hops/web bench (first load)',
+    command: 'pnpm --filter @hops/bench bench:web (first load)',
     markdown: lines.join('\n'),
     targets: [
       {

@@ -7,22 +7,15 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { addDays } from '@hops/api/days';
+import { AMOUNT_FIELDS, columnOf } from '@hops/api/resources';
 import { createDb } from '@hops/db';
+import { SESSION_COOKIE, sealSession } from '@hops/web/server';
 import autocannon from 'autocannon';
 import { sql } from 'kysely';
 import pg from 'pg';
-import { recordingDb, userCaller, type Statement } from '../../../packages/api/bench/support.ts';
-import { SUMMED_COLUMNS } from '../../../packages/api/src/services/usage.ts';
-import {
-  fmt,
-  ms,
-  quantile,
-  ratio,
-  say,
-  table,
-  type BenchResult,
-} from '../../../packages/db/bench/report.ts';
-import { SESSION_COOKIE, sealSession } from '../server/auth/session.ts';
+import { recordingDb, userCaller, type Statement } from '../api/support.ts';
+import { fmt, ms, quantile, ratio, say, table, type BenchResult } from '../report.ts';
 import {
   startApiServer,
   startPostGraphile,
@@ -32,10 +25,12 @@ import {
 
 const DURATION_S = Number(process.env.BENCH_READ_SECONDS ?? 5);
 const CONNECTIONS = [1, 32] as const;
-/** The usage columns the API's statements sum (the service's list, so all three servers agree). */
-const AMOUNTS = SUMMED_COLUMNS;
-const camel = (name: string) => name.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
-const FIELDS = AMOUNTS.map(camel).join(' ');
+/**
+ * The usage figures the API's statements sum (the one list of @hops/api/resources, so all three
+ * servers agree): as columns of the SQL functions, and as PostGraphile's (camelCase) fields.
+ */
+const AMOUNTS = AMOUNT_FIELDS.map(columnOf);
+const FIELDS = AMOUNT_FIELDS.join(' ');
 
 interface Question {
   name: string;
@@ -186,10 +181,7 @@ export async function benchReads(databaseUrl: string): Promise<BenchResult> {
              (SELECT max(date)::text FROM usage_daily) AS last_day`.execute(db);
     await db.destroy();
     const { owner, lastDay } = rows[0]!;
-    const from = new Date(Date.parse(`${lastDay}T00:00:00Z`) - 29 * 86_400_000)
-      .toISOString()
-      .slice(0, 10);
-    const range = { from, to: lastDay };
+    const range = { from: addDays(lastDay, -29), to: lastDay };
 
     // The statements the API runs, recorded through the router as the owner.
     const recorder = recordingDb(databaseUrl, 2);
@@ -394,7 +386,7 @@ export async function benchReads(databaseUrl: string): Promise<BenchResult> {
     ].join('\n');
     return {
       title: 'Reads over HTTP: API vs raw pg vs PostGraphile 4',
-      command: 'pnpm --filter @hops/web bench (reads, on BENCH_DATABASE_URL)',
+      command: 'pnpm --filter @hops/bench bench:web (reads, on BENCH_DATABASE_URL)',
       markdown,
       targets: [
         {

@@ -1,20 +1,26 @@
 // The servers the web benchmarks measure, each in a process of its own so that autocannon (in the
-// benchmark's process) does not share their event loop: the real API server (server/main.ts, as
-// `pnpm start` runs it), the raw-pg floor and PostGraphile 4.
+// benchmark's process) does not share their event loop: the real API server (@hops/web's
+// server/main.ts, as `pnpm start` runs it), the raw-pg floor and PostGraphile 4.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '@hops/db';
+import { WEB_ROOT } from '@hops/web/server';
 
-export const WEB_ROOT = fileURLToPath(new URL('..', import.meta.url));
+/** This package's folder: the floor's and PostGraphile's scripts run from it. */
+const BENCH_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 export interface RunningServer {
   url: string;
   stop(): Promise<void>;
 }
 
-/** Starts `node --import tsx <script> ...args`; ready once `ready` shows in its output, or answers. */
+/**
+ * Starts `node --import tsx <script> ...args` in `cwd`; ready once `ready` shows in its output, or
+ * answers.
+ */
 export async function startProcess(
+  cwd: string,
   script: string,
   args: string[],
   env: Record<string, string>,
@@ -22,7 +28,7 @@ export async function startProcess(
   url: string,
 ): Promise<RunningServer> {
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
-    cwd: WEB_ROOT,
+    cwd,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -57,7 +63,7 @@ export interface ApiServer extends RunningServer {
   serviceToken: string;
 }
 
-/** server/main.ts with production settings (OIDC configured, never contacted), as measure.ts. */
+/** server/main.ts with production settings (OIDC configured, never contacted). */
 export async function startApiServer(
   databaseUrl: string,
   options: { dashboard?: 'none' | 'dist'; authMode?: 'oidc' | 'dev' } = {},
@@ -68,6 +74,7 @@ export async function startApiServer(
   const serviceToken = randomBytes(24).toString('base64url');
   const dev = options.authMode === 'dev';
   const server = await startProcess(
+    WEB_ROOT,
     'server/main.ts',
     [`--dashboard=${options.dashboard ?? 'none'}`],
     {
@@ -99,7 +106,8 @@ export async function startApiServer(
 export async function startRawServer(databaseUrl: string, statementsFile: string) {
   const port = await freePort();
   return startProcess(
-    'bench/raw-server.ts',
+    BENCH_ROOT,
+    'src/web/raw-server.ts',
     [],
     { DATABASE_URL: databaseUrl, PORT: String(port), STATEMENTS: statementsFile },
     /raw floor listening/,
@@ -110,7 +118,8 @@ export async function startRawServer(databaseUrl: string, statementsFile: string
 export async function startPostGraphile(databaseUrl: string) {
   const port = await freePort();
   return startProcess(
-    'bench/postgraphile-server.ts',
+    BENCH_ROOT,
+    'src/web/postgraphile-server.ts',
     [],
     { DATABASE_URL: databaseUrl, PORT: String(port) },
     /postgraphile listening/,
