@@ -1,11 +1,10 @@
 // The bot's only way to the platform: tRPC over HTTP with its service token, optionally acting for
 // a user (x-hops-act-as), in which case the API applies that user's rights.
-import type { AppRouter, inferRouterInputs, inferRouterOutputs } from '@hops/api';
+import type { AppRouter, inferRouterOutputs } from '@hops/api';
 import { createTRPCClient, httpBatchLink, TRPCClientError, type TRPCClient } from '@trpc/client';
 
 export type HopsClient = TRPCClient<AppRouter>;
 export type ApiOutputs = inferRouterOutputs<AppRouter>;
-export type ApiInputs = inferRouterInputs<AppRouter>;
 
 export interface ApiConfig {
   /** Base URL of the API server; the bot calls `<url>/trpc`. */

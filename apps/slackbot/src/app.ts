@@ -1,37 +1,37 @@
 // The Bolt wiring: one HTTP receiver at /slack/events (slash commands and interactivity, Slack's
 // signature checked on every request with its 5-minute replay window), and every listener in one
-// place. Each listener acks first, then does the API work and replies through the response_url.
+// place. Listener middleware (middleware.ts) acks first and finds out who is asking; the listener
+// after it does the API work and replies through the response_url.
 import type { Server } from 'node:http';
 import type { AddressInfo, ListenOptions } from 'node:net';
+import { utcDay } from '@hops/api/days';
 import {
   App,
   HTTPReceiver,
+  type ActionConstraints,
   type AllMiddlewareArgs,
   type BlockButtonAction,
-  type RespondArguments,
-  type RespondFn,
-  type SlackActionMiddlewareArgs,
-  type SlackCommandMiddlewareArgs,
+  type Middleware,
 } from '@slack/bolt';
 import { createHopsClient, type ApiConfig } from './api.ts';
-import { refusal, warning, type Reply } from './blocks/kit.ts';
-import { utcDay } from './blocks/format.ts';
-import { runCommand, runConfirmed } from './commands/index.ts';
+import { warning } from './blocks/kit.ts';
+import { readConfirmation, runCommand, runConfirmed } from './commands/index.ts';
 import type { CommandContext } from './commands/command.ts';
-import { revokePrompt } from './commands/invites.ts';
-import {
-  CANCEL_ACTION,
-  CONFIRM_ACTION,
-  CONFIRM_TTL_MS,
-  REVOKE_ACTION,
-  cancelledReply,
-  decodeConfirmation,
-  describeAction,
-  pendingAction,
-} from './confirm.ts';
+import { REVOKE_ACTION, revokePrompt } from './commands/invites.ts';
+import { CANCEL_ACTION, CONFIRM_ACTION, CONFIRM_TTL_MS, cancelledReply } from './confirm.ts';
 import { Deduper } from './dedupe.ts';
 import { IdentityResolver, type Admin } from './identity.ts';
 import { slackLogger, type Logger } from './log.ts';
+import {
+  ackOnce,
+  answerWith,
+  checkConfirmation,
+  whoIsAsking,
+  type AdminContext,
+  type ButtonArgs,
+  type CommandArgs,
+  type ConfirmationContext,
+} from './middleware.ts';
 import { createWebClient, profileEmail, webClientOptions, type WebClient } from './slack-web.ts';
 
 export const SLACK_EVENTS_PATH = '/slack/events';
@@ -56,12 +56,6 @@ export interface SlackBot {
   /** Starts the HTTP receiver; resolves with the port it listens on. */
   start(listen: number | ListenOptions): Promise<number>;
   stop(): Promise<void>;
-}
-
-type ButtonArgs = SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs;
-
-function ephemeral(reply: Reply, extra: { replace_original?: boolean } = {}): RespondArguments {
-  return { response_type: 'ephemeral', text: reply.text, blocks: reply.blocks, ...extra };
 }
 
 export function createSlackBot(options: SlackBotOptions): SlackBot {
@@ -115,110 +109,77 @@ export function createSlackBot(options: SlackBotOptions): SlackBot {
     admin,
     today: utcDay(now()),
   });
+  const answer = answerWith(log);
 
-  /** Acks, then drops a delivery seen before (Slack retries with x-slack-retry-num). */
-  async function ackOnce(
-    ack: () => Promise<void>,
-    triggerId: string | undefined,
-    retryNum: number | undefined,
-  ): Promise<boolean> {
-    await ack();
-    if (triggerId && !deliveries.first(triggerId)) {
-      log.info({ triggerId, retryNum }, 'repeated delivery acknowledged, not acted on');
-      return false;
-    }
-    return true;
+  // ---- listeners: each runs after its middleware (below) acked and let it through -------------
+
+  async function onCommand({
+    command,
+    context,
+    respond,
+  }: CommandArgs & AllMiddlewareArgs<AdminContext>) {
+    await answer(respond, await runCommand(contextFor(context.admin), command.text ?? '', log));
   }
 
-  async function reply(respond: RespondFn, message: RespondArguments) {
-    try {
-      await respond(message);
-    } catch (error) {
-      log.error({ err: error }, 'could not reply through the response_url');
-    }
-  }
-
-  async function whoClicked(slackUserId: string, respond: RespondFn): Promise<Admin | null> {
-    const who = await identity.resolveSlackUser(slackUserId);
-    if (who.ok) return who.admin;
-    await reply(respond, ephemeral(refusal(who.reason), { replace_original: false }));
-    return null;
-  }
-
-  const buttonValue = (args: ButtonArgs): string | undefined => args.action.value;
-
-  // ---- listeners -------------------------------------------------------------------------------
-
-  async function onCommand(args: SlackCommandMiddlewareArgs & AllMiddlewareArgs) {
-    const { command, respond } = args;
-    if (!(await ackOnce(args.ack, command.trigger_id, args.context.retryNum))) return;
-    const who = await identity.resolveSlackUser(command.user_id);
-    if (!who.ok) return reply(respond, ephemeral(refusal(who.reason)));
-    const result = await runCommand(contextFor(who.admin), command.text ?? '', log);
-    await reply(respond, ephemeral(result));
-  }
-
-  async function onConfirm(args: ButtonArgs) {
-    const { body, respond } = args;
-    if (!(await ackOnce(args.ack, body.trigger_id, args.context.retryNum))) return;
-    const confirmation = decodeConfirmation(buttonValue(args));
-    if (!confirmation) {
-      return reply(
-        respond,
-        ephemeral(warning('This button is not one I understand. Run the command again.')),
-      );
-    }
-    if (now().getTime() > confirmation.expiresAt) {
-      const expired = warning(
-        `This confirmation has expired: nothing changed. Run the command again to ${describeAction(confirmation)}.`,
-      );
-      return reply(respond, ephemeral(expired, { replace_original: true }));
-    }
-    const admin = await whoClicked(body.user.id, respond);
-    if (!admin) return;
+  async function onConfirm({
+    context,
+    respond,
+  }: ButtonArgs & AllMiddlewareArgs<ConfirmationContext & AdminContext>) {
+    const { confirmation, admin } = context;
     if (!confirmations.first(confirmation.id)) {
       log.info({ id: confirmation.id }, 'confirmation already carried out');
       return;
     }
     const result = await runConfirmed(contextFor(admin), confirmation, log);
-    await reply(respond, ephemeral(result, { replace_original: true }));
+    await answer(respond, result, { replace_original: true });
   }
 
-  async function onCancel(args: ButtonArgs) {
-    const { body, respond } = args;
-    if (!(await ackOnce(args.ack, body.trigger_id, args.context.retryNum))) return;
-    const confirmation = decodeConfirmation(buttonValue(args));
+  async function onCancel({ action, respond }: ButtonArgs & AllMiddlewareArgs) {
+    const confirmation = readConfirmation(action.value);
     const result = confirmation
       ? cancelledReply(confirmation)
       : { text: 'Cancelled. Nothing changed.', blocks: [] };
-    await reply(respond, ephemeral(result, { replace_original: true }));
+    await answer(respond, result, { replace_original: true });
   }
 
-  async function onRevoke(args: ButtonArgs) {
-    const { body, respond } = args;
-    if (!(await ackOnce(args.ack, body.trigger_id, args.context.retryNum))) return;
-    const admin = await whoClicked(body.user.id, respond);
-    if (!admin) return;
-    let parsed: unknown = null;
-    try {
-      parsed = JSON.parse(buttonValue(args) ?? 'null');
-    } catch {
-      // handled below
-    }
-    const action = pendingAction.safeParse(parsed);
-    if (!action.success || action.data.op !== 'revoke') {
-      return reply(
-        respond,
-        ephemeral(warning('This button is not one I understand. List the invites again.')),
-      );
-    }
-    await reply(respond, ephemeral(revokePrompt(contextFor(admin), action.data)));
+  /** A click on Revoke asks for a Confirm; it changes nothing itself. */
+  async function onRevoke({ action, respond }: ButtonArgs & AllMiddlewareArgs<AdminContext>) {
+    const prompt = revokePrompt(action.value);
+    await answer(
+      respond,
+      prompt ?? warning('This button is not one I understand. List the invites again.'),
+    );
   }
 
-  app.command('/hops', onCommand);
-  app.action<BlockButtonAction>({ type: 'block_actions', action_id: CONFIRM_ACTION }, onConfirm);
-  app.action<BlockButtonAction>({ type: 'block_actions', action_id: CANCEL_ACTION }, onCancel);
-  app.action<BlockButtonAction>({ type: 'block_actions', action_id: REVOKE_ACTION }, onRevoke);
+  // ---- wiring: every request is acked first, within Slack's 3 seconds -------------------------
+
+  const acked = ackOnce(deliveries, log);
+  const asAdmin = whoIsAsking(identity, answer);
+  const confirmed = checkConfirmation(readConfirmation, now, answer);
+
+  /** Listens to clicks on one button, typing `context` with what its middleware puts there. */
+  function onButton<Context extends Record<string, unknown>>(
+    actionId: string,
+    ...listeners: Middleware<ButtonArgs, Context>[]
+  ) {
+    app.action<BlockButtonAction, ActionConstraints<BlockButtonAction>, Context>(
+      { type: 'block_actions', action_id: actionId },
+      ...listeners,
+    );
+  }
+
+  app.command<AdminContext>('/hops', acked, asAdmin, onCommand);
+  // The Confirm button is read before asking who clicked: an expired prompt says so to anyone.
+  onButton<ConfirmationContext & AdminContext>(
+    CONFIRM_ACTION,
+    acked,
+    confirmed,
+    asAdmin,
+    onConfirm,
+  );
+  onButton(CANCEL_ACTION, acked, onCancel);
+  onButton<AdminContext>(REVOKE_ACTION, acked, asAdmin, onRevoke);
+
   app.error(async (error) => {
     log.error({ err: error }, 'unhandled error in a Slack listener');
   });

@@ -4,18 +4,18 @@
 // Slack. A mutating command prints its Confirm prompt; add --yes to confirm it.
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { utcDay } from '@hops/api/days';
 import { EnvError } from '@hops/config';
 import { createHopsClient } from './api.ts';
 import type { Reply } from './blocks/kit.ts';
 import { replyToText } from './blocks/text.ts';
-import { utcDay } from './blocks/format.ts';
-import { runCommand, runConfirmed } from './commands/index.ts';
-import { CONFIRM_ACTION, decodeConfirmation, type Confirmation } from './confirm.ts';
+import { readConfirmation, runCommand, runConfirmed } from './commands/index.ts';
+import { CONFIRM_ACTION, type Confirmation } from './confirm.ts';
 import { loadAskEnv } from './env.ts';
 import { IdentityResolver } from './identity.ts';
 import { createLogger, type Logger } from './log.ts';
 
-export interface AskOptions {
+interface AskOptions {
   line: string;
   as: string;
   yes: boolean;
@@ -60,7 +60,7 @@ function pendingConfirmation(reply: Reply): Confirmation | null {
     if (block.type !== 'actions') continue;
     for (const element of block.elements) {
       if (element.type === 'button' && element.action_id === CONFIRM_ACTION) {
-        return decodeConfirmation(element.value);
+        return readConfirmation(element.value);
       }
     }
   }

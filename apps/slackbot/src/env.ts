@@ -7,7 +7,7 @@ import { EnvError, loadDevSecrets, parseEnv } from '@hops/config';
 import { z } from 'zod';
 
 /** The workspace root: apps/slackbot/src → ../../.. */
-export const repoRoot = resolve(fileURLToPath(new URL('../../..', import.meta.url)));
+const repoRoot = resolve(fileURLToPath(new URL('../../..', import.meta.url)));
 
 const port = z.coerce.number().int().min(0).max(65_535);
 
@@ -30,7 +30,7 @@ const schema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
-export interface Env {
+interface Env {
   NODE_ENV: 'development' | 'production' | 'test';
   SLACK_SIGNING_SECRET: string;
   SLACK_BOT_TOKEN: string;
@@ -67,7 +67,7 @@ function loadSlackDevSecrets(file: string): SlackDevSecrets {
   return secrets;
 }
 
-export interface LoadEnvOptions {
+interface LoadEnvOptions {
   /** Where development secrets live; default `<repo>/.data`. */
   dataDir?: string;
   /** Called once when development values were used. */
@@ -81,7 +81,7 @@ const askSchema = schema.pick({
   HOPS_ASK_AS: true,
 });
 
-export interface AskEnv {
+interface AskEnv {
   HOPS_API_URL: string;
   HOPS_SERVICE_TOKEN: string;
   HOPS_ASK_AS: string;

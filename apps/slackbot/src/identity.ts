@@ -8,9 +8,9 @@ export interface Admin {
   email: string;
 }
 
-export type Identity = { ok: true; admin: Admin } | { ok: false; reason: string };
+type Identity = { ok: true; admin: Admin } | { ok: false; reason: string };
 
-export interface IdentityOptions {
+interface IdentityOptions {
   /** The API as the bot itself (no act-as). */
   service: HopsClient;
   /** Slack user id → profile e-mail (users.info). */

@@ -2,7 +2,7 @@
 import type { ApiOutputs } from '../api.ts';
 import { context, header, table, type Reply } from './kit.ts';
 
-export type ClusterView = ApiOutputs['clusters']['list'][number];
+type ClusterView = ApiOutputs['clusters']['list'][number];
 
 function bar(current: number, max: number): string {
   const width = 10;

@@ -1,24 +1,18 @@
-// An owner's open invites, each with a Revoke button (which asks for a Confirm before acting).
+// An owner's open invites, each with a button (Revoke, which asks for a Confirm before acting).
+import type { types } from '@slack/bolt';
 import type { ApiOutputs } from '../api.ts';
-import { REVOKE_ACTION, type PendingAction } from '../confirm.ts';
-import { button, context, esc, header, section, type Block, type Reply } from './kit.ts';
+import { context, esc, header, section, type Block, type Reply } from './kit.ts';
 import { when } from './format.ts';
 
 export type InviteView = ApiOutputs['invites']['list'][number];
 
 const SHOWN = 20;
 
-export function revokeValue(invite: InviteView, ownerEmail: string): string {
-  const action: PendingAction = {
-    op: 'revoke',
-    inviteId: invite.id,
-    email: invite.email,
-    ownerEmail,
-  };
-  return JSON.stringify(action);
-}
-
-export function inviteList(ownerEmail: string, invites: InviteView[]): Reply {
+export function inviteList(
+  ownerEmail: string,
+  invites: InviteView[],
+  buttonFor: (invite: InviteView) => types.Button,
+): Reply {
   if (invites.length === 0) {
     const text = `${ownerEmail} has no open invites.`;
     return { text, blocks: [section(esc(text))] };
@@ -29,12 +23,7 @@ export function inviteList(ownerEmail: string, invites: InviteView[]): Reply {
     blocks.push(
       section(
         `*${esc(invite.email)}* · ${esc(invite.projectRole)}${state}\nsent ${when(invite.createdAt)}, expires ${when(invite.expiresAt)}`,
-        button({
-          text: 'Revoke',
-          actionId: REVOKE_ACTION,
-          value: revokeValue(invite, ownerEmail),
-          style: 'danger',
-        }),
+        buttonFor(invite),
       ),
     );
   }

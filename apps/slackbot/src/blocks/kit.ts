@@ -45,10 +45,6 @@ export function context(mrkdwn: string): types.ContextBlock {
   return { type: 'context', elements: [{ type: 'mrkdwn', text: mrkdwn }] };
 }
 
-export function divider(): types.DividerBlock {
-  return { type: 'divider' };
-}
-
 export function button(options: {
   text: string;
   actionId: string;
@@ -96,12 +92,8 @@ function truncate(text: string, max: number): string {
   return cut.slice(0, cut.lastIndexOf('\n')) + '\n…';
 }
 
-export function reply(text: string, blocks?: Block[]): Reply {
-  return { text, blocks: blocks ?? [section(esc(text))] };
-}
-
 /** A short message with an icon, the shape of every error and refusal. */
-export function notice(icon: string, text: string): Reply {
+function notice(icon: string, text: string): Reply {
   return { text, blocks: [section(`${icon} ${esc(text)}`)] };
 }
 

@@ -1,9 +1,10 @@
 // The user card of `whois`: who someone is, their account, cluster, billing, credits and 30-day cost.
 import type { ApiOutputs } from '../api.ts';
 import { context, esc, fields, header, type Reply } from './kit.ts';
-import { creditsOf, usd, when } from './format.ts';
+import { creditsOf, formatUsd } from '@hops/api/decimal';
+import { when } from './format.ts';
 
-export type UserDetail = ApiOutputs['admin']['users']['get'];
+type UserDetail = ApiOutputs['admin']['users']['get'];
 
 export function roleLine(detail: UserDetail): string {
   const { user, account } = detail;
@@ -20,14 +21,14 @@ export function userCard(detail: UserDetail): Reply {
   const status = user.status === 'active' ? 'active' : `*${user.status.toUpperCase()}*`;
   const clusterText = cluster ? `${cluster.name} (${cluster.status})` : 'not assigned';
   const creditsText = credits
-    ? `${usd(credits.available)} available (${creditsOf(credits.available)} credits)` +
+    ? `${formatUsd(credits.available)} available (${creditsOf(credits.available)} credits)` +
       (credits.unpaidUsage !== '0' && !/^0+(\.0+)?$/.test(credits.unpaidUsage)
-        ? `, ${usd(credits.unpaidUsage)} unpaid`
+        ? `, ${formatUsd(credits.unpaidUsage)} unpaid`
         : '')
     : 'none';
   const r = usage30d.byResource;
   return {
-    text: `${user.email}: ${roleLine(detail)}, ${user.status}, cluster ${clusterText}, 30-day cost ${usd(usage30d.totalCost)}`,
+    text: `${user.email}: ${roleLine(detail)}, ${user.status}, cluster ${clusterText}, 30-day cost ${formatUsd(usage30d.totalCost)}`,
     blocks: [
       header(user.name ? `${user.name}` : user.email),
       fields([
@@ -42,12 +43,12 @@ export function userCard(detail: UserDetail): Reply {
         ['Credits', esc(creditsText)],
         [
           `Cost, last 30 days${user.role === 'owner' ? ' (account)' : ''}`,
-          `${usd(usage30d.totalCost)}`,
+          `${formatUsd(usage30d.totalCost)}`,
         ],
         ['Last sign-in', when(user.lastLoginAt)],
       ]),
       context(
-        `CPU ${usd(r.cpu)} · GPU ${usd(r.gpu)} · RAM ${usd(r.ram)} · storage ${usd(r.storage)} · network ${usd(r.network)}  ·  id \`${esc(user.id)}\`  ·  ${user.loginCount} sign-ins`,
+        `CPU ${formatUsd(r.cpu)} · GPU ${formatUsd(r.gpu)} · RAM ${formatUsd(r.ram)} · storage ${formatUsd(r.storage)} · network ${formatUsd(r.network)}  ·  id \`${esc(user.id)}\`  ·  ${user.loginCount} sign-ins`,
       ),
     ],
   };

@@ -101,7 +101,7 @@ export function noMore(words: string[]): void {
 }
 
 const ROLES = ['Data owner', 'Data scientist', 'Observer'] as const;
-export type ProjectRole = (typeof ROLES)[number];
+type ProjectRole = (typeof ROLES)[number];
 
 /** A project role from its words, case-insensitive; "owner", "scientist" and "observer" also do. */
 export function readRole(words: string[]): ProjectRole | undefined {

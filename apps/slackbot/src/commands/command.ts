@@ -1,9 +1,9 @@
 // What every command is: a name, a usage line, and a function from arguments to a reply, run as
-// an admin through the API.
+// an admin through the API; a mutating command also declares what its Confirm button does.
 import type { HopsClient } from '../api.ts';
 import type { Reply } from '../blocks/kit.ts';
+import type { Confirmable } from '../confirm.ts';
 import type { Admin } from '../identity.ts';
-import type { Confirmation } from '../confirm.ts';
 
 export interface CommandContext {
   /** The API acting as the admin who typed the command (their rights apply). */
@@ -20,13 +20,9 @@ export interface Command {
   summary: string;
   example: string;
   run(ctx: CommandContext, args: string[]): Promise<Reply>;
+  /** A mutating command's second half: the action its prompt carries and what Confirm does. */
+  confirms?: Confirmable;
 }
-
-/** A mutating command's second half: what Confirm does. */
-export type ConfirmHandler<Op extends Confirmation['op']> = (
-  ctx: CommandContext,
-  action: Extract<Confirmation, { op: Op }>,
-) => Promise<Reply>;
 
 export function usageText(command: Command): string {
   return command.usage.map((u) => `/hops ${u}`).join('\n');

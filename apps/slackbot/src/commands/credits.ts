@@ -1,10 +1,12 @@
 // `/hops credits <email>`: balance and last transactions; `/hops credits grant <email> <amount>
 // [paid|free] <reason…>`: grants credits (USD), after Confirm.
+import { creditsOf, formatUsd, USD_PER_CREDIT } from '@hops/api/decimal';
+import { z } from 'zod';
 import { context, esc, fields, header, success, table, type Reply } from '../blocks/kit.ts';
-import { creditsOf, usd, when } from '../blocks/format.ts';
-import { confirmPrompt } from '../confirm.ts';
+import { when } from '../blocks/format.ts';
+import { confirmable, userTarget } from '../confirm.ts';
 import { noMore, readAmount, readEmail, readReason, UsageError } from './args.ts';
-import type { Command, CommandContext, ConfirmHandler } from './command.ts';
+import type { Command, CommandContext } from './command.ts';
 
 async function balance(ctx: CommandContext, email: string): Promise<Reply> {
   const detail = await ctx.api.admin.users.get.query({ email });
@@ -16,17 +18,17 @@ async function balance(ctx: CommandContext, email: string): Promise<Reply> {
   ]);
   const title = `Credits of ${owner.email}${owner.id !== detail.user.id ? ` (owner of ${detail.user.email})` : ''}`;
   return {
-    text: `${title}: ${usd(bal.available)} available`,
+    text: `${title}: ${formatUsd(bal.available)} available`,
     blocks: [
       header(title),
       fields([
-        ['Available', `${usd(bal.available)} (${creditsOf(bal.available)} credits)`],
-        ['Paid', usd(bal.paid)],
-        ['Free', usd(bal.free)],
+        ['Available', `${formatUsd(bal.available)} (${creditsOf(bal.available)} credits)`],
+        ['Paid', formatUsd(bal.paid)],
+        ['Free', formatUsd(bal.free)],
         ['Billing', bal.billingMode],
         [
           'Not covered by credits',
-          `${usd(bal.unpaidUsage)}${bal.creditsExhausted ? ' · :rotating_light: credits exhausted' : ''}`,
+          `${formatUsd(bal.unpaidUsage)}${bal.creditsExhausted ? ' · :rotating_light: credits exhausted' : ''}`,
         ],
       ]),
       txs.items.length > 0
@@ -36,16 +38,38 @@ async function balance(ctx: CommandContext, email: string): Promise<Reply> {
               when(t.createdAt),
               t.kind,
               t.pool,
-              usd(t.amount),
-              usd(t.balanceAfter),
+              formatUsd(t.amount),
+              formatUsd(t.balanceAfter),
               (t.description ?? '').slice(0, 40),
             ]),
           )
         : context('No transactions yet.'),
-      context(`1 credit = USD 0.25  ·  last ${txs.items.length} transactions`),
+      context(`1 credit = USD ${USD_PER_CREDIT}  ·  last ${txs.items.length} transactions`),
     ],
   };
 }
+
+const grant = confirmable({
+  op: 'grant',
+  fields: {
+    ...userTarget,
+    amount: z.string().regex(/^\d{1,10}(\.\d{1,4})?$/),
+    pool: z.enum(['paid', 'free']),
+    reason: z.string(),
+  },
+  describe: (action) => `grant $${action.amount} of ${action.pool} credits to ${action.email}`,
+  async confirm(ctx, action) {
+    const result = await ctx.api.credits.grant.mutate({
+      userId: action.userId,
+      amount: action.amount,
+      pool: action.pool,
+      reason: action.reason,
+    });
+    return success(
+      `Granted ${formatUsd(action.amount)} of ${action.pool} credits to ${action.email}; ${formatUsd(result.available)} now available.`,
+    );
+  },
+});
 
 async function grantPrompt(ctx: CommandContext, args: string[]): Promise<Reply> {
   const [email, amountWord, ...rest] = args;
@@ -56,9 +80,9 @@ async function grantPrompt(ctx: CommandContext, args: string[]): Promise<Reply> 
   const reason = readReason(rest);
   const detail = await ctx.api.admin.users.get.query({ email: address });
   const owner = detail.account.owner;
-  return confirmPrompt(
-    { op: 'grant', userId: owner.id, email: owner.email, amount, pool, reason },
-    `Grant *${usd(amount)}* (${creditsOf(amount)} credits) of ${pool} credits to *${esc(owner.email)}*?`,
+  return grant.prompt(
+    { userId: owner.id, email: owner.email, amount, pool, reason },
+    `Grant *${formatUsd(amount)}* (${creditsOf(amount)} credits) of ${pool} credits to *${esc(owner.email)}*?`,
     [
       ...(owner.id !== detail.user.id
         ? [`${esc(detail.user.email)} is a member: credits go to the owner`]
@@ -73,6 +97,7 @@ export const credits: Command = {
   usage: ['credits <email>', 'credits grant <email> <amount in USD> [free | paid] <reason…>'],
   summary: 'credit balance and last transactions; grant credits (free by default)',
   example: 'credits grant grace@initech.test 50 "onboarding bonus"',
+  confirms: grant,
   async run(ctx, args) {
     if (args[0]?.toLowerCase() === 'grant') return grantPrompt(ctx, args.slice(1));
     const [email, ...rest] = args;
@@ -81,16 +106,4 @@ export const credits: Command = {
     noMore(rest);
     return balance(ctx, address);
   },
-};
-
-export const confirmGrant: ConfirmHandler<'grant'> = async (ctx, action) => {
-  const result = await ctx.api.credits.grant.mutate({
-    userId: action.userId,
-    amount: action.amount,
-    pool: action.pool,
-    reason: action.reason,
-  });
-  return success(
-    `Granted ${usd(action.amount)} of ${action.pool} credits to ${action.email}; ${usd(result.available)} now available.`,
-  );
 };

@@ -2,7 +2,7 @@
 import { context, esc, header, section, type Reply } from '../blocks/kit.ts';
 import type { Command } from './command.ts';
 
-export function helpReply(commands: Command[]): Reply {
+function helpReply(commands: Command[]): Reply {
   const lines = commands.map(
     (c) =>
       `${c.usage.map((u) => `\`/hops ${esc(u)}\``).join('\n')}\n      ${esc(c.summary)} — e.g. \`/hops ${esc(c.example)}\``,

@@ -1,26 +1,26 @@
-// The command table and the two entry points every front end (Slack listeners, `ask`) shares:
-// run a `/hops …` line, and carry out a confirmed action.
+// The command table and the entry points every front end (Slack listeners, `ask`) shares: run a
+// `/hops …` line, read a Confirm / Cancel button, and carry out a confirmed action.
 import { errorSentence, isApiError } from '../api.ts';
 import { context, esc, section, warning, type Reply } from '../blocks/kit.ts';
-import type { Confirmation } from '../confirm.ts';
+import { decodeConfirmation, type Confirmation } from '../confirm.ts';
 import type { Logger } from '../log.ts';
 import { tokenize, UsageError } from './args.ts';
-import { assign, confirmAssign } from './assign.ts';
+import { assign } from './assign.ts';
 import { clusters } from './clusters.ts';
 import { type Command, type CommandContext, usageText } from './command.ts';
-import { confirmGrant, credits } from './credits.ts';
+import { credits } from './credits.ts';
 import { makeHelp } from './help.ts';
 import { invite } from './invite.ts';
-import { confirmRevoke, invites } from './invites.ts';
-import { confirmReactivate, confirmSuspend, reactivate, suspend } from './suspend.ts';
+import { invites } from './invites.ts';
+import { reactivate, suspend } from './suspend.ts';
 import { top } from './top.ts';
-import { unassign, confirmUnassign } from './unassign.ts';
+import { unassign } from './unassign.ts';
 import { usage } from './usage.ts';
 import { whois } from './whois.ts';
 
-export const COMMANDS: Command[] = [];
 const help = makeHelp(() => COMMANDS);
-COMMANDS.push(
+/** Every command, in the order help lists them. */
+const COMMANDS: Command[] = [
   help,
   whois,
   usage,
@@ -33,13 +33,15 @@ COMMANDS.push(
   credits,
   suspend,
   reactivate,
-);
+];
+/** The actions of the mutating commands, which Confirm and Cancel buttons carry. */
+const CONFIRMABLES = COMMANDS.flatMap((c) => (c.confirms ? [c.confirms] : []));
 
-export function findCommand(name: string): Command | undefined {
+function findCommand(name: string): Command | undefined {
   return COMMANDS.find((c) => c.name === name.toLowerCase());
 }
 
-export function usageReply(command: Command, problem?: string): Reply {
+function usageReply(command: Command, problem?: string): Reply {
   const usage = usageText(command);
   return {
     text: `${problem ? `${problem} ` : ''}Usage: ${usage}`,
@@ -78,27 +80,19 @@ export async function runCommand(ctx: CommandContext, line: string, log: Logger)
   }
 }
 
+/** What a Confirm or Cancel button's value stands for, among the commands' actions. */
+export function readConfirmation(value: string | undefined): Confirmation | null {
+  return decodeConfirmation(value, CONFIRMABLES);
+}
+
 /** Carries out a confirmed action; the API checks the admin's rights again. */
 export async function runConfirmed(
   ctx: CommandContext,
-  action: Confirmation,
+  confirmation: Confirmation,
   log: Logger,
 ): Promise<Reply> {
   try {
-    switch (action.op) {
-      case 'assign':
-        return await confirmAssign(ctx, action);
-      case 'unassign':
-        return await confirmUnassign(ctx, action);
-      case 'grant':
-        return await confirmGrant(ctx, action);
-      case 'suspend':
-        return await confirmSuspend(ctx, action);
-      case 'reactivate':
-        return await confirmReactivate(ctx, action);
-      case 'revoke':
-        return await confirmRevoke(ctx, action);
-    }
+    return await confirmation.confirm(ctx);
   } catch (error) {
     return failure(error, log);
   }

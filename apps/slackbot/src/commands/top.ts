@@ -1,6 +1,8 @@
 // `/hops top [days] [n]`: the N accounts that cost most over the last days.
-import { context, header, table, type Reply } from '../blocks/kit.ts';
-import { lastDays, usd } from '../blocks/format.ts';
+import { formatUsd } from '@hops/api/decimal';
+import { lastDays } from '@hops/api/days';
+import { context, header, type Reply } from '../blocks/kit.ts';
+import { rankingTable } from '../blocks/ranking.ts';
 import { noMore, readWholeNumber } from './args.ts';
 import type { Command } from './command.ts';
 
@@ -13,7 +15,7 @@ export const top: Command = {
     const days = readWholeNumber(daysWord, 'The number of days', { min: 1, max: 400, default: 30 });
     const n = readWholeNumber(nWord, 'The number of accounts', { min: 1, max: 50, default: 10 });
     noMore(rest);
-    const { from, to } = lastDays(ctx.today, days);
+    const { from, to } = lastDays(days, ctx.today);
     const ranking = await ctx.api.usage.top.query({ from, to, limit: n });
     const title = `Top ${n} accounts by cost, last ${days} day${days === 1 ? '' : 's'}`;
     if (ranking.length === 0) {
@@ -23,13 +25,10 @@ export const top: Command = {
       };
     }
     return {
-      text: `${title}: ${ranking.map((r) => `${r.ownerEmail} ${usd(r.totalCost)}`).join(', ')}`,
+      text: `${title}: ${ranking.map((r) => `${r.ownerEmail} ${formatUsd(r.totalCost)}`).join(', ')}`,
       blocks: [
         header(title),
-        table(
-          ['>#', 'account owner', '>cost'],
-          ranking.map((r, i) => [String(i + 1), r.ownerEmail, usd(r.totalCost)]),
-        ),
+        rankingTable(ranking),
         context(`${from} to ${to} (UTC days, inclusive)`),
       ],
     };

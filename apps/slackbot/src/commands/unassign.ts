@@ -1,36 +1,42 @@
 // `/hops unassign <email>`: takes a whole account off its cluster, after Confirm.
 import { esc, success } from '../blocks/kit.ts';
 import { roleLine } from '../blocks/user-card.ts';
-import { confirmPrompt } from '../confirm.ts';
+import { confirmable, userTarget } from '../confirm.ts';
 import { noMore, readEmail } from './args.ts';
-import type { Command, ConfirmHandler } from './command.ts';
+import type { Command } from './command.ts';
+
+const unassignment = confirmable({
+  op: 'unassign',
+  fields: userTarget,
+  describe: (action) => `unassign ${action.email}`,
+  async confirm(ctx, action) {
+    const result = await ctx.api.clusters.unassign.mutate({ userId: action.userId });
+    if (result.status === 'unchanged') {
+      return success(`The account of ${action.email} was not on any cluster; nothing changed.`);
+    }
+    const n = result.users;
+    return success(
+      `Unassigned the account of ${action.email} (${n === 1 ? '1 user' : `${n} users`} left their cluster).`,
+    );
+  },
+});
 
 export const unassign: Command = {
   name: 'unassign',
   usage: ['unassign <email>'],
   summary: 'takes an account (owner and members) off its cluster',
   example: 'unassign alice@acme.test',
+  confirms: unassignment,
   async run(ctx, [email, ...rest]) {
     const address = readEmail(email);
     noMore(rest);
     const detail = await ctx.api.admin.users.get.query({ email: address });
     const where = detail.cluster ? ` from *${esc(detail.cluster.name)}*` : '';
-    return confirmPrompt(
-      { op: 'unassign', userId: detail.user.id, email: detail.user.email },
+    return unassignment.prompt(
+      { userId: detail.user.id, email: detail.user.email },
       `Unassign the account of *${esc(detail.user.email)}*${where}? Its users lose access to the cluster.`,
       [esc(roleLine(detail))],
       { danger: true },
     );
   },
-};
-
-export const confirmUnassign: ConfirmHandler<'unassign'> = async (ctx, action) => {
-  const result = await ctx.api.clusters.unassign.mutate({ userId: action.userId });
-  if (result.status === 'unchanged') {
-    return success(`The account of ${action.email} was not on any cluster; nothing changed.`);
-  }
-  const n = result.users;
-  return success(
-    `Unassigned the account of ${action.email} (${n === 1 ? '1 user' : `${n} users`} left their cluster).`,
-  );
 };

@@ -1,7 +1,8 @@
 // `/hops usage <email> [days]`: usage and cost by resource over the last N days (default 30). For
 // an owner that is the whole account (what they pay) with each user's share; for a member, their own.
-import { sumDays, usageTable } from '../blocks/usage-table.ts';
-import { compareDecimals, lastDays } from '../blocks/format.ts';
+import { lastDays } from '@hops/api/days';
+import { compareDecimals } from '@hops/api/decimal';
+import { usageTable } from '../blocks/usage-table.ts';
 import { noMore, readEmail, readWholeNumber } from './args.ts';
 import type { Command } from './command.ts';
 
@@ -14,7 +15,7 @@ export const usage: Command = {
     const address = readEmail(email);
     const days = readWholeNumber(daysWord, 'The number of days', { min: 1, max: 400, default: 30 });
     noMore(rest);
-    const { from, to } = lastDays(ctx.today, days);
+    const { from, to } = lastDays(days, ctx.today);
     const detail = await ctx.api.admin.users.get.query({ email: address });
     const period = `${days} day${days === 1 ? '' : 's'}`;
     if (detail.user.role === 'owner') {
@@ -33,13 +34,13 @@ export const usage: Command = {
         breakdown: users.map((m) => ({ email: m.email, totalCost: m.totalCost })),
       });
     }
-    // A member: their own usage, day by day, summed here (whoever paid for it).
-    const rows = await ctx.api.usage.daily.query({ from, to, userId: detail.user.id });
+    // A member: their own usage (whoever paid for it).
+    const own = await ctx.api.usage.summary.query({ from, to, userId: detail.user.id });
     return usageTable({
       title: `Usage of ${detail.user.email}, last ${period}`,
       from,
       to,
-      figures: sumDays(rows),
+      figures: own.totals,
       note: `a member of ${detail.account.owner.email}'s account, which pays for it`,
     });
   },
