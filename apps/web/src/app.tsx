@@ -25,7 +25,7 @@ const AdminClusterPage = lazy(() => import('./routes/admin/cluster-detail.tsx'))
 const AdminUsagePage = lazy(() => import('./routes/admin/usage.tsx'));
 const AdminAuditPage = lazy(() => import('./routes/admin/audit.tsx'));
 
-export const theme = createTheme({
+const theme = createTheme({
   primaryColor: 'teal',
   defaultRadius: 'md',
   fontFamily:
@@ -55,7 +55,7 @@ export function Providers({
 
 const admin = (page: ReactNode) => <AdminOnly>{page}</AdminOnly>;
 
-export function AppRoutes() {
+function AppRoutes() {
   const { pathname } = useLocation();
   return (
     <ErrorBoundary resetKey={pathname}>

@@ -1,8 +1,8 @@
 // Accounts ranked by cost, as horizontal bars. Loaded on demand with recharts.
+import { formatUsd, toChartNumber } from '@hops/api/decimal';
 import { Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
-import { formatUsd, toChartNumber } from '../lib/money.ts';
 
-export interface TopAccountBar {
+interface TopAccountBar {
   label: string;
   totalCost: string;
 }

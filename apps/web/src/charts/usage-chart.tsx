@@ -1,5 +1,7 @@
 // The daily cost chart, stacked by resource. Loaded on demand: recharts is the heaviest library
 // here and the first page load does not need it.
+import { formatUsd, toChartNumber } from '@hops/api/decimal';
+import { COSTS, type CostField } from '@hops/api/resources';
 import {
   Bar,
   BarChart,
@@ -10,8 +12,16 @@ import {
   XAxis,
   YAxis,
 } from 'recharts';
-import { formatUsd, toChartNumber } from '../lib/money.ts';
-import { COST_PARTS, type DailyUsageRow } from '../lib/usage-rows.ts';
+import type { DailyUsageRow } from '../lib/usage-rows.ts';
+
+/** Each cost column's colour; the bars stack in the order of COSTS, bottom first. */
+const COLORS: Record<CostField, string> = {
+  cpuCost: '#12b886',
+  gpuCost: '#7950f2',
+  ramCost: '#228be6',
+  storageCost: '#fab005',
+  networkCost: '#fa5252',
+};
 
 export default function UsageChart({
   rows,
@@ -23,7 +33,7 @@ export default function UsageChart({
   const data = rows.map((row) => ({
     date: row.date,
     row,
-    ...Object.fromEntries(COST_PARTS.map((part) => [part.label, toChartNumber(row[part.key])])),
+    ...Object.fromEntries(COSTS.map((cost) => [cost.label, toChartNumber(row[cost.field])])),
   }));
   return (
     <div
@@ -44,9 +54,9 @@ export default function UsageChart({
           <YAxis fontSize={11} width={56} tickFormatter={(value: number) => `$${value}`} />
           <Tooltip
             formatter={(_value, name, item) => {
-              const part = COST_PARTS.find((p) => p.label === name);
+              const cost = COSTS.find((c) => c.label === name);
               const row = (item.payload as { row: DailyUsageRow }).row;
-              return part ? formatUsd(row[part.key]) : String(_value);
+              return cost ? formatUsd(row[cost.field]) : String(_value);
             }}
             labelFormatter={(label, payload) => {
               const row = (payload[0]?.payload as { row?: DailyUsageRow } | undefined)?.row;
@@ -55,12 +65,12 @@ export default function UsageChart({
           />
           {/* In stacking order, bottom first, rather than alphabetical. */}
           <Legend wrapperStyle={{ fontSize: 12 }} itemSorter={null} />
-          {COST_PARTS.map((part) => (
+          {COSTS.map((cost) => (
             <Bar
-              key={part.key}
-              dataKey={part.label}
+              key={cost.field}
+              dataKey={cost.label}
               stackId="cost"
-              fill={part.color}
+              fill={COLORS[cost.field]}
               isAnimationActive={false}
             />
           ))}

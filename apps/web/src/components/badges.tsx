@@ -1,6 +1,12 @@
+// A user's or a cluster's status, and a user's role, as coloured badges.
+import type { clusterStatus, userStatus } from '@hops/api/schemas';
 import { Badge } from '@mantine/core';
+import type { z } from 'zod';
+import type { Me } from '../lib/trpc.ts';
 
-const STATUS_COLORS: Record<string, string> = {
+type Status = z.infer<typeof userStatus> | z.infer<typeof clusterStatus>;
+
+const STATUS_COLORS: Record<Status, string> = {
   active: 'teal',
   suspended: 'orange',
   deleted: 'gray',
@@ -9,15 +15,15 @@ const STATUS_COLORS: Record<string, string> = {
   inactive: 'gray',
 };
 
-export function StatusBadge({ status }: { status: string }) {
+export function StatusBadge({ status }: { status: Status }) {
   return (
-    <Badge variant="light" color={STATUS_COLORS[status] ?? 'gray'}>
+    <Badge variant="light" color={STATUS_COLORS[status]}>
       {status}
     </Badge>
   );
 }
 
-export function RoleBadge({ role, isAdmin }: { role: 'owner' | 'member'; isAdmin?: boolean }) {
+export function RoleBadge({ role, isAdmin }: { role: Me['role']; isAdmin?: boolean }) {
   return (
     <>
       <Badge variant="light" color={role === 'owner' ? 'blue' : 'gray'}>

@@ -1,7 +1,7 @@
 // A cluster's users against its capacity; over capacity is shown, never hidden by the bar's end.
 import { Badge, Group, Progress, Stack, Text } from '@mantine/core';
 
-export function capacityColor(current: number, max: number): string {
+function capacityColor(current: number, max: number): string {
   if (current > max) return 'red';
   if (current * 10 >= max * 9) return 'orange';
   return 'teal';

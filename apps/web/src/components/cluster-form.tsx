@@ -31,10 +31,10 @@ export interface ClusterFormValues {
   kubeconfig: string;
   clearKubeconfig: boolean;
   maxUsers: number;
-  status: (typeof clusterStatus.options)[number];
+  status: z.infer<typeof clusterStatus>;
 }
 
-export interface ClusterSecretsState {
+interface ClusterSecretsState {
   hasApiKey: boolean;
   hasKubeconfig: boolean;
 }

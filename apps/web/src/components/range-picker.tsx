@@ -1,12 +1,12 @@
 // The date range of the usage pages: the last 7, 30 or 90 days, or custom inclusive UTC days.
+import { daysBetween, lastDays, type DayRange } from '@hops/api/days';
 import { Group, SegmentedControl, Text, TextInput } from '@mantine/core';
 import { useState } from 'react';
-import { daysBetweenDays, validateRange } from '../lib/range.ts';
-import { lastDays, type DayRange } from '../lib/dates.ts';
+import { validateRange } from '../lib/range.ts';
 
 const PRESETS = ['7', '30', '90'] as const;
 
-export function presetOf(range: DayRange): string {
+function presetOf(range: DayRange): string {
   for (const days of PRESETS) {
     const preset = lastDays(Number(days));
     if (preset.from === range.from && preset.to === range.to) return days;
@@ -73,7 +73,7 @@ export function RangePicker({
       )}
       {mode !== 'custom' && (
         <Text size="sm" c="dimmed">
-          {value.from} – {value.to} ({daysBetweenDays(value) + 1} days, UTC)
+          {value.from} – {value.to} ({daysBetween(value.from, value.to) + 1} days, UTC)
         </Text>
       )}
     </Group>

@@ -1,18 +1,10 @@
 // The prices usage is charged at: the rate card in force today, from usage.rateCard.
+import { multiplyDecimals } from '@hops/api/decimal';
+import { QUANTITIES } from '@hops/api/resources';
 import { Table, Text } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
-import { multiplyDecimals } from '../lib/money.ts';
 import { useTRPC } from '../lib/trpc.ts';
 import { ErrorState, Loading } from './states.tsx';
-
-const UNITS = [
-  { key: 'cpuHour', label: 'CPU', unit: 'hour' },
-  { key: 'gpuHour', label: 'GPU', unit: 'hour' },
-  { key: 'ramGbHour', label: 'RAM', unit: 'GB-hour' },
-  { key: 'onlineStorageGbMonth', label: 'Online storage', unit: 'GB-month' },
-  { key: 'offlineStorageGbMonth', label: 'Offline storage', unit: 'GB-month' },
-  { key: 'networkEgressGb', label: 'Network egress', unit: 'GB' },
-] as const;
 
 export function RateCard() {
   const trpc = useTRPC();
@@ -38,13 +30,13 @@ export function RateCard() {
             </Table.Tr>
           </Table.Thead>
           <Table.Tbody>
-            {UNITS.map((u) => (
-              <Table.Tr key={u.key}>
-                <Table.Td>{u.label}</Table.Td>
-                <Table.Td>{u.unit}</Table.Td>
-                <Table.Td ta="right">{creditsPerUnit[u.key]}</Table.Td>
+            {QUANTITIES.map((q) => (
+              <Table.Tr key={q.rate}>
+                <Table.Td>{q.label}</Table.Td>
+                <Table.Td>{q.rateUnit}</Table.Td>
+                <Table.Td ta="right">{creditsPerUnit[q.rate]}</Table.Td>
                 <Table.Td ta="right">
-                  ${multiplyDecimals(creditsPerUnit[u.key], usdPerCredit)}
+                  ${multiplyDecimals(creditsPerUnit[q.rate], usdPerCredit)}
                 </Table.Td>
               </Table.Tr>
             ))}

@@ -1,37 +1,5 @@
-// UTC days as the API speaks them (YYYY-MM-DD), and the usage range presets.
-
-export function utcToday(now: Date = new Date()): string {
-  return now.toISOString().slice(0, 10);
-}
-
-export function addDays(day: string, days: number): string {
-  const date = new Date(`${day}T00:00:00Z`);
-  date.setUTCDate(date.getUTCDate() + days);
-  return date.toISOString().slice(0, 10);
-}
-
-export function monthStart(day: string): string {
-  return `${day.slice(0, 7)}-01`;
-}
-
-export interface DayRange {
-  from: string;
-  to: string;
-}
-
-/** The last `days` days, today included. */
-export function lastDays(days: number, today: string = utcToday()): DayRange {
-  return { from: addDays(today, -(days - 1)), to: today };
-}
-
-/** Every day of a range, in order (for charts that must show days without usage). */
-export function daysOf(range: DayRange): string[] {
-  const days: string[] = [];
-  for (let day = range.from; day <= range.to && days.length < 1000; day = addDays(day, 1)) {
-    days.push(day);
-  }
-  return days;
-}
+// Dates and times as people read them on the dashboard, in UTC (the unit every number here is
+// counted in). The days themselves (`YYYY-MM-DD`, ranges, presets) come from @hops/api/days.
 
 const dateTime = new Intl.DateTimeFormat('en-GB', {
   dateStyle: 'medium',
@@ -40,7 +8,7 @@ const dateTime = new Intl.DateTimeFormat('en-GB', {
 });
 const dateOnly = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeZone: 'UTC' });
 
-/** An ISO timestamp for people, in UTC (the unit every number here is counted in). */
+/** An ISO timestamp for people, in UTC. */
 export function formatDateTime(iso: string | null | undefined): string {
   if (!iso) return '—';
   const date = new Date(iso);

@@ -1,4 +1,5 @@
 // The /auth routes of the API server: sign out, and the dev-mode login picker.
+import type { Me } from './trpc.ts';
 
 export async function signOut(then = '/login'): Promise<void> {
   await fetch('/auth/logout', { method: 'POST', credentials: 'same-origin' }).catch(
@@ -20,12 +21,12 @@ export interface DevUser {
   id: string;
   email: string;
   name: string | null;
-  role: 'owner' | 'member';
+  role: Me['role'];
   isAdmin: boolean;
 }
 
 /** The server's sign-in mode: 'dev' offers the picker below, 'oidc' the identity provider. */
-export async function fetchAuthMode(): Promise<'dev' | 'oidc'> {
+async function fetchAuthMode(): Promise<'dev' | 'oidc'> {
   const response = await fetch('/auth/mode', { credentials: 'same-origin' });
   const body = (await response.json().catch(() => null)) as { mode?: string } | null;
   return body?.mode === 'dev' ? 'dev' : 'oidc';

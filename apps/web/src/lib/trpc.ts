@@ -9,7 +9,7 @@ export type RouterOutputs = inferRouterOutputs<AppRouter>;
 export type RouterInputs = inferRouterInputs<AppRouter>;
 export type Me = RouterOutputs['me']['get'];
 
-export const { TRPCProvider, useTRPC, useTRPCClient } = createTRPCContext<AppRouter>();
+export const { TRPCProvider, useTRPC } = createTRPCContext<AppRouter>();
 
 export function createApiClient(links?: TRPCLink<AppRouter>[]) {
   return createTRPCClient<AppRouter>({

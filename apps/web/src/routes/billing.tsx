@@ -1,4 +1,5 @@
 // /billing (owners): how the account pays, its credit balance and ledger, and the prices.
+import { compareDecimals, formatUsd } from '@hops/api/decimal';
 import { Alert, Badge, Card, SimpleGrid, Stack, Text, Title } from '@mantine/core';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useMemo, useState } from 'react';
@@ -9,7 +10,6 @@ import { Stat } from '../components/stat.tsx';
 import { Empty, ErrorState, Loading } from '../components/states.tsx';
 import { formatDateTime } from '../lib/dates.ts';
 import { useMe } from '../lib/me-context.ts';
-import { compareDecimals, formatUsd } from '../lib/money.ts';
 import { RateCard } from '../components/rate-card.tsx';
 import { useTRPC, type RouterOutputs } from '../lib/trpc.ts';
 

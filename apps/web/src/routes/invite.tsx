@@ -1,12 +1,13 @@
 // /invite/:token: what an invite link leads to (who invites, to what, until when), signing in to
 // accept it, and a page of its own for each way an invite cannot be used.
 import { Alert, Button, List, Stack, Text, Title } from '@mantine/core';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQuery } from '@tanstack/react-query';
 import type { ReactNode } from 'react';
 import { Link, useParams, useSearchParams } from 'react-router';
 import { PublicFrame } from '../components/public-frame.tsx';
 import { ActionError, ErrorState, Loading } from '../components/states.tsx';
 import { formatDateTime } from '../lib/dates.ts';
+import { useRefreshAll } from '../lib/refresh.ts';
 import { loginPath, signOut } from '../lib/session.ts';
 import { errorCode, useTRPC, type Me, type RouterOutputs } from '../lib/trpc.ts';
 
@@ -58,11 +59,11 @@ function Details({ preview }: { preview: Preview }) {
 
 function Accept({ token, preview }: { token: string; preview: Preview }) {
   const trpc = useTRPC();
-  const queryClient = useQueryClient();
+  const refresh = useRefreshAll();
   const accept = useMutation(
     trpc.invites.accept.mutationOptions({
       // The success page is the refetched preview, now 'accepted' (see InviteBody).
-      onSuccess: () => queryClient.invalidateQueries(),
+      onSuccess: refresh,
     }),
   );
   return (

@@ -1,5 +1,7 @@
 // /: my cluster, the month's cost so far (owner: the account; member: their own), credits for
 // prepaid accounts, and the last 30 days as a chart.
+import { formatUsd } from '@hops/api/decimal';
+import { lastDays, monthStart, utcToday } from '@hops/api/days';
 import { Anchor, Badge, Button, Card, Group, SimpleGrid, Stack, Text, Title } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { Link } from 'react-router';
@@ -8,9 +10,7 @@ import { PageHeader } from '../components/page-header.tsx';
 import { Stat } from '../components/stat.tsx';
 import { ErrorState, Loading } from '../components/states.tsx';
 import { StatusBadge } from '../components/badges.tsx';
-import { lastDays, monthStart, utcToday } from '../lib/dates.ts';
 import { useMe } from '../lib/me-context.ts';
-import { formatUsd, sumDecimals } from '../lib/money.ts';
 import { useTRPC } from '../lib/trpc.ts';
 
 function ClusterCard() {
@@ -106,15 +106,16 @@ function Last30Days() {
   const trpc = useTRPC();
   const range = lastDays(30);
   const daily = useQuery(trpc.usage.daily.queryOptions(range));
+  const summary = useQuery(trpc.usage.summary.queryOptions(range));
   return (
     <Card withBorder>
       <Group justify="space-between" mb="sm" wrap="wrap" gap="xs">
         <Title order={2} size="h5">
           Last 30 days
         </Title>
-        {daily.data && (
+        {summary.data && (
           <Text size="sm" fw={600}>
-            {formatUsd(sumDecimals(daily.data.map((row) => row.totalCost)))}
+            {formatUsd(summary.data.totalCost)}
           </Text>
         )}
       </Group>

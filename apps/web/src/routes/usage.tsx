@@ -1,10 +1,11 @@
 // /usage: cost and quantities per day over a range, as a chart stacked by resource and a table;
 // owners also see each member's share and can look at one member. The CSV download is built from
 // the very rows and cells the table shows.
+import { compareDecimals, formatUsd, sumDecimals } from '@hops/api/decimal';
+import { COSTS, QUANTITIES, type AmountField, type CostField } from '@hops/api/resources';
 import { Anchor, Button, Card, Group, Select, SimpleGrid, Stack, Text, Title } from '@mantine/core';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useMemo } from 'react';
-import { useSearchParams } from 'react-router';
 import { DataTable, shownRows, useDataTable, type Column } from '../components/data-table.tsx';
 import { UsageChart } from '../components/lazy-charts.tsx';
 import { PageHeader } from '../components/page-header.tsx';
@@ -12,42 +13,36 @@ import { RangePicker } from '../components/range-picker.tsx';
 import { Stat } from '../components/stat.tsx';
 import { Empty, ErrorState, Loading } from '../components/states.tsx';
 import { downloadCsv, toCsv } from '../lib/csv.ts';
-import { lastDays, type DayRange } from '../lib/dates.ts';
 import { useMe } from '../lib/me-context.ts';
-import { compareDecimals, formatQuantity, formatUsd, sumDecimals } from '../lib/money.ts';
-import { validateRange } from '../lib/range.ts';
+import { useRangeParam } from '../lib/range.ts';
 import { useTRPC, type RouterOutputs } from '../lib/trpc.ts';
-import { COST_PARTS, usageColumns, type DailyUsageRow } from '../lib/usage-rows.ts';
+import { useUrlState } from '../lib/url-state.ts';
+import { amountColumn, usageColumns } from '../lib/usage-rows.ts';
 
 type MemberUsage = RouterOutputs['usage']['summary']['byMember'][number];
 
-/** The range in the address bar (so a view can be shared), or the last 30 days. */
-export function useRangeParam(): [DayRange, (range: DayRange) => void] {
-  const [params, setParams] = useSearchParams();
-  const fromUrl = { from: params.get('from') ?? '', to: params.get('to') ?? '' };
-  const range = validateRange(fromUrl) ? lastDays(30) : fromUrl;
-  const setRange = (next: DayRange) =>
-    setParams(
-      (current) => {
-        const updated = new URLSearchParams(current);
-        updated.set('from', next.from);
-        updated.set('to', next.to);
-        return updated;
-      },
-      { replace: true },
-    );
-  return [range, setRange];
-}
+/** What the breakdown shows of each person besides their cost. */
+const BREAKDOWN_QUANTITIES = QUANTITIES.filter(
+  (q) => q.field === 'cpuHours' || q.field === 'gpuHours',
+);
 
-/** The range's sums of the rows shown, computed exactly from their decimal strings. */
-function totalsOf(rows: readonly DailyUsageRow[]) {
-  const total = (key: Exclude<keyof DailyUsageRow, 'date'>) => sumDecimals(rows.map((r) => r[key]));
-  return {
-    totalCost: total('totalCost'),
-    parts: COST_PARTS.map((part) => ({ ...part, value: total(part.key) })),
-    cpuHours: total('cpuHours'),
-    gpuHours: total('gpuHours'),
-  };
+/** The range's total and its cost columns, '…' until they are known. */
+function Totals({
+  total,
+  costOf,
+}: {
+  total: string | undefined;
+  costOf: (field: CostField) => string | undefined;
+}) {
+  const usd = (value: string | undefined) => (value === undefined ? '…' : formatUsd(value));
+  return (
+    <SimpleGrid cols={{ base: 2, sm: 3, lg: 6 }}>
+      <Stat label="Total" value={usd(total)} testId="usage-total" />
+      {COSTS.map((cost) => (
+        <Stat key={cost.field} label={cost.label} value={usd(costOf(cost.field))} />
+      ))}
+    </SimpleGrid>
+  );
 }
 
 function share(part: string, whole: string): string {
@@ -58,14 +53,16 @@ function share(part: string, whole: string): string {
 
 function Breakdown({
   members,
+  whole,
   selected,
   onSelect,
 }: {
   members: readonly MemberUsage[];
+  /** The account's total, what each share is of. */
+  whole: string;
   selected: string | null;
   onSelect: (userId: string | null) => void;
 }) {
-  const whole = sumDecimals(members.map((m) => m.totalCost));
   const columns: Column<MemberUsage>[] = [
     {
       id: 'person',
@@ -84,34 +81,15 @@ function Breakdown({
       compare: (a, b) => (a.name ?? a.email).localeCompare(b.name ?? b.email),
     },
     { id: 'email', header: 'E-mail', text: (m) => m.email },
-    {
-      id: 'cpu',
-      header: 'CPU h',
-      text: (m) => formatQuantity(m.cpuHours, 4),
-      compare: (a, b) => compareDecimals(a.cpuHours, b.cpuHours),
-      align: 'right',
-    },
-    {
-      id: 'gpu',
-      header: 'GPU h',
-      text: (m) => formatQuantity(m.gpuHours, 4),
-      compare: (a, b) => compareDecimals(a.gpuHours, b.gpuHours),
-      align: 'right',
-    },
-    {
-      id: 'cost',
-      header: 'Cost',
-      text: (m) => formatUsd(m.totalCost),
-      compare: (a, b) => compareDecimals(a.totalCost, b.totalCost),
-      align: 'right',
-    },
+    ...BREAKDOWN_QUANTITIES.map((q) => amountColumn<MemberUsage>(q.field, q.heading, 'quantity')),
+    amountColumn<MemberUsage>('totalCost', 'Cost', 'cost'),
     { id: 'share', header: 'Share', text: (m) => share(m.totalCost, whole), align: 'right' },
   ];
   const table = useDataTable({
     columns,
     rows: members,
     getRowId: (m) => m.userId,
-    initialSort: [{ id: 'cost', desc: true }],
+    initialSort: [{ id: 'totalCost', desc: true }],
   });
   return <DataTable table={table} label="Usage by member" />;
 }
@@ -120,26 +98,26 @@ export default function UsagePage() {
   const me = useMe();
   const trpc = useTRPC();
   const [range, setRange] = useRangeParam();
-  const [params, setParams] = useSearchParams();
+  const [params, update] = useUrlState();
   const isOwner = me.role === 'owner';
   const memberId = isOwner ? params.get('member') : null;
-  const selectMember = (userId: string | null) =>
-    setParams(
-      (current) => {
-        const next = new URLSearchParams(current);
-        if (userId) next.set('member', userId);
-        else next.delete('member');
-        return next;
-      },
-      { replace: true },
-    );
+  const selectMember = (userId: string | null) => update({ member: userId });
 
+  // What is shown: the whole account or one member (owners), or my own usage (members).
+  const scope = { ...range, ...(memberId ? { userId: memberId } : {}) };
   const daily = useQuery({
-    ...trpc.usage.daily.queryOptions({ ...range, ...(memberId ? { userId: memberId } : {}) }),
+    ...trpc.usage.daily.queryOptions(scope),
     placeholderData: keepPreviousData,
   });
-  const summary = useQuery({
+  // Owners: the account's breakdown, and the sums of what is shown (the same query until a
+  // member is picked).
+  const account = useQuery({
     ...trpc.usage.summary.queryOptions(range),
+    enabled: isOwner,
+    placeholderData: keepPreviousData,
+  });
+  const shown = useQuery({
+    ...trpc.usage.summary.queryOptions(scope),
     enabled: isOwner,
     placeholderData: keepPreviousData,
   });
@@ -150,8 +128,12 @@ export default function UsagePage() {
     getRowId: (row) => row.date,
     initialSort: [{ id: 'date', desc: true }],
   });
-  const totals = totalsOf(rows);
-  const members = summary.data?.byMember ?? [];
+  // Owners have the server's sums; a member's page asks for their days only (the breakdown is the
+  // owner's), so a member's sums are added up from those days.
+  const sumOfDays = (field: AmountField) => sumDecimals(rows.map((row) => row[field]));
+  const total = isOwner ? shown.data?.totalCost : sumOfDays('totalCost');
+  const costOf = (field: CostField) => (isOwner ? shown.data?.totals[field] : sumOfDays(field));
+  const members = account.data?.byMember ?? [];
   const selected = members.find((m) => m.userId === memberId);
   const who = !isOwner
     ? 'Your own usage.'
@@ -192,13 +174,12 @@ export default function UsagePage() {
           <ErrorState error={daily.error} onRetry={() => void daily.refetch()} />
         ) : (
           <>
-            <SimpleGrid cols={{ base: 2, sm: 3, lg: 6 }}>
-              <Stat label="Total" value={formatUsd(totals.totalCost)} testId="usage-total" />
-              {totals.parts.map((part) => (
-                <Stat key={part.key} label={part.label} value={formatUsd(part.value)} />
-              ))}
-            </SimpleGrid>
-            {compareDecimals(totals.totalCost, '0') === 0 && (
+            {shown.isError ? (
+              <ErrorState error={shown.error} onRetry={() => void shown.refetch()} />
+            ) : (
+              <Totals total={total} costOf={costOf} />
+            )}
+            {total !== undefined && compareDecimals(total, '0') === 0 && (
               <Empty title="No usage in this range">
                 Nothing was used between {range.from} and {range.to}. Try a longer range.
               </Empty>
@@ -232,14 +213,19 @@ export default function UsagePage() {
             <Title order={2} size="h5">
               By member
             </Title>
-            {summary.isPending ? (
+            {account.isPending ? (
               <Loading label="Loading the breakdown…" />
-            ) : summary.isError ? (
-              <ErrorState error={summary.error} onRetry={() => void summary.refetch()} />
+            ) : account.isError ? (
+              <ErrorState error={account.error} onRetry={() => void account.refetch()} />
             ) : members.length === 0 ? (
               <Empty title="No one in this account used anything in this range" />
             ) : (
-              <Breakdown members={members} selected={memberId} onSelect={selectMember} />
+              <Breakdown
+                members={members}
+                whole={account.data.totalCost}
+                selected={memberId}
+                onSelect={selectMember}
+              />
             )}
           </Stack>
         )}

@@ -3,13 +3,14 @@ import { Anchor, Badge, Code, Group, Stack, Text, TextInput } from '@mantine/cor
 import { useDebouncedValue } from '@mantine/hooks';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useMemo } from 'react';
-import { Link, useSearchParams } from 'react-router';
+import { Link } from 'react-router';
 import { DataTable, useDataTable, type Column } from '../../components/data-table.tsx';
 import { PageHeader } from '../../components/page-header.tsx';
 import { Pager, useCursorPager } from '../../components/pager.tsx';
 import { Empty, ErrorState, Loading } from '../../components/states.tsx';
 import { formatDateTime } from '../../lib/dates.ts';
 import { useTRPC, type RouterInputs, type RouterOutputs } from '../../lib/trpc.ts';
+import { useUrlState } from '../../lib/url-state.ts';
 
 type AuditItem = RouterOutputs['audit']['list']['items'][number];
 type AuditInput = RouterInputs['audit']['list'];
@@ -85,22 +86,12 @@ const columns: Column<AuditItem>[] = [
 
 export default function AdminAuditPage() {
   const trpc = useTRPC();
-  const [params, setParams] = useSearchParams();
+  const [params, update] = useUrlState();
   const actorId = params.get('actorId') ?? '';
   const action = params.get('action') ?? '';
   const targetId = params.get('targetId') ?? '';
   const limit = Number(params.get('limit') ?? 50) || 50;
   const [filters] = useDebouncedValue({ actorId, action, targetId }, 300);
-  const setParam = (key: string, value: string) =>
-    setParams(
-      (current) => {
-        const next = new URLSearchParams(current);
-        if (value) next.set(key, value);
-        else next.delete(key);
-        return next;
-      },
-      { replace: true },
-    );
   const pager = useCursorPager(JSON.stringify([filters, limit]));
   const input: AuditInput = {
     limit,
@@ -128,21 +119,21 @@ export default function AdminAuditPage() {
             label="Action"
             placeholder="e.g. credits.grant or clusters.*"
             value={action}
-            onChange={(event) => setParam('action', event.currentTarget.value)}
+            onChange={(event) => update({ action: event.currentTarget.value })}
             style={{ flex: '1 1 200px' }}
           />
           <TextInput
             label="Actor (user id)"
             placeholder="e.g. dev|admin"
             value={actorId}
-            onChange={(event) => setParam('actorId', event.currentTarget.value)}
+            onChange={(event) => update({ actorId: event.currentTarget.value })}
             style={{ flex: '1 1 200px' }}
           />
           <TextInput
             label="Target id"
             placeholder="a user or cluster id"
             value={targetId}
-            onChange={(event) => setParam('targetId', event.currentTarget.value)}
+            onChange={(event) => update({ targetId: event.currentTarget.value })}
             style={{ flex: '1 1 200px' }}
           />
         </Group>
@@ -161,7 +152,7 @@ export default function AdminAuditPage() {
               onNext={pager.next}
               onPrevious={pager.previous}
               limit={limit}
-              onLimit={(value) => setParam('limit', String(value))}
+              onLimit={(value) => update({ limit: String(value) })}
               shown={rows.length}
             />
           </>

@@ -27,6 +27,7 @@ import { Person } from '../../components/person.tsx';
 import { Empty, ErrorState, Loading } from '../../components/states.tsx';
 import { formatDateTime } from '../../lib/dates.ts';
 import { notifyDone } from '../../lib/notify.ts';
+import { useRefreshAll } from '../../lib/refresh.ts';
 import { useTRPC, type RouterInputs, type RouterOutputs } from '../../lib/trpc.ts';
 
 type ClusterDetail = RouterOutputs['clusters']['get'];
@@ -34,14 +35,9 @@ type Cluster = ClusterDetail['cluster'];
 type ClusterAccount = ClusterDetail['accounts'][number];
 type UpdateInput = RouterInputs['clusters']['update'];
 
-function useRefresh() {
-  const queryClient = useQueryClient();
-  return () => queryClient.invalidateQueries();
-}
-
 function EditCluster({ cluster }: { cluster: Cluster }) {
   const trpc = useTRPC();
-  const refresh = useRefresh();
+  const refresh = useRefreshAll();
   const [opened, { open, close }] = useDisclosure(false);
   const update = useMutation(
     trpc.clusters.update.mutationOptions({
@@ -99,7 +95,7 @@ function EditCluster({ cluster }: { cluster: Cluster }) {
 
 function MoveAccount({ account, cluster }: { account: ClusterAccount; cluster: Cluster }) {
   const trpc = useTRPC();
-  const refresh = useRefresh();
+  const refresh = useRefreshAll();
   const clusters = useQuery(trpc.clusters.list.queryOptions());
   const assign = useMutation(trpc.clusters.assign.mutationOptions({ onSuccess: refresh }));
   const [target, setTarget] = useState<string | null>(null);
@@ -135,7 +131,7 @@ function MoveAccount({ account, cluster }: { account: ClusterAccount; cluster: C
 
 function Accounts({ detail }: { detail: ClusterDetail }) {
   const trpc = useTRPC();
-  const refresh = useRefresh();
+  const refresh = useRefreshAll();
   const unassign = useMutation(trpc.clusters.unassign.mutationOptions({ onSuccess: refresh }));
   const columns: Column<ClusterAccount>[] = [
     {

@@ -1,4 +1,5 @@
 // /admin/usage: what every account costs over a range — the accounts that cost most, and totals.
+import { compareDecimals, formatUsd, sumDecimals } from '@hops/api/decimal';
 import { Anchor, Card, Group, Select, SimpleGrid, Stack, Title } from '@mantine/core';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useMemo, useState } from 'react';
@@ -9,9 +10,8 @@ import { PageHeader } from '../../components/page-header.tsx';
 import { RangePicker } from '../../components/range-picker.tsx';
 import { Stat } from '../../components/stat.tsx';
 import { Empty, ErrorState, Loading } from '../../components/states.tsx';
-import { compareDecimals, formatUsd, sumDecimals } from '../../lib/money.ts';
+import { useRangeParam } from '../../lib/range.ts';
 import { useTRPC, type RouterOutputs } from '../../lib/trpc.ts';
-import { useRangeParam } from '../usage.tsx';
 
 type TopAccount = RouterOutputs['usage']['top'][number] & { rank: number };
 

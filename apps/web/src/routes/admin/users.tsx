@@ -1,9 +1,10 @@
 // /admin/users: every user, searched and filtered, one keyset page at a time.
+import { userStatus } from '@hops/api/schemas';
 import { Anchor, Group, Select, Stack, Text, TextInput } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useMemo } from 'react';
-import { Link, useNavigate, useSearchParams } from 'react-router';
+import { Link, useNavigate } from 'react-router';
 import { RoleBadge, StatusBadge } from '../../components/badges.tsx';
 import { DataTable, useDataTable, type Column } from '../../components/data-table.tsx';
 import { PageHeader } from '../../components/page-header.tsx';
@@ -11,12 +12,14 @@ import { Pager, useCursorPager } from '../../components/pager.tsx';
 import { Empty, ErrorState, Loading } from '../../components/states.tsx';
 import { formatDateTime, formatDay } from '../../lib/dates.ts';
 import { useTRPC, type RouterInputs, type RouterOutputs } from '../../lib/trpc.ts';
+import { useUrlState } from '../../lib/url-state.ts';
 
 type UserItem = RouterOutputs['admin']['users']['list']['items'][number];
 type ListInput = RouterInputs['admin']['users']['list'];
 
-const STATUSES = ['active', 'suspended', 'deleted'] as const;
-const ROLES = ['owner', 'member', 'admin'] as const;
+const STATUSES = userStatus.options;
+/** The list's role filter (admin is a right, not a role, but it filters the same way). */
+const ROLES: readonly NonNullable<ListInput['role']>[] = ['owner', 'member', 'admin'];
 
 const columns: Column<UserItem>[] = [
   {
@@ -61,24 +64,13 @@ function pick<T extends string>(value: string | null, allowed: readonly T[]): T 
 export default function AdminUsersPage() {
   const trpc = useTRPC();
   const navigate = useNavigate();
-  const [params, setParams] = useSearchParams();
+  const [params, update] = useUrlState();
   const search = params.get('q') ?? '';
   const status = pick(params.get('status'), STATUSES);
   const role = pick(params.get('role'), ROLES);
   const clusterId = params.get('cluster') ?? undefined;
   const limit = Number(params.get('limit') ?? 50) || 50;
   const [debouncedSearch] = useDebouncedValue(search.trim(), 300);
-
-  const setParam = (key: string, value: string | null | undefined) =>
-    setParams(
-      (current) => {
-        const next = new URLSearchParams(current);
-        if (value) next.set(key, value);
-        else next.delete(key);
-        return next;
-      },
-      { replace: true },
-    );
 
   const filterKey = JSON.stringify([debouncedSearch, status, role, clusterId, limit]);
   const pager = useCursorPager(filterKey);
@@ -107,7 +99,7 @@ export default function AdminUsersPage() {
             label="Search"
             placeholder="E-mail, name or id"
             value={search}
-            onChange={(event) => setParam('q', event.currentTarget.value)}
+            onChange={(event) => update({ q: event.currentTarget.value })}
             style={{ flex: '1 1 220px' }}
           />
           <Select
@@ -116,7 +108,7 @@ export default function AdminUsersPage() {
             clearable
             data={[...STATUSES]}
             value={status ?? null}
-            onChange={(value) => setParam('status', value)}
+            onChange={(value) => update({ status: value })}
             w={150}
           />
           <Select
@@ -125,7 +117,7 @@ export default function AdminUsersPage() {
             clearable
             data={[...ROLES]}
             value={role ?? null}
-            onChange={(value) => setParam('role', value)}
+            onChange={(value) => update({ role: value })}
             w={150}
           />
           <Select
@@ -134,7 +126,7 @@ export default function AdminUsersPage() {
             clearable
             data={(clusters.data ?? []).map((c) => ({ value: c.id, label: c.name }))}
             value={clusterId ?? null}
-            onChange={(value) => setParam('cluster', value)}
+            onChange={(value) => update({ cluster: value })}
             w={200}
           />
         </Group>
@@ -157,7 +149,7 @@ export default function AdminUsersPage() {
               onNext={pager.next}
               onPrevious={pager.previous}
               limit={limit}
-              onLimit={(value) => setParam('limit', String(value))}
+              onLimit={(value) => update({ limit: String(value) })}
               shown={rows.length}
             />
           </>
