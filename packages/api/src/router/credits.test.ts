@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { useTestDatabase } from '@hops/db/testing';
-import { callerAs, expectTrpcError, makeUser } from '../../test/helpers.ts';
+import { callerAs, expectTrpcError, makeUser, userDay } from '../../test/helpers.ts';
 
 const { db } = await useTestDatabase();
 
@@ -147,18 +147,7 @@ describe('credits.transactions', () => {
     await (
       await callerAs(db, { service: true })
     ).usage.ingest({
-      records: [
-        {
-          userId: owner.id,
-          date: '2025-12-01',
-          cpuHours: '8',
-          gpuHours: '0',
-          ramGbHours: '0',
-          onlineStorageGb: '0',
-          offlineStorageGb: '0',
-          networkEgressGb: '0',
-        },
-      ],
+      records: [userDay(owner.id, '2025-12-01', { cpuHours: '8' })],
     });
     const caller = await as(owner);
     const seen: { description: string; amount: string; kind: string }[] = [];
