@@ -2,7 +2,11 @@
 // fingerprint of the state a refused call must leave untouched, and plain-HTTP tRPC calls that
 // never throw (a network error is an answer too).
 import { sql } from 'kysely';
+import { COST_FIELDS, columnOf, QUANTITY_FIELDS, type QuantityField } from '@hops/api/resources';
 import type { Db } from '@hops/db';
+
+/** total_cost's parts, as the schema's check adds them. */
+const COST_SUM = sql.raw(COST_FIELDS.map(columnOf).join(' + '));
 
 /**
  * SPEC §2–§3 invariants; returns one sentence per violation (empty when all hold):
@@ -53,7 +57,7 @@ export async function invariantViolations(db: Db): Promise<string[]> {
     UNION ALL
     SELECT format('usage row %s: total_cost is not the sum of its parts', id)
     FROM usage_daily
-    WHERE total_cost <> cpu_cost + gpu_cost + ram_cost + storage_cost + network_cost`.execute(db);
+    WHERE total_cost <> ${COST_SUM}`.execute(db);
   return rows.map((r) => r.problem);
 }
 
@@ -181,14 +185,9 @@ export function tally(answers: readonly Answer[]): Record<string, number> {
 export function usageRecord(userId: string, date: string, seed: number) {
   const q = (factor: number) =>
     ((((seed * 7919 + factor * 104729) % 100000) + 1) / 1000).toFixed(3);
-  return {
-    userId,
-    date,
-    cpuHours: q(1),
-    gpuHours: seed % 3 === 0 ? q(2) : '0',
-    ramGbHours: q(3),
-    onlineStorageGb: q(4),
-    offlineStorageGb: q(5),
-    networkEgressGb: q(6),
-  };
+  const quantities = QUANTITY_FIELDS.map((field, i) => [
+    field,
+    field === 'gpuHours' && seed % 3 !== 0 ? '0' : q(i + 1),
+  ]);
+  return { userId, date, ...(Object.fromEntries(quantities) as Record<QuantityField, string>) };
 }
