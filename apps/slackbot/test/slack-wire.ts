@@ -1,4 +1,4 @@
-// Requests as Slack sends them: signed bodies of slash commands. Free of test-runner imports, so
+// Requests as Slack sends them: signed bodies of slash commands and button clicks. Free of test-runner imports, so
 // the benchmark can use it too.
 import { createHmac, randomUUID } from 'node:crypto';
 
@@ -41,4 +41,36 @@ export function slashCommandBody(fields: {
     response_url: fields.responseUrl,
     trigger_id: fields.triggerId ?? `trigger.${randomUUID()}`,
   }).toString();
+}
+
+/** A click on a button of an ephemeral reply, as Slack posts it: a form field `payload` of JSON. */
+export function blockActionBody(fields: {
+  userId: string;
+  actionId: string;
+  value: string;
+  responseUrl: string;
+  triggerId?: string;
+}): string {
+  const payload = {
+    type: 'block_actions',
+    user: { id: fields.userId, username: fields.userId.toLowerCase(), team_id: 'T0HOPS' },
+    api_app_id: 'A0HOPS',
+    token: 'deprecated-verification-token',
+    container: { type: 'message', message_ts: '1.2', channel_id: 'C0ADMINS', is_ephemeral: true },
+    trigger_id: fields.triggerId ?? `trigger.${randomUUID()}`,
+    team: { id: 'T0HOPS', domain: 'hops' },
+    channel: { id: 'C0ADMINS', name: 'admins' },
+    response_url: fields.responseUrl,
+    actions: [
+      {
+        action_id: fields.actionId,
+        block_id: 'hops_block',
+        text: { type: 'plain_text', text: 'button' },
+        value: fields.value,
+        type: 'button',
+        action_ts: `${Date.now() / 1000}`,
+      },
+    ],
+  };
+  return `payload=${encodeURIComponent(JSON.stringify(payload))}`;
 }

@@ -1,8 +1,6 @@
 // Who is calling: a signed-in user (web session, or the Slack bot acting for one), a service
 // token, or nobody. A service function takes one of these as its `actor` (services/README.md).
-import type { BillingMode, UserStatus } from './schemas.ts';
-
-export type Via = 'web' | 'slack' | 'service' | 'system';
+import type { BillingMode, UserStatus, Via } from './schemas.ts';
 
 export interface UserActor {
   id: string;

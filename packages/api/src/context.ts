@@ -2,16 +2,12 @@
 // the request-level resolution of the caller from a session, a service token, or both (act-as).
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Db } from '@hops/db';
+import type { StripeApi } from './integrations/stripe.ts';
 import type { SecretBox } from './secrets.ts';
-import {
-  auditActorOf,
-  type AuditActor,
-  type ServiceCaller,
-  type UserActor,
-  type Via,
-} from './actor.ts';
+import { auditActorOf, type AuditActor, type ServiceCaller, type UserActor } from './actor.ts';
+import type { Via } from './schemas.ts';
 import { unauthorized, type AppError } from './errors.ts';
-import { readUserActor } from './services/users.ts';
+import { loadUserActor } from './services/users.ts';
 
 export interface Logger {
   info(obj: object | string, msg?: string): void;
@@ -24,6 +20,8 @@ export interface ApiDeps {
   /** Base URL of the dashboard; invite links are `${publicUrl}/invite/<secret>`. */
   publicUrl: string;
   log: Logger;
+  /** The Stripe client (SPEC §8); absent or null when STRIPE_SECRET_KEY is unset (Stripe off). */
+  stripe?: StripeApi | null;
 }
 
 export interface Context {
@@ -62,16 +60,8 @@ export function createContextInner(options: {
   };
 }
 
-/** The user as a caller (null when there is no such user); a request reads it fresh. */
-export async function loadUserActor(db: Db, userId: string): Promise<UserActor | null> {
-  return readUserActor(db, userId);
-}
-
 /** Compares a presented bearer token with the configured ones in constant time. */
-export function matchServiceToken(
-  presented: string,
-  tokens: readonly string[],
-): ServiceCaller | null {
+function matchServiceToken(presented: string, tokens: readonly string[]): ServiceCaller | null {
   const digest = createHash('sha256').update(presented).digest();
   for (const token of tokens) {
     const candidate = createHash('sha256').update(token).digest();

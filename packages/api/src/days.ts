@@ -1,7 +1,7 @@
 // UTC days as the API speaks them (`YYYY-MM-DD`, SPEC §4): every day and range helper of the
 // server, the dashboard and the Slack bot. Client-safe.
 
-export const DAY_MS = 86_400_000;
+const DAY_MS = 86_400_000;
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
 /** The UTC day of a moment: "2026-01-31". */

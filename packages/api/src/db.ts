@@ -9,12 +9,9 @@ import type {
   CreditTransactions,
   Database,
   HopsworksClusters,
-  Json,
   TeamInvites,
   Users,
 } from '@hops/db';
-import type { Via } from './actor.ts';
-import type { HopsEvent } from './event-types.ts';
 import type {
   BillingMode,
   ClusterStatus,
@@ -22,6 +19,7 @@ import type {
   LedgerKind,
   ProjectRole,
   UserStatus,
+  Via,
 } from './schemas.ts';
 
 export type { Executor } from '@hops/db';
@@ -39,6 +37,3 @@ const unionsMatchTheSchema: [
   Same<Via, Column<AuditLog, 'via'>>,
 ] = [true, true, true, true, true, true, true];
 void unionsMatchTheSchema;
-
-/** An outbox row as the event its writer emitted (emitEvent only ever writes a `HopsEvent`). */
-export const asHopsEvent = (kind: string, payload: Json) => ({ kind, payload }) as HopsEvent;

@@ -11,6 +11,9 @@ import {
   formatUsd,
   sumDecimals,
   multiplyDecimals,
+  toCents,
+  centsToUsd,
+  usdToCents,
 } from './decimal.ts';
 
 describe('formatUsd', () => {
@@ -109,6 +112,15 @@ describe('money on screen', () => {
     expect(roundDecimal('0.135', 2)).toBe('0.14');
   });
 
+  test('toCents rounds half to even for display', () => {
+    expect(['0.125', '0.135', '0.1251', '10'].map(toCents)).toEqual([
+      '0.12',
+      '0.14',
+      '0.13',
+      '10.00',
+    ]);
+  });
+
   test('credits are USD × 4', () => {
     expect(creditsOf('100')).toBe('400');
     expect(creditsOf('0.3')).toBe('1.20');
@@ -136,5 +148,18 @@ describe('money on screen', () => {
         expect(compareDecimals(diff.replace('-', ''), '0.005')).toBeLessThanOrEqual(0);
       }),
     );
+  });
+});
+
+describe('Stripe’s integer cents', () => {
+  it('become exact USD strings and back, without floats', () => {
+    expect(centsToUsd(123_456_789)).toBe('1234567.89');
+    expect(centsToUsd(5)).toBe('0.05');
+    expect(centsToUsd(-1)).toBe('-0.01');
+    expect(centsToUsd(9_007_199_254_740_993n)).toBe('90071992547409.93');
+    expect(usdToCents('12.5')).toBe(1250);
+    expect(usdToCents('0.07')).toBe(7);
+    expect(usdToCents('10000')).toBe(1_000_000);
+    for (const bad of ['12.345', '-1', '1e3', '', '.5']) expect(usdToCents(bad)).toBeNull();
   });
 });

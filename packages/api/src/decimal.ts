@@ -13,7 +13,7 @@ const POW10: bigint[] = [];
 export const pow10 = (n: number): bigint => (POW10[n] ??= 10n ** BigInt(n));
 
 /** Parses "-12.34", "12", ".5"; throws on anything else (exponents included). */
-export function parseDecimal(value: string): Scaled {
+function parseDecimal(value: string): Scaled {
   const match = DECIMAL.exec(value.trim());
   const [, sign, whole = '', fraction = ''] = match ?? [];
   if (!match || (whole === '' && fraction === '')) {
@@ -35,7 +35,7 @@ export function divideHalfEven(numerator: bigint, denominator: bigint): bigint {
 }
 
 /** The value in units of 10^-places, rounded half-even. */
-export function unitsAt(value: Scaled, places: number): bigint {
+function unitsAt(value: Scaled, places: number): bigint {
   if (value.scale <= places) return value.units * pow10(places - value.scale);
   return divideHalfEven(value.units, pow10(value.scale - places));
 }
@@ -74,6 +74,20 @@ export function formatDecimal(
 export function formatUsd(value: string): string {
   const text = formatDecimal(value, 2);
   return text.startsWith('-') ? `-$${text.slice(1)}` : `$${text}`;
+}
+
+/** Integer cents (Stripe's amounts) as a USD decimal string, exactly: 1234 → "12.34". */
+export function centsToUsd(cents: number | bigint): string {
+  const n = BigInt(cents);
+  const abs = n < 0n ? -n : n;
+  return `${n < 0n ? '-' : ''}${abs / 100n}.${(abs % 100n).toString().padStart(2, '0')}`;
+}
+
+/** A USD string with at most 2 decimals as integer cents, exactly: "12.5" → 1250; else null. */
+export function usdToCents(value: string): number | null {
+  const match = /^(\d{1,13})(?:\.(\d{1,2}))?$/.exec(value.trim());
+  if (!match) return null;
+  return Number(match[1]) * 100 + Number((match[2] ?? '').padEnd(2, '0'));
 }
 
 /** A quantity with at most `places` decimals and no trailing zeros: "12.3400" → "12.34". */

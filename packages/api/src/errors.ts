@@ -33,9 +33,8 @@ export const preconditionFailed = (message: string) => new AppError('PRECONDITIO
 export const DATABASE_DOWN =
   'The database is not reachable right now. Please try again in a moment.';
 
-export const ACCOUNT_SUSPENDED =
-  'Your account is suspended. Contact support to have it reactivated.';
-export const ACCOUNT_DELETED = 'Your account has been deleted.';
+const ACCOUNT_SUSPENDED = 'Your account is suspended. Contact support to have it reactivated.';
+const ACCOUNT_DELETED = 'Your account has been deleted.';
 
 /** Why a user who is not active (suspended or deleted) may not sign in or call anything. */
 export function inactiveAccountMessage(status: UserStatus): string {

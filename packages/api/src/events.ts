@@ -1,26 +1,57 @@
-// The outbox of alert-worthy events (SPEC §2.2), written in the transaction of their cause. The
-// events themselves are one union, `HopsEvent` (./event-types.ts), shared with every reader.
-//
-// Ids come from a sequence, so a transaction that commits late can hold a smaller id than one
-// already read. To never skip one, writers take a shared advisory lock until they commit, and a
-// reader takes it exclusively before reading: it then sees every event whose id it hands out.
-import { sql } from 'kysely';
-import type { Transaction } from './db.ts';
-import type { HopsEvent } from './event-types.ts';
+// The outbox's events (SPEC §2.2) as one union keyed by `kind`: the writer (emitEvent) and every
+// reader (events.since, the Slack bot) share it. Client-safe: no kysely, no node imports.
 
-export type { EventKind, EventOf, HopsEvent, OutboxEvent } from './event-types.ts';
-
-const EVENTS_LOCK = 7_060_001;
-
-export async function emitEvent(trx: Transaction, event: HopsEvent): Promise<void> {
-  await sql`SELECT pg_advisory_xact_lock_shared(${EVENTS_LOCK})`.execute(trx);
-  await trx
-    .insertInto('events')
-    .values({ kind: event.kind, payload: JSON.stringify(event.payload) })
-    .execute();
+/** What a capacity alert says about the cluster, after the change that crossed the line. */
+export interface ClusterCapacity {
+  clusterId: string;
+  name: string;
+  currentUsers: number;
+  maxUsers: number;
 }
 
-/** Waits for in-flight writers; call inside the reading transaction, before reading. */
-export async function lockEventsForReading(trx: Transaction): Promise<void> {
-  await sql`SELECT pg_advisory_xact_lock(${EVENTS_LOCK})`.execute(trx);
-}
+export type HopsEvent =
+  /** A cluster reached 90 % of its capacity. */
+  | { kind: 'cluster.capacity_high'; payload: ClusterCapacity }
+  /** A cluster went over its capacity (a member joined their owner's full cluster). */
+  | { kind: 'cluster.over_capacity'; payload: ClusterCapacity }
+  /** No active cluster has room for an owner's whole account. */
+  | { kind: 'cluster.no_room'; payload: { ownerId: string; email: string; users: number } }
+  /** A prepaid owner's credits ran out; `unpaidUsage` is a 4-decimal string. */
+  | {
+      kind: 'credits.exhausted';
+      payload: { ownerId: string; email: string; unpaidUsage: string };
+    }
+  /** Someone accepted an invite and joined the owner's account. */
+  | {
+      kind: 'invite.accepted';
+      payload: {
+        inviteId: string;
+        ownerId: string;
+        ownerEmail: string;
+        memberId: string;
+        memberEmail: string;
+      };
+    }
+  /** An owner put a card on file through Stripe Checkout (SPEC §8). */
+  | {
+      kind: 'billing.payment_method_added';
+      payload: { ownerId: string; email: string; brand: string; last4: string };
+    }
+  /** Stripe could not collect an invoice; `amount` is USD with 2 decimals. */
+  | {
+      kind: 'billing.payment_failed';
+      payload: { ownerId: string; email: string; invoiceId: string; amount: string };
+    }
+  /** An owner's metered subscription was deleted in Stripe: no new assignments. */
+  | {
+      kind: 'billing.subscription_ended';
+      payload: { ownerId: string; email: string; subscriptionId: string };
+    };
+
+export type EventKind = HopsEvent['kind'];
+
+/** The member of the union for one kind: `EventOf<'cluster.no_room'>['payload']`. */
+export type EventOf<K extends EventKind> = Extract<HopsEvent, { kind: K }>;
+
+/** An event as the outbox hands it out. */
+export type OutboxEvent = { id: number; at: string } & HopsEvent;

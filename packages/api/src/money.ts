@@ -22,8 +22,3 @@ export function round4(value: DecimalInput): string {
 export function sum(values: readonly DecimalInput[]): Decimal {
   return values.reduce<Decimal>((acc, v) => acc.plus(v), dec(0));
 }
-
-/** USD with 2 decimals, half-even, for display. */
-export function toCents(value: DecimalInput): string {
-  return roundDecimal(dec(value).toFixed(), 2);
-}

@@ -13,8 +13,6 @@ import {
   type RateKey,
 } from './resources.ts';
 
-export { USD_PER_CREDIT };
-
 export interface RateCard {
   id: string;
   /** First UTC day (YYYY-MM-DD) the card prices. */

@@ -1,7 +1,10 @@
-// Input schemas shared by the procedures and the front ends' forms, and the unions they define
-// (status, role, billing mode, pool): each is derived here once, with `z.infer`. Client-safe.
+// Input schemas shared by the procedures and the front ends' forms, and the API's unions (status,
+// role, billing mode, pool, via) as zod enums with their `z.infer` types. The database's own types
+// are generated from the migrations (kysely-codegen overrides from the CHECK constraints); db.ts
+// fails to compile if an enum here disagrees with them. Client-safe.
 import { z } from 'zod';
 import { daysBetween, isDay } from './days.ts';
+import { usdToCents } from './decimal.ts';
 
 export const email = z
   .string()
@@ -42,6 +45,25 @@ export const money = quantity.refine((value) => Number(value) > 0, {
   error: 'The amount must be greater than zero',
 });
 
+/** The smallest and largest prepaid top-up (billing.buyCredits, SPEC §8), in US cents. */
+export const TOP_UP_CENTS = { min: 1_000, max: 1_000_000 } as const;
+
+/** A prepaid top-up in USD: 10 to 10 000, whole cents, as a string or a JSON number. */
+export const topUpAmount = z
+  .union([z.string().trim(), z.number().finite()])
+  .transform((value) => (typeof value === 'number' ? numberToDecimal(value) : value))
+  .refine((value) => usdToCents(value) !== null, {
+    error: 'Enter an amount in US dollars with at most 2 decimals, like 25 or 49.99',
+    abort: true,
+  })
+  .refine(
+    (value) => {
+      const cents = usdToCents(value) ?? 0;
+      return cents >= TOP_UP_CENTS.min && cents <= TOP_UP_CENTS.max;
+    },
+    { error: 'Buy at least $10.00 and at most $10,000.00 of credits at a time' },
+  );
+
 function numberToDecimal(value: number): string {
   // JSON numbers arrive as floats; print them exactly as written where possible.
   const text = String(value);
@@ -60,6 +82,8 @@ export const creditPool = z.enum(['paid', 'free']);
 export const accountRole = z.enum(['owner', 'member']);
 export const inviteStatus = z.enum(['open', 'expired', 'revoked', 'accepted']);
 export const ledgerKind = z.enum(['purchase', 'grant', 'usage', 'refund', 'adjustment']);
+/** How an action reached us, as the audit log records it. */
+export const via = z.enum(['web', 'slack', 'service', 'system']);
 
 export type ProjectRole = z.infer<typeof projectRole>;
 export type BillingMode = z.infer<typeof billingMode>;
@@ -69,6 +93,7 @@ export type CreditPool = z.infer<typeof creditPool>;
 export type AccountRole = z.infer<typeof accountRole>;
 export type InviteStatus = z.infer<typeof inviteStatus>;
 export type LedgerKind = z.infer<typeof ledgerKind>;
+export type Via = z.infer<typeof via>;
 
 export const page = z.object({
   cursor: z.string().max(500).optional(),

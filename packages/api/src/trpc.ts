@@ -38,7 +38,7 @@ const t = initTRPC.context<Context>().create({
 });
 
 /** A readable sentence from zod's issues: "email: Invalid email address." */
-export function describeZodError(error: ZodError): string {
+function describeZodError(error: ZodError): string {
   const parts = error.issues.slice(0, 5).map((issue) => {
     const path = issue.path.join('.');
     return path ? `${path}: ${issue.message}` : issue.message;

@@ -5,12 +5,11 @@
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { slackSignature, slashCommandBody } from '@hops/slackbot/testing';
 import {
   confirmationFor,
   SIGNING_SECRET,
-  slackSignature,
   SLACK_USERS,
-  slashCommandBody,
   startStack,
   type Stack,
 } from '../src/stack.ts';

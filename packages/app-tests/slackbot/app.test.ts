@@ -3,15 +3,13 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createSlackBot } from '@hops/slackbot';
+import { signedHeaders, slackSignature, slashCommandBody } from '@hops/slackbot/testing';
 import {
   confirmationFor,
   messageText,
-  signedHeaders,
   SIGNING_SECRET,
   silentLog,
-  slackSignature,
   SLACK_USERS,
-  slashCommandBody,
   startStack,
   type Stack,
 } from '../src/stack.ts';

@@ -16,8 +16,8 @@ import {
   type SlackBot,
 } from '@hops/slackbot';
 import {
+  blockActionBody,
   signedHeaders,
-  slackSignature,
   slashCommandBody,
   startFakeSlack,
   type FakeSlack,
@@ -43,8 +43,6 @@ export type SlackUser = keyof typeof SLACK_USERS;
 
 export const silentLog = pino({ level: 'silent' });
 
-export { signedHeaders, slackSignature, slashCommandBody };
-
 export interface SendOptions {
   /** Seconds since the epoch; default now. */
   timestamp?: number;
@@ -52,37 +50,6 @@ export interface SendOptions {
   signature?: string;
   secret?: string;
   retryNum?: number;
-}
-
-export function blockActionBody(fields: {
-  userId: string;
-  actionId: string;
-  value: string;
-  responseUrl: string;
-  triggerId?: string;
-}): string {
-  const payload = {
-    type: 'block_actions',
-    user: { id: fields.userId, username: fields.userId.toLowerCase(), team_id: 'T0HOPS' },
-    api_app_id: 'A0HOPS',
-    token: 'deprecated-verification-token',
-    container: { type: 'message', message_ts: '1.2', channel_id: 'C0ADMINS', is_ephemeral: true },
-    trigger_id: fields.triggerId ?? `trigger.${randomUUID()}`,
-    team: { id: 'T0HOPS', domain: 'hops' },
-    channel: { id: 'C0ADMINS', name: 'admins' },
-    response_url: fields.responseUrl,
-    actions: [
-      {
-        action_id: fields.actionId,
-        block_id: 'hops_block',
-        text: { type: 'plain_text', text: 'button' },
-        value: fields.value,
-        type: 'button',
-        action_ts: `${Date.now() / 1000}`,
-      },
-    ],
-  };
-  return `payload=${encodeURIComponent(JSON.stringify(payload))}`;
 }
 
 /**

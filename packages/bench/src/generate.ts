@@ -1,12 +1,7 @@
-// The benchmark data generator (`pnpm --filter @hops/bench bench:data --accounts N --days D
-// [--database-url URL] [--concurrency C] [--json FILE]`): accounts (owners with 0–3 members, one in
-// ten prepaid), clusters and assignments set-based in SQL, credits through the product's grant,
+// The benchmark data generator (its command line: data.ts): accounts (owners with 0–3 members, one
+// in ten prepaid), clusters and assignments set-based in SQL, credits through the product's grant,
 // and every user's daily usage through the product's set-based ingestion (usage.ingest's service,
-// batches of 10 000), with a progress bar. Prints rows/s and the extrapolated time for 10 000
-// accounts × 365 days.
-import { writeFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+// batches of 10 000), with a progress bar; and the data sets the other benchmarks run on.
 import { SingleBar } from 'cli-progress';
 import {
   grantCredits,
@@ -20,12 +15,7 @@ import { addDays, utcDay } from '@hops/api/days';
 import { createDb, inTransaction, migrateToLatest, type Db } from '@hops/db';
 import { sql } from 'kysely';
 import { say } from './report.ts';
-import {
-  benchServerUrl,
-  createScratchDatabase,
-  databaseUrlOf,
-  dropScratchDatabase,
-} from './scratch.ts';
+import { createScratchDatabase, dropScratchDatabase } from './scratch.ts';
 
 export const BATCH = 10_000;
 
@@ -265,59 +255,4 @@ export async function seedDemoDatabase(url: string): Promise<void> {
   } finally {
     await db.destroy();
   }
-}
-
-async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      accounts: { type: 'string', default: '1000' },
-      days: { type: 'string', default: '365' },
-      'database-url': { type: 'string' },
-      concurrency: { type: 'string', default: '2' },
-      'last-day': { type: 'string' },
-      json: { type: 'string' },
-    },
-  });
-  const accounts = Number(values.accounts);
-  const days = Number(values.days);
-  const concurrency = Number(values.concurrency);
-  if (![accounts, days, concurrency].every((n) => Number.isInteger(n) && n > 0)) {
-    throw new Error('--accounts, --days and --concurrency take positive whole numbers.');
-  }
-  const url =
-    values['database-url'] ??
-    process.env.DATABASE_URL ??
-    databaseUrlOf(benchServerUrl(), 'hops_bench');
-  console.log(
-    `bench:data: ${accounts} accounts × ${days} days into ${url.replace(/:[^:@/]+@/, ':***@')}`,
-  );
-  const db = createDb({
-    connectionString: url,
-    max: concurrency + 2,
-    applicationName: 'hops-bench-data',
-  });
-  try {
-    const result = await generate(db, {
-      accounts,
-      days,
-      concurrency,
-      ...(values['last-day'] ? { lastDay: values['last-day'] } : {}),
-    });
-    console.log(
-      `bench:data: ${result.rows.toLocaleString('en')} rows (${result.users} users, ${result.firstDay}..${result.lastDay}) in ${result.seconds.toFixed(1)} s: ${Math.round(result.rowsPerSecond).toLocaleString('en')} rows/s through usage.ingest's service`,
-    );
-    console.log(
-      `bench:data: 10 000 accounts × 365 days (${result.fullScale.rows.toLocaleString('en')} rows) would take about ${(result.fullScale.seconds / 60).toFixed(0)} min at this rate`,
-    );
-    if (values.json) writeFileSync(values.json, JSON.stringify(result, null, 2));
-  } finally {
-    await db.destroy();
-  }
-}
-
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  main().catch((error: unknown) => {
-    console.error(`bench:data failed: ${(error as Error).message}`);
-    process.exitCode = 1;
-  });
 }

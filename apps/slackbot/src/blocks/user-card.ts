@@ -1,7 +1,8 @@
 // The user card of `whois`: who someone is, their account, cluster, billing, credits and 30-day cost.
 import type { ApiOutputs } from '../api.ts';
 import { context, esc, fields, header, type Reply } from './kit.ts';
-import { creditsOf, formatUsd } from '@hops/api/decimal';
+import { compareDecimals, creditsOf, formatUsd } from '@hops/api/decimal';
+import { COSTS } from '@hops/api/resources';
 import { when } from './format.ts';
 
 type UserDetail = ApiOutputs['admin']['users']['get'];
@@ -16,17 +17,23 @@ export function roleLine(detail: UserDetail): string {
   return `Member of ${account.owner.email}'s account${admin}`;
 }
 
+/** A cost label inside a sentence: acronyms stay ("CPU"), words go lower case ("storage"). */
+function inSentence(label: string): string {
+  return label === label.toUpperCase() ? label : label.toLowerCase();
+}
+
 export function userCard(detail: UserDetail): Reply {
   const { user, cluster, credits, usage30d } = detail;
   const status = user.status === 'active' ? 'active' : `*${user.status.toUpperCase()}*`;
   const clusterText = cluster ? `${cluster.name} (${cluster.status})` : 'not assigned';
   const creditsText = credits
     ? `${formatUsd(credits.available)} available (${creditsOf(credits.available)} credits)` +
-      (credits.unpaidUsage !== '0' && !/^0+(\.0+)?$/.test(credits.unpaidUsage)
+      (compareDecimals(credits.unpaidUsage, '0') !== 0
         ? `, ${formatUsd(credits.unpaidUsage)} unpaid`
         : '')
     : 'none';
   const r = usage30d.byResource;
+  const costs = COSTS.map((c) => `${inSentence(c.label)} ${formatUsd(r[c.resource])}`).join(' · ');
   return {
     text: `${user.email}: ${roleLine(detail)}, ${user.status}, cluster ${clusterText}, 30-day cost ${formatUsd(usage30d.totalCost)}`,
     blocks: [
@@ -47,9 +54,7 @@ export function userCard(detail: UserDetail): Reply {
         ],
         ['Last sign-in', when(user.lastLoginAt)],
       ]),
-      context(
-        `CPU ${formatUsd(r.cpu)} · GPU ${formatUsd(r.gpu)} · RAM ${formatUsd(r.ram)} · storage ${formatUsd(r.storage)} · network ${formatUsd(r.network)}  ·  id \`${esc(user.id)}\`  ·  ${user.loginCount} sign-ins`,
-      ),
+      context(`${costs}  ·  id \`${esc(user.id)}\`  ·  ${user.loginCount} sign-ins`),
     ],
   };
 }

@@ -1,5 +1,6 @@
 // Reading `/hops …` arguments: words, quoted phrases, e-mails, whole numbers and decimal amounts
 // (kept as strings: money never passes through a float).
+import { projectRole, type ProjectRole } from '@hops/api/schemas';
 
 /** A wrong command or argument; the dispatcher answers it with the command's usage line. */
 export class UsageError extends Error {
@@ -100,17 +101,17 @@ export function noMore(words: string[]): void {
   if (words.length > 0) throw new UsageError(`Unexpected \`${words.join(' ')}\`.`);
 }
 
-const ROLES = ['Data owner', 'Data scientist', 'Observer'] as const;
-type ProjectRole = (typeof ROLES)[number];
-
 /** A project role from its words, case-insensitive; "owner", "scientist" and "observer" also do. */
 export function readRole(words: string[]): ProjectRole | undefined {
   if (words.length === 0) return undefined;
   const text = words.join(' ').trim().toLowerCase().replace(/[-_]/g, ' ');
-  const role = ROLES.find((r) => {
+  const role = projectRole.options.find((r) => {
     const full = r.toLowerCase();
     return text === full || text === full.replace(/^data /, '');
   });
-  if (!role) throw new UsageError(`\`${words.join(' ')}\` is not a role: use ${ROLES.join(', ')}.`);
+  if (!role)
+    throw new UsageError(
+      `\`${words.join(' ')}\` is not a role: use ${projectRole.options.join(', ')}.`,
+    );
   return role;
 }

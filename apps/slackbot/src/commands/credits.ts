@@ -1,6 +1,7 @@
 // `/hops credits <email>`: balance and last transactions; `/hops credits grant <email> <amount>
 // [paid|free] <reason…>`: grants credits (USD), after Confirm.
 import { creditsOf, formatUsd, USD_PER_CREDIT } from '@hops/api/decimal';
+import { creditPool, type CreditPool } from '@hops/api/schemas';
 import { z } from 'zod';
 import { context, esc, fields, header, success, table, type Reply } from '../blocks/kit.ts';
 import { when } from '../blocks/format.ts';
@@ -54,7 +55,7 @@ const grant = confirmable({
   fields: {
     ...userTarget,
     amount: z.string().regex(/^\d{1,10}(\.\d{1,4})?$/),
-    pool: z.enum(['paid', 'free']),
+    pool: creditPool,
     reason: z.string(),
   },
   describe: (action) => `grant $${action.amount} of ${action.pool} credits to ${action.email}`,
@@ -75,8 +76,12 @@ async function grantPrompt(ctx: CommandContext, args: string[]): Promise<Reply> 
   const [email, amountWord, ...rest] = args;
   const address = readEmail(email);
   const amount = readAmount(amountWord);
-  let pool: 'paid' | 'free' = 'free';
-  if (rest[0] === 'paid' || rest[0] === 'free') pool = rest.shift() as 'paid' | 'free';
+  let pool: CreditPool = 'free';
+  const named = creditPool.safeParse(rest[0]);
+  if (named.success) {
+    pool = named.data;
+    rest.shift();
+  }
   const reason = readReason(rest);
   const detail = await ctx.api.admin.users.get.query({ email: address });
   const owner = detail.account.owner;

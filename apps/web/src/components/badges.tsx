@@ -1,10 +1,9 @@
 // A user's or a cluster's status, and a user's role, as coloured badges.
-import type { clusterStatus, userStatus } from '@hops/api/schemas';
+import type { ClusterStatus, UserStatus } from '@hops/api/schemas';
 import { Badge } from '@mantine/core';
-import type { z } from 'zod';
 import type { Me } from '../lib/trpc.ts';
 
-type Status = z.infer<typeof userStatus> | z.infer<typeof clusterStatus>;
+type Status = UserStatus | ClusterStatus;
 
 const STATUS_COLORS: Record<Status, string> = {
   active: 'teal',

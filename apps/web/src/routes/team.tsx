@@ -7,7 +7,7 @@ import { Empty, ErrorState, Loading } from '../components/states.tsx';
 import { useTRPC } from '../lib/trpc.ts';
 import { InviteForm } from './team/invite-form.tsx';
 import { InviteLink } from './team/invite-link.tsx';
-import { useInviteLinks } from './team/invite-links.ts';
+import { useInviteLinks } from './team/use-invite-links.ts';
 import { LeaveTeam } from './team/leave-team.tsx';
 import { Members } from './team/members.tsx';
 import { OpenInvites } from './team/open-invites.tsx';

@@ -129,7 +129,8 @@ export default function UsagePage() {
     initialSort: [{ id: 'date', desc: true }],
   });
   // Owners have the server's sums; a member's page asks for their days only (the breakdown is the
-  // owner's), so a member's sums are added up from those days.
+  // owner's), so a member's sums are added up from those days: one request, not two — which
+  // usage.test.tsx holds it to (a member's page calls usage.daily alone).
   const sumOfDays = (field: AmountField) => sumDecimals(rows.map((row) => row[field]));
   const total = isOwner ? shown.data?.totalCost : sumOfDays('totalCost');
   const costOf = (field: CostField) => (isOwner ? shown.data?.totals[field] : sumOfDays(field));

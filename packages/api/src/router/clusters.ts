@@ -9,15 +9,15 @@ import {
   uuid,
 } from '../schemas.ts';
 import {
-  assignAccount,
+  adminAssignAccount,
   createCluster,
   getCluster,
   listClusters,
   noRoomMessage,
-  unassignAccountOf,
+  adminUnassignAccount,
   updateCluster,
 } from '../services/clusters.ts';
-import { clusterOfUser } from '../services/users.ts';
+import { getMyCluster } from '../services/users.ts';
 import { adminProcedure, authedProcedure, router } from '../trpc.ts';
 
 // Secrets are never echoed back, not even in validation messages.
@@ -37,7 +37,7 @@ const clusterTarget = z
 
 export const clustersRouter = router({
   /** The caller's cluster; never its secrets. */
-  mine: authedProcedure.query(({ ctx }) => clusterOfUser(ctx.db, ctx.user.id)),
+  mine: authedProcedure.query(({ ctx }) => getMyCluster(ctx.db, ctx.actor)),
 
   list: adminProcedure.query(({ ctx }) => listClusters(ctx.db)),
 
@@ -83,7 +83,7 @@ export const clustersRouter = router({
     .input(z.object({ userId, clusterId: clusterTarget }))
     .mutation(async ({ ctx, input }) => {
       const outcome = await inTransaction(ctx.db, (trx) =>
-        assignAccount(trx, ctx.actor, input.userId, input.clusterId),
+        adminAssignAccount(trx, ctx.actor, input.userId, input.clusterId),
       );
       // Thrown after the commit, so the 'cluster.no_room' alert written with it is kept.
       if (outcome.status === 'no_room') throw preconditionFailed(noRoomMessage(outcome));
@@ -93,6 +93,6 @@ export const clustersRouter = router({
   unassign: adminProcedure
     .input(z.object({ userId }))
     .mutation(({ ctx, input }) =>
-      inTransaction(ctx.db, (trx) => unassignAccountOf(trx, ctx.actor, input.userId)),
+      inTransaction(ctx.db, (trx) => adminUnassignAccount(trx, ctx.actor, input.userId)),
     ),
 });

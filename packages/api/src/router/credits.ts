@@ -2,17 +2,21 @@
 import { z } from 'zod';
 import { inTransaction } from '@hops/db';
 import { creditPool, money, page, reason, userId } from '../schemas.ts';
-import { creditBalance, creditLedger, grantCredits } from '../services/credits/account.ts';
+import {
+  getCreditBalance,
+  listCreditTransactions,
+  grantCredits,
+} from '../services/credits/account.ts';
 import { adminProcedure, ownerProcedure, router } from '../trpc.ts';
 
 export const creditsRouter = router({
   balance: ownerProcedure
     .input(z.object({ userId: userId.optional() }).prefault({}))
-    .query(({ ctx, input }) => creditBalance(ctx.db, ctx.actor, input)),
+    .query(({ ctx, input }) => getCreditBalance(ctx.db, ctx.actor, input)),
 
   transactions: ownerProcedure
     .input(page.extend({ userId: userId.optional() }).prefault({}))
-    .query(({ ctx, input }) => creditLedger(ctx.db, ctx.actor, input)),
+    .query(({ ctx, input }) => listCreditTransactions(ctx.db, ctx.actor, input)),
 
   grant: adminProcedure
     .input(z.object({ userId, amount: money, pool: creditPool, reason }))

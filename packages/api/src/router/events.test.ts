@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { useTestDatabase } from '@hops/db/testing';
-import { emitEvent, type HopsEvent } from '../events.ts';
+import type { HopsEvent } from '../events.ts';
+import { emitEvent } from '../outbox.ts';
 import { callerAs, expectTrpcError, makeUser } from '../../test/helpers.ts';
 
 const { db } = await useTestDatabase({ max: 20 });

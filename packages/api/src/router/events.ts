@@ -1,7 +1,7 @@
 // events.* (SPEC §4): the outbox for the Slack bot — read after a cursor, then move the cursor.
 import { z } from 'zod';
 import { inTransaction } from '@hops/db';
-import { commitEvents, eventsSince } from '../services/events.ts';
+import { commitEvents, readEventsSince } from '../services/events.ts';
 import { router, serviceProcedure } from '../trpc.ts';
 
 const consumer = z.string().trim().min(1).max(100);
@@ -9,7 +9,7 @@ const consumer = z.string().trim().min(1).max(100);
 export const eventsRouter = router({
   since: serviceProcedure
     .input(z.object({ consumer, limit: z.number().int().min(1).max(500).default(100) }))
-    .query(({ ctx, input }) => eventsSince(ctx.db, input)),
+    .query(({ ctx, input }) => readEventsSince(ctx.db, input)),
   commit: serviceProcedure
     .input(z.object({ consumer, lastEventId: z.number().int().min(0) }))
     .mutation(({ ctx, input }) => inTransaction(ctx.db, (trx) => commitEvents(trx, input))),

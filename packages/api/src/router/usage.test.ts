@@ -15,8 +15,6 @@ let bob: User; // another owner
 let ben: User; // bob's member
 let admin: User;
 
-const zero = ZERO_QUANTITIES;
-
 const service = () => callerAs(db, { service: true });
 const as = (user: User) => callerAs(db, { userId: user.id });
 
@@ -33,12 +31,12 @@ beforeAll(async () => {
     await service()
   ).usage.ingest({
     records: [
-      { ...zero, userId: alice.id, date: '2025-10-01', cpuHours: 8 },
-      { ...zero, userId: alice.id, date: '2025-10-02', cpuHours: '8' },
-      { ...zero, userId: amy.id, date: '2025-10-02', gpuHours: 1 },
-      { ...zero, userId: amy.id, date: '2025-10-03', onlineStorageGb: '31' },
-      { ...zero, userId: bob.id, date: '2025-10-01', gpuHours: '4' },
-      { ...zero, userId: ben.id, date: '2025-10-01', gpuHours: '4' },
+      { ...ZERO_QUANTITIES, userId: alice.id, date: '2025-10-01', cpuHours: 8 },
+      { ...ZERO_QUANTITIES, userId: alice.id, date: '2025-10-02', cpuHours: '8' },
+      { ...ZERO_QUANTITIES, userId: amy.id, date: '2025-10-02', gpuHours: 1 },
+      { ...ZERO_QUANTITIES, userId: amy.id, date: '2025-10-03', onlineStorageGb: '31' },
+      { ...ZERO_QUANTITIES, userId: bob.id, date: '2025-10-01', gpuHours: '4' },
+      { ...ZERO_QUANTITIES, userId: ben.id, date: '2025-10-01', gpuHours: '4' },
     ],
   });
   expect(result).toEqual({ inserted: 6, updated: 0, costDelta: '25.0000' });
@@ -58,7 +56,15 @@ describe('usage.ingest', () => {
     const res = await (
       await service()
     ).usage.ingest({
-      records: [{ ...zero, userId: user.id, date: '2025-11-01', cpuHours: 1.25, ramGbHours: '10' }],
+      records: [
+        {
+          ...ZERO_QUANTITIES,
+          userId: user.id,
+          date: '2025-11-01',
+          cpuHours: 1.25,
+          ramGbHours: '10',
+        },
+      ],
     });
     expect(res).toEqual({ inserted: 1, updated: 0, costDelta: '0.2812' }); // 0.15625 → 0.1562 (half-even) + 0.125
     const audit = await db
@@ -75,7 +81,7 @@ describe('usage.ingest', () => {
   });
 
   it('is for service tokens only', async () => {
-    const records = [{ ...zero, userId: alice.id, date: '2025-11-02', cpuHours: '1' }];
+    const records = [{ ...ZERO_QUANTITIES, userId: alice.id, date: '2025-11-02', cpuHours: '1' }];
     await expectTrpcError(
       (await callerAs(db, { anonymous: true })).usage.ingest({ records }),
       'UNAUTHORIZED',
@@ -86,7 +92,7 @@ describe('usage.ingest', () => {
 
   it('refuses a bad batch with the index of the first bad record, and saves none of it', async () => {
     const before = await counts();
-    const good = { ...zero, userId: alice.id, date: '2025-11-03', cpuHours: '1' };
+    const good = { ...ZERO_QUANTITIES, userId: alice.id, date: '2025-11-03', cpuHours: '1' };
     const message = await expectTrpcError(
       (await service()).usage.ingest({
         records: [good, { ...good, date: '2025-11-04' }, { ...good, userId: 'auth0|x' }],
@@ -343,7 +349,7 @@ describe('usage.top and usage.summary on many accounts', () => {
       accounts.push(team);
     }
     const usageOf = (user: User, m: number, d: number, a: number) => ({
-      ...zero,
+      ...ZERO_QUANTITIES,
       userId: user.id,
       date: `2025-12-${String(d + 1).padStart(2, '0')}`,
       cpuHours: (a >= 5 ? 1 + ((m + d) % 5) : Math.floor(next() * 400) / 4).toString(),

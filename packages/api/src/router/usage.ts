@@ -3,12 +3,13 @@
 import { z } from 'zod';
 import { inTransaction } from '@hops/db';
 import { utcToday } from '../days.ts';
+import { USD_PER_CREDIT } from '../decimal.ts';
 import { badRequest } from '../errors.ts';
-import { NoRateCardError, rateCardFor, USD_PER_CREDIT } from '../rates.ts';
+import { NoRateCardError, rateCardFor } from '../rates.ts';
 import { QUANTITY_FIELDS, type QuantityField } from '../resources.ts';
 import { dateRange, day, userId } from '../schemas.ts';
 import { ingestUsage, MAX_INGEST_RECORDS, type QuantityInput } from '../services/usage/ingest.ts';
-import { dailyUsage, topAccounts, usageSummary } from '../services/usage/reads.ts';
+import { getDailyUsage, listTopAccounts, summarizeUsage } from '../services/usage/reads.ts';
 import { adminProcedure, authedProcedure, router, serviceProcedure } from '../trpc.ts';
 
 /**
@@ -53,11 +54,11 @@ export const usageRouter = router({
 
   daily: authedProcedure
     .input(dateRange.and(whose))
-    .query(({ ctx, input }) => dailyUsage(ctx.db, ctx.actor, input)),
+    .query(({ ctx, input }) => getDailyUsage(ctx.db, ctx.actor, input)),
 
   summary: authedProcedure
     .input(dateRange.and(whose))
-    .query(({ ctx, input }) => usageSummary(ctx.db, ctx.actor, input)),
+    .query(({ ctx, input }) => summarizeUsage(ctx.db, ctx.actor, input)),
 
   /** The rate card in force on a day (default today, UTC): what the Billing page shows. */
   rateCard: authedProcedure
@@ -80,5 +81,5 @@ export const usageRouter = router({
 
   top: adminProcedure
     .input(dateRange.and(z.object({ limit: z.number().int().min(1).max(100).default(10) })))
-    .query(({ ctx, input }) => topAccounts(ctx.db, input)),
+    .query(({ ctx, input }) => listTopAccounts(ctx.db, input)),
 });

@@ -319,7 +319,7 @@ export type AssignOutcome =
  * active cluster with room, eligibility waived). "No room" is returned, not thrown: the
  * 'cluster.no_room' alert written here must commit before the caller reports the error.
  */
-export async function assignAccount(
+export async function adminAssignAccount(
   trx: Transaction,
   actor: AuditActor,
   ownerId: string,
@@ -365,7 +365,7 @@ export function noRoomMessage(outcome: { ownerEmail: string; users: number }): s
 }
 
 /** Takes a whole account off its cluster; nothing to do when it has none. */
-export async function unassignAccountOf(trx: Transaction, actor: AuditActor, ownerId: string) {
+export async function adminUnassignAccount(trx: Transaction, actor: AuditActor, ownerId: string) {
   const result = await unassignAccount(trx, actor, ownerId);
   return {
     status: result.from ? ('unassigned' as const) : ('unchanged' as const),

@@ -1,11 +1,15 @@
 // Reading the outbox for a consumer (the Slack bot) and moving its cursor forward, never back.
 import { sql } from 'kysely';
-import { inTransaction } from '@hops/db';
-import { asHopsEvent, type Executor, type Transaction } from '../db.ts';
-import { lockEventsForReading, type OutboxEvent } from '../events.ts';
+import { inTransaction, type Json } from '@hops/db';
+import type { Executor, Transaction } from '../db.ts';
+import type { HopsEvent, OutboxEvent } from '../events.ts';
+import { lockEventsForReading } from '../outbox.ts';
+
+/** An outbox row as the event its writer emitted (emitEvent only ever writes a `HopsEvent`). */
+const asHopsEvent = (kind: string, payload: Json) => ({ kind, payload }) as HopsEvent;
 
 /** events.since: the consumer's cursor and up to `limit` events after it, oldest first. */
-export async function eventsSince(
+export async function readEventsSince(
   db: Executor,
   input: { consumer: string; limit: number },
 ): Promise<{ cursor: number; events: OutboxEvent[] }> {

@@ -10,7 +10,7 @@ import type { Executor } from '../db.ts';
 import { AppError, PG, badRequest, forbidden, inactiveAccountMessage, pgCode } from '../errors.ts';
 import { autoAssignAccount } from './assignment.ts';
 import { acceptInvite } from './invites/link.ts';
-import { readUserActor } from './users.ts';
+import { loadUserActor } from './users.ts';
 
 export interface SignInClaims {
   /** The identity provider's `sub`. */
@@ -44,7 +44,7 @@ function emailTaken(email: string, cause?: unknown): AppError {
 }
 
 async function readActor(trx: Executor, id: string): Promise<UserActor> {
-  const user = await readUserActor(trx, id);
+  const user = await loadUserActor(trx, id);
   if (!user) throw new Error(`sign-in: the user ${id} just written is not there`);
   return user;
 }

@@ -1,5 +1,6 @@
-// Users as every service reaches them: the caller's own picture (me.get), look-ups by id and by
-// e-mail, the one way to lock a user row, and the one check that a user owns their account.
+// Users as every service reaches them: the caller's own picture (me.get) and cluster
+// (clusters.mine), look-ups by id and by e-mail, an owner's member count, the one way to lock a
+// user row, and the one check that a user owns their account.
 import { sql, type Selectable } from 'kysely';
 import type { Users } from '@hops/db';
 import type { UserActor, UserCaller } from '../actor.ts';
@@ -49,8 +50,8 @@ function toActor<T extends Pick<Selectable<Users>, (typeof ACTOR_COLUMNS)[number
 export const roleOf = (user: { accountOwnerId: string | null }): AccountRole =>
   user.accountOwnerId ? 'member' : 'owner';
 
-/** The user as a caller: what rules check about who acts. */
-export async function readUserActor(db: Executor, userId: string): Promise<UserActor | null> {
+/** The user as a caller (null when there is none): what rules check about who acts. */
+export async function loadUserActor(db: Executor, userId: string): Promise<UserActor | null> {
   const row = await db
     .selectFrom('users')
     .select(ACTOR_COLUMNS)
@@ -137,6 +138,27 @@ export async function findUserByEmail(db: Executor, email: string): Promise<User
   return row ? toActor(row) : null;
 }
 
+/** One user by id or by e-mail (case-insensitive), or NOT_FOUND. */
+export async function loadUserByIdOrEmail(
+  db: Executor,
+  key: { userId: string } | { email: string },
+): Promise<UserRow> {
+  if ('userId' in key) return loadUser(db, key.userId);
+  const user = await findUserByEmail(db, key.email);
+  if (!user) throw notFound(`No user has the e-mail ${key.email}.`);
+  return user;
+}
+
+/** How many members an owner has: someone with members can neither be invited nor join. */
+export async function countMembers(db: Executor, ownerId: string): Promise<number> {
+  const row = await db
+    .selectFrom('users')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('accountOwnerId', '=', ownerId)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
 export async function clusterOfUser(db: Executor, userId: string): Promise<ClusterRef | null> {
   const row = await db
     .selectFrom('userHopsworksAssignments as a')
@@ -145,6 +167,11 @@ export async function clusterOfUser(db: Executor, userId: string): Promise<Clust
     .where('a.userId', '=', userId)
     .executeTakeFirst();
   return row ? { ...row, status: row.status } : null;
+}
+
+/** clusters.mine: the caller's cluster (never its secrets). */
+export async function getMyCluster(db: Executor, actor: UserCaller): Promise<ClusterRef | null> {
+  return clusterOfUser(db, actor.user.id);
 }
 
 /** me.get: the caller, their role, their owner and their cluster. */
@@ -165,7 +192,7 @@ export async function getMe(db: Executor, actor: UserCaller): Promise<Me> {
     isAdmin: user.isAdmin,
     billingMode: user.billingMode,
     owner: owner ?? null,
-    cluster: await clusterOfUser(db, user.id),
+    cluster: await getMyCluster(db, actor),
   };
 }
 

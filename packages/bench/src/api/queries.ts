@@ -7,7 +7,7 @@ import { addDays } from '@hops/api/days';
 import { sql } from 'kysely';
 import pg from 'pg';
 import { fenced, fmt, median, ms, say, table, type BenchResult } from '../report.ts';
-import { explain, oneLine, recordingDb, userCaller, type Statement } from './support.ts';
+import { explain, oneLine, recordingDb, routerCallerAs, type Statement } from './support.ts';
 
 const RUNS_SMALL = 30;
 const RUNS_TOP = 8;
@@ -94,8 +94,8 @@ export async function benchQueries(databaseUrl: string): Promise<BenchResult> {
     const owner = typical[0]!.owner;
     await sql`INSERT INTO users (id, email, is_admin) VALUES ('bench|admin', 'admin@bench.test', true)
               ON CONFLICT DO NOTHING`.execute(db);
-    const asOwner = await userCaller(db, owner);
-    const asAdmin = await userCaller(db, 'bench|admin');
+    const asOwner = await routerCallerAs(db, owner);
+    const asAdmin = await routerCallerAs(db, 'bench|admin');
 
     const questions = [
       {

@@ -29,8 +29,11 @@ export function serviceCaller(db: Db) {
   );
 }
 
-/** The router as a signed-in user calls it (the user row read as a request would). */
-export async function userCaller(db: Db, userId: string) {
+/**
+ * The router as a signed-in user calls it (the user row read as a request would): a tRPC caller,
+ * like @hops/api/testing's `callerAs` — not a service function's actor like its `userCaller`.
+ */
+export async function routerCallerAs(db: Db, userId: string) {
   const user = await loadUserActor(db, userId);
   if (!user) throw new Error(`bench: no user ${userId}`);
   return createCaller(createContextInner({ db, deps: benchDeps(), user, via: 'web' }));

@@ -3,6 +3,8 @@
 // through raw pg behind a bare node:http server) and PostGraphile 4 (read-only, same database,
 // SQL functions whose bodies are those statements). autocannon at 1 and 32 connections; each
 // server runs alone in its own process; latency p50/p99, requests/s and the ratios.
+// Over 300 lines: three servers asked the same two questions, checked to agree, then measured and
+// reported side by side — splitting it would scatter one comparison over files.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -14,7 +16,7 @@ import { SESSION_COOKIE, sealSession } from '@hops/web/server';
 import autocannon from 'autocannon';
 import { sql } from 'kysely';
 import pg from 'pg';
-import { recordingDb, userCaller, type Statement } from '../api/support.ts';
+import { recordingDb, routerCallerAs, type Statement } from '../api/support.ts';
 import { fmt, ms, quantile, ratio, say, table, type BenchResult } from '../report.ts';
 import {
   startApiServer,
@@ -186,10 +188,10 @@ export async function benchReads(databaseUrl: string): Promise<BenchResult> {
     // The statements the API runs, recorded through the router as the owner.
     const recorder = recordingDb(databaseUrl, 2);
     const record = async (
-      ask: (caller: Awaited<ReturnType<typeof userCaller>>) => Promise<unknown>,
+      ask: (caller: Awaited<ReturnType<typeof routerCallerAs>>) => Promise<unknown>,
     ) => {
       recorder.statements.length = 0;
-      await ask(await userCaller(recorder.db, owner));
+      await ask(await routerCallerAs(recorder.db, owner));
       return [...recorder.statements];
     };
     const dailyStatements = await record((c) => c.usage.daily(range));

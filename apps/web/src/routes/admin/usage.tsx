@@ -59,7 +59,8 @@ export default function AdminUsagePage() {
   const trpc = useTRPC();
   const [range, setRange] = useRangeParam();
   const [limit, setLimit] = useState(10);
-  // The totals cover every account with usage (the API's maximum page), the table the top N.
+  // The totals add up the 100 costliest accounts (the API's maximum page) — every account only
+  // when fewer than 100 have usage, as the hint says; the table shows the top N of them.
   const all = useQuery({
     ...trpc.usage.top.queryOptions({ ...range, limit: 100 }),
     placeholderData: keepPreviousData,
@@ -70,6 +71,7 @@ export default function AdminUsagePage() {
     [all.data, limit],
   );
   const table = useDataTable({ columns, rows, getRowId: (a) => a.accountOwnerId });
+  // The sum of the fetched page (at most 100 accounts), not of every account.
   const total = sumDecimals((all.data ?? []).map((a) => a.totalCost));
   const users = (all.data ?? []).reduce((n, a) => n + a.activeUsers, 0);
 

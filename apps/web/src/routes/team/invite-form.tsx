@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { ActionError } from '../../components/states.tsx';
 import { notifyDone } from '../../lib/notify.ts';
 import { useTRPC } from '../../lib/trpc.ts';
-import type { OnInviteLink } from './invite-links.ts';
+import type { OnInviteLink } from './use-invite-links.ts';
 
 const inviteForm = z.object({ email: emailSchema, projectRole });
 type InviteFormInput = z.input<typeof inviteForm>;

@@ -6,7 +6,7 @@ import { ActionError, Empty, ErrorState, Loading } from '../../components/states
 import { formatDateTime } from '../../lib/dates.ts';
 import { notifyDone } from '../../lib/notify.ts';
 import { useTRPC } from '../../lib/trpc.ts';
-import type { OnInviteLink } from './invite-links.ts';
+import type { OnInviteLink } from './use-invite-links.ts';
 
 export function OpenInvites({
   links,

@@ -7,7 +7,7 @@ import { badRequest, forbidden } from '../../errors.ts';
 import type { BillingMode, UserStatus } from '../../schemas.ts';
 import { autoAssignAccount, type AutoAssignResult } from '../assignment.ts';
 import { lockUser } from '../users.ts';
-import { readItem, type AdminUserItem } from './reads.ts';
+import { readAdminUser, type AdminUserItem } from './reads.ts';
 
 /** Suspends, reactivates or deletes a user (status only; their rows stay). */
 export async function setUserStatus(
@@ -21,7 +21,8 @@ export async function setUserStatus(
     );
   }
   const row = await lockUser(trx, input.userId);
-  if (row.status === input.status) return { user: await readItem(trx, row.id), changed: false };
+  if (row.status === input.status)
+    return { user: await readAdminUser(trx, row.id), changed: false };
   await trx.updateTable('users').set({ status: input.status }).where('id', '=', row.id).execute();
   await recordAudit(
     trx,
@@ -35,7 +36,7 @@ export async function setUserStatus(
       reason: input.reason,
     },
   );
-  return { user: await readItem(trx, row.id), changed: true };
+  return { user: await readAdminUser(trx, row.id), changed: true };
 }
 
 /** Grants or revokes admin rights; nobody removes their own. */
@@ -48,7 +49,8 @@ export async function setUserAdmin(
     throw forbidden('You cannot remove your own admin rights. Ask another admin to do it.');
   }
   const row = await lockUser(trx, input.userId);
-  if (row.isAdmin === input.isAdmin) return { user: await readItem(trx, row.id), changed: false };
+  if (row.isAdmin === input.isAdmin)
+    return { user: await readAdminUser(trx, row.id), changed: false };
   await trx.updateTable('users').set({ isAdmin: input.isAdmin }).where('id', '=', row.id).execute();
   await recordAudit(
     trx,
@@ -61,7 +63,7 @@ export async function setUserAdmin(
       to: input.isAdmin,
     },
   );
-  return { user: await readItem(trx, row.id), changed: true };
+  return { user: await readAdminUser(trx, row.id), changed: true };
 }
 
 export type AssignmentAfterChange =
@@ -107,7 +109,7 @@ export async function setUserBillingMode(
     );
   }
   if (row.billingMode === input.billingMode) {
-    return { user: await readItem(trx, row.id), changed: false, assignment: null };
+    return { user: await readAdminUser(trx, row.id), changed: false, assignment: null };
   }
   await trx
     .updateTable('users')
@@ -127,7 +129,7 @@ export async function setUserBillingMode(
   );
   const result = await autoAssignAccount(trx, actor, row.id, { admin: false });
   return {
-    user: await readItem(trx, row.id),
+    user: await readAdminUser(trx, row.id),
     changed: true,
     assignment: describeAssignment(result),
   };

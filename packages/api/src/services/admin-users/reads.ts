@@ -3,14 +3,13 @@
 import type { Json } from '@hops/db';
 import type { Executor } from '../../db.ts';
 import { lastDays, utcDay } from '../../days.ts';
-import { notFound } from '../../errors.ts';
 import { beforeCursor, decodeTimeCursor, pageOf, timeKey } from '../../pagination.ts';
 import { COSTS, QUANTITY_FIELDS, type QuantityField, type ResourceKey } from '../../resources.ts';
 import type { AccountRole, BillingMode, UserStatus } from '../../schemas.ts';
 import { creditsLeft, type CreditsLeft } from '../credits/ledger.ts';
 import { readCreditTotals } from '../credits/store.ts';
 import { sumUsage } from '../usage/reads.ts';
-import { clusterOfUser, roleOf, type ClusterRef } from '../users.ts';
+import { clusterOfUser, loadUserByIdOrEmail, roleOf, type ClusterRef } from '../users.ts';
 
 export interface AdminUserItem {
   id: string;
@@ -64,7 +63,7 @@ function toItem(row: UserRow): AdminUserItem {
   };
 }
 
-export async function readItem(db: Executor, userId: string): Promise<AdminUserItem> {
+export async function readAdminUser(db: Executor, userId: string): Promise<AdminUserItem> {
   return toItem(await selectUsers(db).where('u.id', '=', userId).executeTakeFirstOrThrow());
 }
 
@@ -150,22 +149,12 @@ export async function getUserDetail(
   key: { userId: string } | { email: string },
   now: Date = new Date(),
 ): Promise<UserDetail> {
-  let query = db
-    .selectFrom('users')
-    .select(['id', 'loginCount', 'stripeCustomerId', 'featureFlags']);
-  query =
-    'userId' in key
-      ? query.where('id', '=', key.userId)
-      : query.where((eb) => eb(eb.fn('lower', ['email']), '=', key.email.toLowerCase()));
-  const found = await query.executeTakeFirst();
-  if (!found) {
-    throw notFound(
-      'userId' in key
-        ? `There is no user with id ${key.userId}.`
-        : `No user has the e-mail ${key.email}.`,
-    );
-  }
-  const user = await readItem(db, found.id);
+  const found = await loadUserByIdOrEmail(db, key);
+  const row = await selectUsers(db)
+    .select('u.loginCount')
+    .where('u.id', '=', found.id)
+    .executeTakeFirstOrThrow();
+  const user = toItem(row);
   const ownerId = user.accountOwnerId ?? user.id;
   const people = await db
     .selectFrom('users')
@@ -193,7 +182,7 @@ export async function getUserDetail(
   return {
     user: {
       ...user,
-      loginCount: found.loginCount,
+      loginCount: row.loginCount,
       stripeCustomerId: found.stripeCustomerId,
       featureFlags: found.featureFlags,
     },

@@ -1,3 +1,5 @@
+// credits.grant as a service (./account.ts): the ledger rows and audit it writes, its refusals,
+// and the cluster assignment a grant can trigger.
 import { describe, expect, it } from 'vitest';
 import { inTransaction, type Db } from '@hops/db';
 import { createTestDatabase, useTestDatabase } from '@hops/db/testing';

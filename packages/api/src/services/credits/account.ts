@@ -35,7 +35,7 @@ async function creditsOwner(db: Executor, actor: UserCaller, userId: string | un
 }
 
 /** credits.balance: an owner's paid and free credits, what is available, and what is unpaid. */
-export async function creditBalance(
+export async function getCreditBalance(
   db: Executor,
   actor: UserCaller,
   input: { userId?: string | undefined } = {},
@@ -63,7 +63,7 @@ export interface LedgerLine {
 }
 
 /** credits.transactions: the owner's ledger, newest first, one keyset page at a time. */
-export async function creditLedger(
+export async function listCreditTransactions(
   db: Executor,
   actor: UserCaller,
   input: { userId?: string | undefined; cursor?: string | undefined; limit: number },

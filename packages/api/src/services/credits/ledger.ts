@@ -56,11 +56,11 @@ export interface Balance extends CreditsLeft {
   billingMode: BillingMode;
 }
 
-export function paidLeft(s: CreditTotals): Decimal {
+function paidLeft(s: CreditTotals): Decimal {
   return dec(s.totalPurchased).minus(s.totalUsed);
 }
 
-export function freeLeft(s: CreditTotals): Decimal {
+function freeLeft(s: CreditTotals): Decimal {
   return dec(s.freeCreditsGranted).minus(s.freeCreditsUsed);
 }
 

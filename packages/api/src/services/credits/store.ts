@@ -5,7 +5,7 @@
 import { sql } from 'kysely';
 import type { AuditActor } from '../../actor.ts';
 import type { Executor, Transaction } from '../../db.ts';
-import { emitEvent } from '../../events.ts';
+import { emitEvent } from '../../outbox.ts';
 import { dec, round4 } from '../../money.ts';
 import type { BillingMode } from '../../schemas.ts';
 import { exhaustedAfter, type CreditState, type CreditTotals, type LedgerEntry } from './ledger.ts';

@@ -3,7 +3,6 @@
 // a status computed by the database clock, and the view the API shows (never the secret).
 import { createHash, randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
-import type { Executor } from '../../db.ts';
 import type { InviteStatus, ProjectRole } from '../../schemas.ts';
 
 /** An invite as the API shows it (never with its secret or the secret's hash). */
@@ -60,7 +59,7 @@ export interface InviteRow {
   status: InviteStatus;
 }
 
-export function view(row: InviteRow): InviteView {
+export function toInviteView(row: InviteRow): InviteView {
   return {
     id: row.id,
     accountOwnerId: row.accountOwnerId,
@@ -74,13 +73,3 @@ export function view(row: InviteRow): InviteView {
 
 export const sameEmail = (a: string, b: string) =>
   a.trim().toLowerCase() === b.trim().toLowerCase();
-
-/** How many members an owner has: someone with members can neither be invited nor join. */
-export async function countMembers(db: Executor, ownerId: string): Promise<number> {
-  const row = await db
-    .selectFrom('users')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('accountOwnerId', '=', ownerId)
-    .executeTakeFirstOrThrow();
-  return Number(row.n);
-}

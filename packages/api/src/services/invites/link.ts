@@ -14,11 +14,11 @@ import {
   pgCode,
   preconditionFailed,
 } from '../../errors.ts';
-import { emitEvent } from '../../events.ts';
+import { emitEvent } from '../../outbox.ts';
 import type { InviteStatus, ProjectRole } from '../../schemas.ts';
 import { placeMemberWithOwner } from '../assignment.ts';
-import { clusterOfUser, noSuchUser, type ClusterRef } from '../users.ts';
-import { countMembers, hashInviteSecret, inviteColumns, sameEmail, statusSql } from './invite.ts';
+import { clusterOfUser, countMembers, noSuchUser, type ClusterRef } from '../users.ts';
+import { hashInviteSecret, inviteColumns, sameEmail, statusSql } from './invite.ts';
 
 export interface InvitePreview {
   ownerName: string | null;

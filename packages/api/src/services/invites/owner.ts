@@ -15,15 +15,14 @@ import {
   preconditionFailed,
 } from '../../errors.ts';
 import type { InviteStatus, ProjectRole } from '../../schemas.ts';
-import { findUserByEmail, loadUser, requireOwner } from '../users.ts';
+import { countMembers, findUserByEmail, loadUser, requireOwner } from '../users.ts';
 import {
-  countMembers,
   hashInviteSecret,
   inviteColumns,
   newInviteSecret,
   sameEmail,
   statusSql,
-  view,
+  toInviteView,
   type InviteView,
 } from './invite.ts';
 
@@ -64,7 +63,7 @@ export async function listInvites(
     .orderBy('createdAt', 'desc')
     .orderBy('id')
     .execute();
-  return rows.map(view);
+  return rows.map(toInviteView);
 }
 
 function openInviteExists(email: string, cause?: unknown): AppError {
@@ -175,7 +174,7 @@ export async function createInvite(
       { ownerId: owner.id, email, reason: 'expired; replaced by a new invite', replacedBy: row.id },
     );
   }
-  return { invite: view({ ...row, status: 'open' }), secret };
+  return { invite: toInviteView({ ...row, status: 'open' }), secret };
 }
 
 /**
@@ -236,7 +235,7 @@ export async function resendInvite(
       expiresAt: row.expiresAt.toISOString(),
     },
   );
-  return { invite: view({ ...row, status: 'open' }), secret };
+  return { invite: toInviteView({ ...row, status: 'open' }), secret };
 }
 
 export async function revokeInvite(
@@ -261,5 +260,5 @@ export async function revokeInvite(
       email: invite.email,
     },
   );
-  return { invite: view({ ...invite, status: 'revoked' }) };
+  return { invite: toInviteView({ ...invite, status: 'revoked' }) };
 }

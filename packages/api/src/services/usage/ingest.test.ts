@@ -18,8 +18,6 @@ const { db } = await useTestDatabase();
 const SERVICE: AuditActor = { userId: null, via: 'service', isAdmin: false, label: 'service:test' };
 const ADMIN: AuditActor = { userId: null, via: 'system', isAdmin: true, label: 'system' };
 
-const rec = userDay;
-
 function ingest(records: UsageRecordInput[], on: Db = db, today?: string) {
   return inTransaction(on, (trx) => ingestUsage(trx, SERVICE, records, today ? { today } : {}));
 }
@@ -58,9 +56,6 @@ function counting(base: Db) {
   };
   return { db: base.withPlugin(plugin), counter };
 }
-
-/** Day `n` after `start`, YYYY-MM-DD. */
-const dayAfter = addDays;
 
 // The SPEC §3.4 card, written out here rather than read from the code: USD per unit.
 const USD = {
@@ -101,12 +96,12 @@ describe('usage.ingest pricing', () => {
     // Ties go to the even digit: 0.0004 CPU h × 0.125 USD = 0.00005 → 0.0000, and
     // 0.002 CPU h × 0.125 USD = 0.00025 → 0.0002 (half-up would give 0.0001 and 0.0003).
     await ingest([
-      rec(user.id, '2025-09-10', {
+      userDay(user.id, '2025-09-10', {
         cpuHours: '0.0004',
         onlineStorageGb: '30',
         offlineStorageGb: '100',
       }),
-      rec(user.id, '2025-09-11', { cpuHours: '0.002', gpuHours: '1.5', networkEgressGb: '2' }),
+      userDay(user.id, '2025-09-11', { cpuHours: '0.002', gpuHours: '1.5', networkEgressGb: '2' }),
     ]);
     const first = await row(user.id, '2025-09-10');
     expect(first).toMatchObject({
@@ -139,7 +134,7 @@ describe('usage.ingest pricing', () => {
       offlineStorageGb: amount,
       networkEgressGb: amount,
     });
-    const day = fc.integer({ min: 0, max: 450 }).map((n) => dayAfter('2025-08-01', n));
+    const day = fc.integer({ min: 0, max: 450 }).map((n) => addDays('2025-08-01', n));
     await fc.assert(
       fc.asyncProperty(
         fc.uniqueArray(fc.tuple(day, quantities), {
@@ -149,7 +144,7 @@ describe('usage.ingest pricing', () => {
         }),
         async (days) => {
           run += 1;
-          const records = days.map(([date, q]) => rec(user.id, date, q));
+          const records = days.map(([date, q]) => userDay(user.id, date, q));
           await ingest(records);
           for (const r of records) {
             const stored = await row(r.userId, r.date);
@@ -178,18 +173,18 @@ describe('usage.ingest writes', () => {
     await inTransaction(db, (trx) =>
       grantCredits(trx, ADMIN, { userId: owner.id, amount: '100', pool: 'paid', reason: 'test' }),
     );
-    const first = await ingest([rec(owner.id, '2025-10-01', { cpuHours: '10' })]);
+    const first = await ingest([userDay(owner.id, '2025-10-01', { cpuHours: '10' })]);
     expect(first).toEqual({ inserted: 1, updated: 0, costDelta: '1.2500' });
     const before = await row(owner.id, '2025-10-01');
     const ledger = await snapshot();
 
-    const again = await ingest([rec(owner.id, '2025-10-01', { cpuHours: '10.0000' })]);
+    const again = await ingest([userDay(owner.id, '2025-10-01', { cpuHours: '10.0000' })]);
     expect(again).toEqual({ inserted: 0, updated: 0, costDelta: '0.0000' });
     const after = await row(owner.id, '2025-10-01');
     expect(after.updatedAt).toEqual(before.updatedAt);
     expect((await snapshot())!.ledger).toBe(ledger!.ledger);
 
-    const changed = await ingest([rec(owner.id, '2025-10-01', { cpuHours: '4' })]);
+    const changed = await ingest([userDay(owner.id, '2025-10-01', { cpuHours: '4' })]);
     expect(changed).toEqual({ inserted: 0, updated: 1, costDelta: '-0.7500' });
     expect((await row(owner.id, '2025-10-01')).totalCost).toBe('0.5000');
     const count = await db
@@ -203,17 +198,17 @@ describe('usage.ingest writes', () => {
   it('fixes the payer at ingestion: usage of a member who left stays with the old owner', async () => {
     const owner = await makeUser(db);
     const member = await makeUser(db, { owner: owner.id });
-    await ingest([rec(member.id, '2025-10-01', { cpuHours: '1' })]);
+    await ingest([userDay(member.id, '2025-10-01', { cpuHours: '1' })]);
     await db
       .updateTable('users')
       .set({ accountOwnerId: null })
       .where('id', '=', member.id)
       .execute();
-    await ingest([rec(member.id, '2025-10-02', { cpuHours: '1' })]);
+    await ingest([userDay(member.id, '2025-10-02', { cpuHours: '1' })]);
     expect((await row(member.id, '2025-10-01')).accountOwnerId).toBe(owner.id);
     expect((await row(member.id, '2025-10-02')).accountOwnerId).toBe(member.id);
     // A correction of the old day keeps its payer too.
-    await ingest([rec(member.id, '2025-10-01', { cpuHours: '2' })]);
+    await ingest([userDay(member.id, '2025-10-01', { cpuHours: '2' })]);
     expect(await row(member.id, '2025-10-01')).toMatchObject({
       accountOwnerId: owner.id,
       cpuHours: '2.0000',
@@ -226,19 +221,22 @@ describe('usage.ingest writes', () => {
     const user = await makeUser(db);
     await assignDirect(db, user.id, cluster.id);
     await ingest([
-      rec(user.id, '2025-10-05', { cpuHours: '1', projectBreakdown: { p1: { cpuHours: '1' } } }),
+      userDay(user.id, '2025-10-05', {
+        cpuHours: '1',
+        projectBreakdown: { p1: { cpuHours: '1' } },
+      }),
     ]);
     expect(await row(user.id, '2025-10-05')).toMatchObject({
       hopsworksClusterId: cluster.id,
       projectBreakdown: { p1: { cpuHours: '1' } },
     });
-    await ingest([rec(user.id, '2025-10-05', { cpuHours: '2' })]);
+    await ingest([userDay(user.id, '2025-10-05', { cpuHours: '2' })]);
     expect(await row(user.id, '2025-10-05')).toMatchObject({
       hopsworksClusterId: cluster.id,
       projectBreakdown: { p1: { cpuHours: '1' } },
     });
     await ingest([
-      rec(user.id, '2025-10-05', {
+      userDay(user.id, '2025-10-05', {
         cpuHours: '2',
         hopsworksClusterId: other.id,
         projectBreakdown: { p2: {} },
@@ -253,11 +251,11 @@ describe('usage.ingest writes', () => {
   it('keeps the lifetime counters of a credits owner by the quantity differences', async () => {
     const owner = await makeUser(db, { billingMode: 'prepaid' });
     await ingest([
-      rec(owner.id, '2025-09-01', { cpuHours: '3', gpuHours: '1', onlineStorageGb: '30' }),
-      rec(owner.id, '2025-09-02', { cpuHours: '2', offlineStorageGb: '15' }),
+      userDay(owner.id, '2025-09-01', { cpuHours: '3', gpuHours: '1', onlineStorageGb: '30' }),
+      userDay(owner.id, '2025-09-02', { cpuHours: '2', offlineStorageGb: '15' }),
     ]);
     await ingest([
-      rec(owner.id, '2025-09-01', { cpuHours: '1', gpuHours: '1', onlineStorageGb: '60' }),
+      userDay(owner.id, '2025-09-01', { cpuHours: '1', gpuHours: '1', onlineStorageGb: '60' }),
     ]);
     const credits = await db
       .selectFrom('userCredits')
@@ -290,45 +288,45 @@ describe('usage.ingest refusals', () => {
 
   it('refuses the whole batch, naming the first bad record, and changes nothing', async () => {
     const owner = await makeUser(db, { billingMode: 'prepaid' });
-    const good = (n: number) => rec(owner.id, dayAfter('2025-11-01', n), { cpuHours: '1' });
+    const good = (n: number) => userDay(owner.id, addDays('2025-11-01', n), { cpuHours: '1' });
     const batch = [good(0), good(1), good(2)];
 
-    expect(await refused([...batch, rec('auth0|nobody', '2025-11-05')])).toBe(
+    expect(await refused([...batch, userDay('auth0|nobody', '2025-11-05')])).toBe(
       'Record 3: there is no user auth0|nobody. Nothing was saved.',
     );
     expect(await refused([good(0), good(1), good(0)])).toMatch(
       /^Record 2: .* on 2025-11-01 is already in record 0; send each user-day once\./,
     );
-    expect(await refused([good(0), rec(owner.id, '2025-11-09', { gpuHours: '-1' })])).toMatch(
+    expect(await refused([good(0), userDay(owner.id, '2025-11-09', { gpuHours: '-1' })])).toMatch(
       /^Record 1: gpuHours must be a non-negative number/,
     );
-    expect(await refused([good(0), rec(owner.id, '2025-11-09', { gpuHours: '1.00001' })])).toMatch(
-      /^Record 1: gpuHours/,
-    );
-    expect(await refused([good(0), good(1), rec(owner.id, '2025-07-31')])).toMatch(
+    expect(
+      await refused([good(0), userDay(owner.id, '2025-11-09', { gpuHours: '1.00001' })]),
+    ).toMatch(/^Record 1: gpuHours/);
+    expect(await refused([good(0), good(1), userDay(owner.id, '2025-07-31')])).toMatch(
       /^Record 2: no rate card is in force on 2025-07-31/,
     );
-    expect(await refused([good(0), rec(owner.id, '2025-11-31')])).toMatch(
+    expect(await refused([good(0), userDay(owner.id, '2025-11-31')])).toMatch(
       /^Record 1: date must be a day/,
     );
     expect(
-      await refused([good(0), good(1), good(2), rec(owner.id, '2026-01-02')], '2026-01-01'),
+      await refused([good(0), good(1), good(2), userDay(owner.id, '2026-01-02')], '2026-01-01'),
     ).toMatch(/^Record 3: 2026-01-02 is after today/);
     expect(
       await refused([
         good(0),
-        rec(owner.id, '2025-11-09', { hopsworksClusterId: crypto.randomUUID() }),
+        userDay(owner.id, '2025-11-09', { hopsworksClusterId: crypto.randomUUID() }),
       ]),
     ).toMatch(/^Record 1: there is no cluster/);
     expect(
-      await refused([good(0), rec(owner.id, '2025-11-09', { gpuHours: '9999999999' })]),
+      await refused([good(0), userDay(owner.id, '2025-11-09', { gpuHours: '9999999999' })]),
     ).toMatch(/^Record 1: its cost .* is more than one usage row can hold/);
     // The first bad record wins, whatever kind of problem comes later.
     expect(
       await refused([
         good(0),
-        rec('auth0|ghost', '2025-11-02'),
-        rec(owner.id, '2025-11-03', { cpuHours: 'x' }),
+        userDay('auth0|ghost', '2025-11-02'),
+        userDay(owner.id, '2025-11-03', { cpuHours: 'x' }),
       ]),
     ).toMatch(/^Record 1: there is no user auth0\|ghost/);
   });
@@ -351,7 +349,7 @@ describe('usage.ingest is set-based', () => {
     const batch = (days: number, start: string) =>
       users.flatMap((u, i) =>
         Array.from({ length: days }, (_, d) =>
-          rec(u.id, dayAfter(start, d), { cpuHours: `${i}.${d}`, onlineStorageGb: '12.5' }),
+          userDay(u.id, addDays(start, d), { cpuHours: `${i}.${d}`, onlineStorageGb: '12.5' }),
         ),
       );
 

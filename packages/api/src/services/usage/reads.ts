@@ -7,8 +7,6 @@ import type { DayRange } from '../../days.ts';
 import { AMOUNT_FIELDS, columnOf, type UsageAmounts } from '../../resources.ts';
 import { scopeFilter, usageScope, type UsageAsk, type UsageScope } from './scope.ts';
 
-export type { UsageAmounts } from '../../resources.ts';
-
 /** numeric sums of the stored columns of `u` (never re-priced), 4 decimals, 0 when empty. */
 const SUMS = sql.raw(
   AMOUNT_FIELDS.map(columnOf)
@@ -36,7 +34,7 @@ export interface DailyUsageRow extends UsageAmounts {
 }
 
 /** usage.daily: one row per day of the range, days without usage as zero rows. */
-export async function dailyUsage(
+export async function getDailyUsage(
   db: Executor,
   actor: UserCaller,
   input: DayRange & UsageAsk,
@@ -74,7 +72,7 @@ export interface UsageSummary {
  * usage.summary: totals by resource over a range, and one line per member; with `userId`, one
  * person's (scoped as usage.daily).
  */
-export async function usageSummary(
+export async function summarizeUsage(
   db: Executor,
   actor: UserCaller,
   input: DayRange & UsageAsk,
@@ -125,7 +123,7 @@ export interface TopAccount {
  * then per account, so the distinct-user count needs no sort; reads only the covering index on
  * `date` (migration 0004) and joins the owners of the winners only.
  */
-export async function topAccounts(
+export async function listTopAccounts(
   db: Executor,
   input: DayRange & { limit: number },
 ): Promise<TopAccount[]> {

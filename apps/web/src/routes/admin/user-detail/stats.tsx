@@ -1,5 +1,5 @@
 // The user at a glance: cluster, billing, the account's credits, sign-ins.
-import { formatUsd } from '@hops/api/decimal';
+import { compareDecimals, formatUsd } from '@hops/api/decimal';
 import { SimpleGrid } from '@mantine/core';
 import { Stat } from '../../../components/stat.tsx';
 import { formatDateTime } from '../../../lib/dates.ts';
@@ -21,7 +21,7 @@ export function UserStats({ detail }: { detail: UserDetail }) {
         hint={
           credits
             ? `paid ${formatUsd(credits.paid)} · free ${formatUsd(credits.free)}${
-                credits.unpaidUsage !== '0.0000'
+                compareDecimals(credits.unpaidUsage, '0') !== 0
                   ? ` · unpaid ${formatUsd(credits.unpaidUsage)}`
                   : ''
               }`
