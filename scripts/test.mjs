@@ -7,6 +7,7 @@ import { join } from 'node:path';
 const packages = [
   'packages/config',
   'packages/db',
+  'packages/fakes',
   'packages/api',
   'apps/web',
   'apps/slackbot',

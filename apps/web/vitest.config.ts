@@ -10,7 +10,8 @@ export default defineConfig({
           name: 'server',
           environment: 'node',
           include: ['server/**/*.test.ts'],
-          globalSetup: ['@hops/db/testing/global-setup'],
+          // The test databases with the job queue's schema, as the services need it.
+          globalSetup: ['@hops/api/testing/global-setup'],
           testTimeout: 60_000,
           hookTimeout: 120_000,
         },

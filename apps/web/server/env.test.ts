@@ -62,6 +62,14 @@ describe('loadWebEnv', () => {
     });
   });
 
+  it('runs one job at a time by default; JOB_WORKERS=0 runs none, a fraction is refused', () => {
+    expect(loadWebEnv(production).env.jobWorkers).toBe(1);
+    expect(loadWebEnv({ ...production, JOB_WORKERS: '0' }).env.jobWorkers).toBe(0);
+    expect(refusal({ ...production, JOB_WORKERS: '1.5' })).toMatch(
+      /JOB_WORKERS is invalid: use a whole number of jobs/,
+    );
+  });
+
   it('stops a production start without SESSION_SECRET, naming it', () => {
     expect(refusal({ ...production, SESSION_SECRET: undefined })).toBe(
       'Configuration error: SESSION_SECRET is missing (required when NODE_ENV=production).',
@@ -177,5 +185,101 @@ describe('loadWebEnv', () => {
       'token-for-the-slack-bot-0001',
       'token-for-the-collector-02',
     ]);
+  });
+});
+
+describe('loadWebEnv: Stripe (SPEC §8)', () => {
+  const stripe = {
+    STRIPE_SECRET_KEY: 'sk_live_abc123',
+    STRIPE_WEBHOOK_SECRET: 'whsec_abc123',
+    STRIPE_PRICE_ID: 'price_abc123',
+  };
+
+  it('is off when STRIPE_SECRET_KEY is unset, with no word about it', () => {
+    const { env, warnings } = loadWebEnv(production);
+    expect(env.stripe).toBeNull();
+    expect(warnings).toEqual([]);
+  });
+
+  it('reads a complete configuration, with the defaults of the meter and the interval', () => {
+    const { env, warnings } = loadWebEnv({ ...production, ...stripe });
+    expect(warnings).toEqual([]);
+    expect(env.stripe).toEqual({
+      secretKey: 'sk_live_abc123',
+      apiUrl: undefined,
+      webhookSecret: 'whsec_abc123',
+      priceId: 'price_abc123',
+      meterEventName: 'hops_usage',
+      reportIntervalMs: 3_600_000,
+    });
+    const custom = loadWebEnv({
+      ...production,
+      ...stripe,
+      STRIPE_METER_EVENT_NAME: 'acme_usage',
+      STRIPE_API_URL: 'https://stripe-proxy.internal:8443',
+      STRIPE_REPORT_INTERVAL_MS: '600000',
+    }).env.stripe;
+    expect(custom).toMatchObject({
+      meterEventName: 'acme_usage',
+      apiUrl: 'https://stripe-proxy.internal:8443',
+      reportIntervalMs: 600_000,
+    });
+  });
+
+  it('needs the webhook secret and the price in production once the key is set', () => {
+    expect(refusal({ ...production, STRIPE_SECRET_KEY: 'sk_live_abc123' })).toBe(
+      'Configuration error: STRIPE_WEBHOOK_SECRET is missing (required when STRIPE_SECRET_KEY is set); ' +
+        'STRIPE_PRICE_ID is missing (required when STRIPE_SECRET_KEY is set).',
+    );
+    expect(refusal({ ...production, ...stripe, STRIPE_API_URL: 'http://stripe.test' })).toMatch(
+      /STRIPE_API_URL must be an https URL when NODE_ENV=production/,
+    );
+  });
+
+  it('outside production, warns about what a key alone cannot do', () => {
+    const file = devSecretsFile();
+    const { env, warnings } = loadWebEnv(
+      { STRIPE_SECRET_KEY: 'sk_test_abc', STRIPE_API_URL: 'http://127.0.0.1:54321' },
+      { devSecretsFile: file },
+    );
+    expect(env.stripe).toMatchObject({
+      secretKey: 'sk_test_abc',
+      apiUrl: 'http://127.0.0.1:54321',
+    });
+    expect(warnings).toContain(
+      'STRIPE_WEBHOOK_SECRET is not set: Stripe webhooks will be refused.',
+    );
+    expect(warnings).toContain(
+      'STRIPE_PRICE_ID is not set: Stripe subscriptions cannot be created.',
+    );
+  });
+
+  it('warns that Stripe settings without the key are ignored', () => {
+    const { env, warnings } = loadWebEnv({ ...production, STRIPE_WEBHOOK_SECRET: 'whsec_abc123' });
+    expect(env.stripe).toBeNull();
+    expect(warnings).toEqual([
+      'STRIPE_WEBHOOK_SECRET ignored: Stripe is off because STRIPE_SECRET_KEY is not set.',
+    ]);
+  });
+
+  it('names malformed Stripe variables', () => {
+    expect(refusal({ ...production, ...stripe, STRIPE_SECRET_KEY: 'pk_live_abc' })).toMatch(
+      /STRIPE_SECRET_KEY is invalid: use a secret or restricted key, starting sk_ or rk_/,
+    );
+    expect(refusal({ ...production, ...stripe, STRIPE_WEBHOOK_SECRET: 'secret' })).toMatch(
+      /STRIPE_WEBHOOK_SECRET is invalid/,
+    );
+    expect(refusal({ ...production, ...stripe, STRIPE_PRICE_ID: 'prod_1' })).toMatch(
+      /STRIPE_PRICE_ID is invalid/,
+    );
+    expect(refusal({ ...production, ...stripe, STRIPE_API_URL: 'ftp://x' })).toMatch(
+      /STRIPE_API_URL is invalid: use a URL like https:\/\/api.stripe.com/,
+    );
+    expect(refusal({ ...production, ...stripe, STRIPE_REPORT_INTERVAL_MS: 'hourly' })).toMatch(
+      /STRIPE_REPORT_INTERVAL_MS is invalid: use a number of milliseconds/,
+    );
+    expect(refusal({ ...production, ...stripe, STRIPE_METER_EVENT_NAME: 'x'.repeat(101) })).toMatch(
+      /STRIPE_METER_EVENT_NAME is invalid/,
+    );
   });
 });

@@ -1,6 +1,7 @@
 // The API/web server's configuration: every variable it reads, validated once at start (SPEC §4).
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { StripeConfig } from '@hops/api';
 import { EnvError, loadDevSecrets, parseEnv } from '@hops/config';
 import { z } from 'zod';
 
@@ -58,6 +59,36 @@ const schema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SEED_DEMO_DATA: flag.optional(),
   TRUST_PROXY: flag.default(false),
+  JOB_WORKERS: z.coerce
+    .number({ error: 'use a whole number of jobs, like 1 (0 runs none on this server)' })
+    .int({ error: 'use a whole number of jobs, like 1 (0 runs none on this server)' })
+    .min(0)
+    .max(64)
+    .default(1),
+  STRIPE_SECRET_KEY: z
+    .string()
+    .regex(/^(sk|rk)_/, { error: 'use a secret or restricted key, starting sk_ or rk_' })
+    .optional(),
+  STRIPE_WEBHOOK_SECRET: z
+    .string()
+    .regex(/^whsec_/, { error: "use the endpoint's signing secret, starting whsec_" })
+    .optional(),
+  STRIPE_PRICE_ID: z
+    .string()
+    .regex(/^price_/, { error: 'use the id of the metered price, starting price_' })
+    .optional(),
+  STRIPE_METER_EVENT_NAME: z
+    .string()
+    .max(100, { error: 'use at most 100 characters' })
+    .default('hops_usage'),
+  STRIPE_API_URL: z
+    .url({ protocol: /^https?$/, error: 'use a URL like https://api.stripe.com' })
+    .optional(),
+  STRIPE_REPORT_INTERVAL_MS: z.coerce
+    .number({ error: 'use a number of milliseconds' })
+    .int({ error: 'use a number of milliseconds' })
+    .min(1000, { error: 'use at least 1000 (one second)' })
+    .default(3_600_000),
 });
 
 export interface WebEnv {
@@ -76,8 +107,20 @@ export interface WebEnv {
   encryptionKey: string;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   seedDemoData: boolean;
+  /**
+   * Jobs this server runs at once; 0 runs none (it still enqueues them, and the other servers
+   * run them).
+   */
+  jobWorkers: number;
   /** Honour X-Forwarded-For (behind a load balancer) for the sign-in IP. */
   trustProxy: boolean;
+  /** Null when STRIPE_SECRET_KEY is unset: Stripe is off (SPEC §8). */
+  stripe: WebStripeConfig | null;
+}
+
+export interface WebStripeConfig extends StripeConfig {
+  /** How often usage is reported to Stripe. */
+  reportIntervalMs: number;
 }
 
 export interface LoadedEnv {
@@ -146,6 +189,8 @@ export function loadWebEnv(
     }
   }
 
+  const stripe = stripeConfig(raw, production, problems, warnings);
+
   if (problems.length > 0) throw new EnvError(`Configuration error: ${problems.join('; ')}.`);
 
   const publicUrl = (raw.PUBLIC_URL ?? `http://localhost:${raw.PORT}`).replace(/\/+$/, '');
@@ -166,8 +211,49 @@ export function loadWebEnv(
       // Demo data belongs to a throw-away local database, never to production's.
       seedDemoData: raw.SEED_DEMO_DATA ?? (!raw.DATABASE_URL && !production),
       trustProxy: raw.TRUST_PROXY,
+      jobWorkers: raw.JOB_WORKERS,
+      stripe,
     },
     warnings,
+  };
+}
+
+const STRIPE_NEEDS = ['STRIPE_WEBHOOK_SECRET', 'STRIPE_PRICE_ID'] as const;
+
+// Stripe is on when its secret key is set; in production it then needs the webhook secret (or no
+// payment could be confirmed) and the metered price (or no subscription could be created).
+function stripeConfig(
+  raw: z.infer<typeof schema>,
+  production: boolean,
+  problems: string[],
+  warnings: string[],
+): WebStripeConfig | null {
+  if (!raw.STRIPE_SECRET_KEY) {
+    const stray = [...STRIPE_NEEDS, 'STRIPE_API_URL' as const].filter((name) => raw[name]);
+    if (stray.length > 0) {
+      warnings.push(
+        `${stray.join(', ')} ignored: Stripe is off because STRIPE_SECRET_KEY is not set.`,
+      );
+    }
+    return null;
+  }
+  for (const name of STRIPE_NEEDS.filter((need) => !raw[need])) {
+    if (production) problems.push(`${name} is missing (required when STRIPE_SECRET_KEY is set)`);
+    else
+      warnings.push(
+        `${name} is not set: Stripe ${name === 'STRIPE_PRICE_ID' ? 'subscriptions cannot be created' : 'webhooks will be refused'}.`,
+      );
+  }
+  if (production && raw.STRIPE_API_URL?.startsWith('http:')) {
+    problems.push('STRIPE_API_URL must be an https URL when NODE_ENV=production');
+  }
+  return {
+    secretKey: raw.STRIPE_SECRET_KEY,
+    apiUrl: raw.STRIPE_API_URL,
+    webhookSecret: raw.STRIPE_WEBHOOK_SECRET,
+    priceId: raw.STRIPE_PRICE_ID,
+    meterEventName: raw.STRIPE_METER_EVENT_NAME,
+    reportIntervalMs: raw.STRIPE_REPORT_INTERVAL_MS,
   };
 }
 

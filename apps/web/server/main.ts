@@ -1,8 +1,17 @@
-// Starts the API/web server (the composition root): configuration, logger, database (migrated, and
-// in development filled with the demo data through the API's services), HTTP, and a graceful stop
-// on SIGTERM/SIGINT.
+// Starts the API/web server (the composition root): configuration, logger, database (migrated, with
+// the job queue's schema, and in development filled with the demo data through the API's services),
+// the job runner, HTTP, and a graceful stop on SIGTERM/SIGINT.
 import { parseArgs } from 'node:util';
-import { SecretBox, seedDemoData, startDatabase, type StartedDatabase } from '@hops/api';
+import {
+  migrateJobQueue,
+  productJobs,
+  SecretBox,
+  seedDemoData,
+  startDatabase,
+  startJobRunner,
+  type JobRunner,
+  type StartedDatabase,
+} from '@hops/api';
 import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import { buildApp, waitForRequests } from './app.ts';
@@ -12,7 +21,6 @@ import { dashboardFor, WEB_ROOT, type Dashboard } from './static.ts';
 /** In-flight requests get this long after a stop signal; the process is gone within 10 s. */
 const DRAIN_MS = 8_000;
 const STOP_DEADLINE_MS = 10_000;
-
 let loaded: LoadedEnv;
 try {
   loaded = loadWebEnv();
@@ -42,6 +50,7 @@ for (const warning of warnings) logger.warn(warning);
 
 let database: StartedDatabase | undefined;
 let app: FastifyInstance | undefined;
+let jobs: JobRunner | undefined;
 try {
   database = await startDatabase({
     databaseUrl: env.databaseUrl,
@@ -49,15 +58,28 @@ try {
     // A request waits at most 3 s for a connection, so an outage answers 503 instead of hanging.
     pool: { max: 10, connectionTimeoutMillis: 3_000, statementTimeoutMillis: 60_000 },
   });
+  // Before anything can enqueue (the seed goes through the services), on every replica.
+  await migrateJobQueue({ connectionString: database.database.url, log: logger });
   const secrets = new SecretBox(env.encryptionKey);
   if (env.seedDemoData) {
     for (const line of await seedDemoData(database.db, { secrets })) logger.info(`seed: ${line}`);
+  }
+  if (env.jobWorkers > 0) {
+    const { tasks, crontab } = productJobs({ db: database.db, log: logger });
+    jobs = await startJobRunner({
+      connectionString: database.database.url,
+      tasks,
+      crontab,
+      concurrency: env.jobWorkers,
+      log: logger,
+    });
   }
   app = await buildApp({ db: database.db, env, logger, secrets, dashboard });
   await app.listen({ port: env.port, host: env.host });
 } catch (error) {
   logger.fatal({ err: error }, `Could not start: ${(error as Error).message}`);
   await app?.close().catch(() => undefined);
+  await jobs?.stop().catch(() => undefined);
   await database?.close().catch(() => undefined);
   process.exit(1);
 }
@@ -90,6 +112,8 @@ async function stop(signal: string): Promise<void> {
   // Requests still running after the drain time are cut, so the database can close in time.
   const drain = setTimeout(() => app?.server.closeAllConnections(), DRAIN_MS);
   drain.unref();
+  // Jobs stop being taken now, and finish (or are given up) while the requests drain.
+  const jobsStopped = jobs?.stop();
   try {
     await app?.close();
     // Handlers whose clients already hung up may still be using the database.
@@ -100,6 +124,7 @@ async function stop(signal: string): Promise<void> {
       logger.warn(`${unfinished} request(s) still running after ${DRAIN_MS / 1000} s; stopping`);
     }
     clearTimeout(drain);
+    await jobsStopped;
     await database?.close();
     logger.info('stopped');
     logger.flush();
@@ -109,6 +134,6 @@ async function stop(signal: string): Promise<void> {
     process.exit(1);
   }
 }
-// stop() drains requests, then closes the database (and the embedded server, if it runs one).
+// stop() drains requests and stops the jobs, then closes the database (and the embedded server, if it runs one).
 process.on('SIGTERM', () => void stop('SIGTERM'));
 process.on('SIGINT', () => void stop('SIGINT'));

@@ -4,8 +4,10 @@ import { randomBytes } from 'node:crypto';
 import type { Db } from '@hops/db';
 import { SecretBox } from '../src/secrets.ts';
 import { createCaller } from '../src/root.ts';
-import { createContextInner, loadUserActor, type ApiDeps, type Logger } from '../src/context.ts';
-import { userCallerOf, type UserCaller, type Via } from '../src/actor.ts';
+import { createContextInner, type ApiDeps, type Logger } from '../src/context.ts';
+import { loadUserActor } from '../src/services/users.ts';
+import { userCallerOf, type UserCaller } from '../src/actor.ts';
+import type { Via } from '../src/schemas.ts';
 import { QUANTITY_FIELDS, type QuantityField } from '../src/resources.ts';
 import type { BillingMode, ClusterStatus, UserStatus } from '../src/schemas.ts';
 import type { UsageRecordInput } from '../src/services/usage/records.ts';
@@ -186,4 +188,19 @@ export async function currentUsers(db: Db, clusterId: string) {
     .where('id', '=', clusterId)
     .executeTakeFirstOrThrow();
   return row.currentUsers;
+}
+
+/** Polls `probe` until it answers something truthy (every 100 ms, at most `timeoutMs`). */
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined | null | false>,
+  timeoutMs = 20_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe().catch(() => undefined);
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }

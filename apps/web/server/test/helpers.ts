@@ -29,6 +29,8 @@ export function testEnv(overrides: Partial<WebEnv> = {}): WebEnv {
     logLevel: 'silent',
     seedDemoData: false,
     trustProxy: false,
+    jobWorkers: 0,
+    stripe: null,
     ...overrides,
   };
 }
@@ -177,16 +179,5 @@ export function bearer(token = SERVICE_TOKEN, actAs?: string): Record<string, st
   return { authorization: `Bearer ${token}`, ...(actAs ? { 'x-hops-act-as': actAs } : {}) };
 }
 
-export async function waitFor<T>(
-  what: string,
-  probe: () => Promise<T | undefined | null | false>,
-  timeoutMs = 20_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+/** Bounded polling, shared with packages/api's tests. */
+export { waitFor } from '@hops/api/testing';

@@ -1,6 +1,9 @@
 // Vitest globalSetup shared by every package: finds a PostgreSQL server (TEST_DATABASE_URL, the
 // local one at 127.0.0.1:5432, or an embedded one started for this run), migrates a template
 // database once, and hands its name to the test files, which clone it (see createTestDatabase).
+// A package whose tests need more in every database than the migrations make (packages/api: the
+// job queue's schema) wraps `setupTestDatabases` with a `prepareTemplate` of its own, so this
+// package depends on none of it.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +16,19 @@ import { adminQuery, databaseUrl, uniqueName, type TestDatabaseInfo } from './sh
 
 const LOCAL_SERVER = 'postgres://postgres@127.0.0.1:5432/postgres';
 
-export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+export interface TestTemplateOptions {
+  /** Runs on the migrated template before it is frozen, with its connection string. */
+  prepareTemplate?: (url: string) => Promise<void>;
+}
+
+export default function setup(project: TestProject): Promise<() => Promise<void>> {
+  return setupTestDatabases(project);
+}
+
+export async function setupTestDatabases(
+  project: TestProject,
+  options: TestTemplateOptions = {},
+): Promise<() => Promise<void>> {
   let embedded: EmbeddedServer | undefined;
   // TEST_DATABASE_URL=embedded forces the embedded server (what a machine without PostgreSQL gets).
   const forceEmbedded = process.env.TEST_DATABASE_URL === 'embedded';
@@ -40,6 +55,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   } finally {
     await db.destroy();
   }
+  await options.prepareTemplate?.(databaseUrl(serverUrl, template));
   // Only a template may be cloned while nobody is connected; mark it as one.
   await adminQuery(
     serverUrl,

@@ -1,0 +1,68 @@
+// Enqueueing a durable job inside the transaction of the action that needs it: the job exists if
+// and only if the action commits (graphile-worker's `add_job`, called through that transaction).
+import { sql } from 'kysely';
+import type { Transaction } from '../db.ts';
+
+/**
+ * Every product task and the payload its job carries (JSON: what `JSON.stringify` keeps). A task
+ * is added here and in `productJobs` (tasks.ts) together, so `enqueue` refuses an unknown task
+ * name or a wrong payload at compile time, and the runner cannot lack a handler for one.
+ */
+export type TaskPayloads = Record<never, never>;
+
+export interface EnqueueOptions {
+  /**
+   * Makes a second enqueue of the same key, before the job starts, a no-op (one job, its first
+   * run time kept). Enqueued again while the job runs, it schedules one more run, since whatever
+   * caused the second enqueue happened after the running one read the world.
+   */
+  jobKey?: string;
+  /** Not before this moment (default: now). */
+  runAt?: Date;
+  /** Attempts before the job stays failed (graphile-worker's default: 25). */
+  maxAttempts?: number;
+  /** Jobs of one queue run one at a time, in order; keep the number of queue names small. */
+  queueName?: string;
+}
+
+export interface EnqueuedJob {
+  /** graphile-worker's job id (bigint, as text). */
+  id: string;
+}
+
+/**
+ * `job_key_mode` of every enqueue. 'preserve_run_at': a repeated key updates the waiting job but
+ * keeps its run time, so repeating an enqueue can neither postpone a job forever ('replace' moves
+ * run_at each time) nor lose the later change ('unsafe_dedupe' drops it when the job has already
+ * started, and a permanently failed job with that key would block the key for good).
+ */
+export const JOB_KEY_MODE = 'preserve_run_at';
+
+export type Enqueue<M> = <K extends keyof M & string>(
+  trx: Transaction,
+  task: K,
+  payload: M[K],
+  options?: EnqueueOptions,
+) => Promise<EnqueuedJob>;
+
+/** `enqueue` for the task map `M` (the product's is `TaskPayloads`; tests declare their own). */
+export function enqueuerFor<M>(): Enqueue<M> {
+  return async (trx, task, payload, options = {}) => {
+    // The type already requires a transaction; this catches a cast that lies.
+    if (!trx.isTransaction) throw new Error(`Enqueue ${task} inside the action's transaction.`);
+    const { rows } = await sql<EnqueuedJob>`
+      SELECT id::text AS id FROM graphile_worker.add_job(
+        identifier => ${task},
+        payload => ${JSON.stringify(payload ?? {})}::json,
+        queue_name => ${options.queueName ?? null}::text,
+        run_at => ${options.runAt ?? null}::timestamptz,
+        max_attempts => ${options.maxAttempts ?? null}::int,
+        job_key => ${options.jobKey ?? null}::text,
+        job_key_mode => ${JOB_KEY_MODE}::text
+      )`.execute(trx);
+    return rows[0]!;
+  };
+}
+
+/** Enqueues a product job in `trx`; it runs after `trx` commits, and never if it rolls back. */
+export const enqueue: Enqueue<TaskPayloads> = enqueuerFor<TaskPayloads>();

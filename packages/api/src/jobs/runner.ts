@@ -1,0 +1,228 @@
+// The durable job runner: graphile-worker's workers (and its crontab) inside the API server
+// process, typed by a task map, logging through our logger, stopped gracefully with the server.
+// Every replica may run one: the queue locks each job for one worker, so a job runs on one replica.
+import {
+  Logger as WorkerLogger,
+  parseCronItems,
+  run,
+  runMigrations,
+  runOnce,
+  type CronItem,
+  type Job,
+  type JobHelpers,
+  type RunnerOptions,
+  type TaskList,
+} from 'graphile-worker';
+import type { Logger } from '../context.ts';
+
+/** Where the queue lives: the database's URL (the runner opens a small pool), or a pool to share. */
+export type QueueConnection =
+  | { connectionString: string; pgPool?: never }
+  | { pgPool: NonNullable<RunnerOptions['pgPool']>; connectionString?: never };
+
+/** What a task's handler knows of the job it carries out. */
+export interface JobContext {
+  /** graphile-worker's job id: with `attempts`, the root of an idempotency key for outside calls. */
+  id: string;
+  task: string;
+  key: string | null;
+  /** This attempt's number, from 1. */
+  attempts: number;
+  maxAttempts: number;
+  /** Aborted when the server stops while the job runs; pass it to outside calls. */
+  signal: AbortSignal;
+  log: Logger;
+}
+
+/** Resolves when the job is done; throwing fails this attempt (retried with backoff). */
+export type TaskHandler<P> = (payload: P, job: JobContext) => Promise<void>;
+
+/** One handler per task of the map `M`: none missing, none unknown. */
+export type TaskHandlers<M> = { [K in keyof M & string]: TaskHandler<M[K]> };
+
+/** A periodic job of graphile-worker's crontab (`match`: a cron pattern, UTC). */
+export type CronEntry<M> = Omit<CronItem, 'task' | 'payload'> & { task: keyof M & string };
+
+export interface JobRunnerOptions<M> {
+  tasks: TaskHandlers<M>;
+  crontab?: readonly CronEntry<M>[];
+  /** Jobs this process runs at once (default 1). */
+  concurrency?: number;
+  log: Logger;
+  /**
+   * How often idle workers look for jobs that became due (retries, `runAt`); new jobs arrive at
+   * once through LISTEN/NOTIFY. Default 5 s: one cheap indexed query per worker per poll.
+   */
+  pollIntervalMs?: number;
+  /**
+   * After stop(), running jobs get this long before their signal aborts; a job still running then
+   * is given up: it fails this attempt, its lock is released and any replica retries it later.
+   * Default 5 s (the server's whole stop must fit in 10 s).
+   */
+  shutdownGraceMs?: number;
+  /**
+   * How often to release the locks of jobs whose runner died (graphile-worker keeps a lock for 4
+   * hours, then any runner may take the job again). Default: graphile-worker's 8–10 minutes.
+   */
+  staleLockScanMs?: { min: number; max: number };
+}
+
+export interface JobRunner {
+  /** Stops taking jobs and waits for the running ones (at most `shutdownGraceMs`, plus a little). */
+  stop(): Promise<void>;
+}
+
+const DEFAULT_POLL_INTERVAL_MS = 5_000;
+const DEFAULT_SHUTDOWN_GRACE_MS = 5_000;
+
+/**
+ * Installs or upgrades graphile-worker's own schema (`graphile_worker`). The server calls it at
+ * start, after migrateToLatest and before it serves, so every replica can enqueue, including one
+ * that runs no workers; concurrent calls from several replicas are safe (graphile-worker takes a
+ * lock and skips a migration another one made).
+ */
+export async function migrateJobQueue(options: QueueConnection & { log: Logger }): Promise<void> {
+  const { log, ...connection } = options;
+  await runMigrations({ ...connection, logger: workerLogger(log) });
+}
+
+/** Starts the workers (and the crontab) until `stop()`. */
+export async function startJobRunner<M>(
+  options: QueueConnection & JobRunnerOptions<M>,
+): Promise<JobRunner> {
+  const concurrency = options.concurrency ?? 1;
+  const runner = await run({
+    ...connectionOf(options),
+    ...(options.connectionString ? { maxPoolSize: concurrency + 2 } : {}),
+    logger: workerLogger(options.log),
+    taskList: taskListOf(options.tasks, options.log),
+    parsedCronItems: parseCronItems((options.crontab ?? []).map((entry) => ({ ...entry }))),
+    concurrency,
+    pollInterval: options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS,
+    gracefulShutdownAbortTimeout: options.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS,
+    ...(options.staleLockScanMs
+      ? {
+          minResetLockedInterval: options.staleLockScanMs.min,
+          maxResetLockedInterval: options.staleLockScanMs.max,
+        }
+      : {}),
+    // The server owns SIGTERM/SIGINT: it stops the runner itself, in its own order.
+    noHandleSignals: true,
+    // Through the batcher (delay 0: no waiting), a job's completion or failure is written before
+    // stop() resolves; unbatched, a job finished just before a stop could stay locked for 4 hours.
+    preset: { worker: { completeJobBatchDelay: 0, failJobBatchDelay: 0 } },
+  });
+  // A fatal error stops the runner; graphile-worker has logged it (the one place it is handled).
+  runner.promise.catch(() => undefined);
+  let stopped: Promise<void> | undefined;
+  return {
+    stop() {
+      // Rejects only when the runner already stopped itself (its fatal error logged): nothing to do.
+      stopped ??= runner.stop().catch(() => undefined);
+      return stopped;
+    },
+  };
+}
+
+/** Runs every job that is due now, then returns (for tests and one-off scripts). */
+export async function runJobsOnce<M>(
+  options: QueueConnection & Pick<JobRunnerOptions<M>, 'tasks' | 'log'>,
+): Promise<void> {
+  await runOnce({
+    ...connectionOf(options),
+    logger: workerLogger(options.log),
+    taskList: taskListOf(options.tasks, options.log),
+    noHandleSignals: true,
+  });
+}
+
+function connectionOf(
+  connection: QueueConnection,
+): Pick<RunnerOptions, 'connectionString' | 'pgPool'> {
+  return connection.pgPool
+    ? { pgPool: connection.pgPool }
+    : { connectionString: connection.connectionString };
+}
+
+function taskListOf<M>(tasks: TaskHandlers<M>, log: Logger): TaskList {
+  const list: TaskList = {};
+  for (const [task, handler] of Object.entries(tasks) as [string, TaskHandler<unknown>][]) {
+    list[task] = (payload, helpers) => runHandler(handler, payload, helpers, log);
+  }
+  return list;
+}
+
+/**
+ * Runs one attempt. When the server stops and the grace time is over, the attempt is given up
+ * (the queue records the failure and releases the lock) even if the handler ignores its signal;
+ * what the handler still does then must be harmless to repeat, as every job must be.
+ */
+async function runHandler(
+  handler: TaskHandler<unknown>,
+  payload: unknown,
+  helpers: JobHelpers,
+  log: Logger,
+): Promise<void> {
+  const { job, abortSignal: signal } = helpers;
+  const context = jobContext(job, signal, log);
+  const work = handler(payload, context);
+  let onAbort: (() => void) | undefined;
+  const abandoned = new Promise<never>((_resolve, reject) => {
+    onAbort = () =>
+      reject(
+        new Error(
+          `The server stopped while job ${job.id} (${job.task_identifier}) was running; it will be retried.`,
+        ),
+      );
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+  });
+  // Once given up, a late failure of the handler changes nothing: the attempt has already failed.
+  work.catch(() => undefined);
+  abandoned.catch(() => undefined);
+  try {
+    await Promise.race([work, abandoned]);
+  } finally {
+    signal.removeEventListener('abort', onAbort!);
+  }
+}
+
+function jobContext(job: Job, signal: AbortSignal, log: Logger): JobContext {
+  const scope = { jobId: job.id, task: job.task_identifier };
+  const scoped = (level: 'info' | 'warn' | 'error') => (obj: object | string, msg?: string) =>
+    typeof obj === 'string' ? log[level](scope, obj) : log[level]({ ...scope, ...obj }, msg);
+  return {
+    id: job.id,
+    task: job.task_identifier,
+    key: job.key,
+    attempts: job.attempts,
+    maxAttempts: job.max_attempts,
+    signal,
+    log: { info: scoped('info'), warn: scoped('warn'), error: scoped('error') },
+  };
+}
+
+/** graphile-worker's logger writing to ours: its scope and error as fields, its debug dropped. */
+function workerLogger(log: Logger): WorkerLogger {
+  return new WorkerLogger((scope) => (level, message, meta) => {
+    const fields: Record<string, unknown> = { component: 'jobs' };
+    if (scope.workerId) fields.workerId = scope.workerId;
+    // A job's messages carry it in their meta (its id and task only: the payload stays out).
+    const job = meta?.job as { id?: unknown; task_identifier?: unknown } | undefined;
+    const jobId = scope.jobId ?? job?.id;
+    const task = scope.taskIdentifier ?? job?.task_identifier;
+    if (task) fields.task = task;
+    if (jobId) fields.jobId = jobId;
+    if (meta?.error instanceof Error) fields.err = meta.error;
+    switch (String(level)) {
+      case 'error':
+        return log.error(fields, message);
+      case 'warning':
+        return log.warn(fields, message);
+      case 'info':
+        return log.info(fields, message);
+      default:
+        return undefined; // debug: graphile-worker's internals, not the operator's business
+    }
+  });
+}
