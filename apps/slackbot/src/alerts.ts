@@ -14,6 +14,7 @@ import { addDays, utcDay } from '@hops/api/days';
 import { formatUsd, sumDecimals } from '@hops/api/decimal';
 import type { ClusterCapacity, HopsEvent, OutboxEvent } from '@hops/api/events';
 import type { HopsClient } from './api.ts';
+import { when } from './blocks/format.ts';
 import { context, esc, header, section, type Block, type Reply } from './blocks/kit.ts';
 import { rankingTable, type RankedAccount } from './blocks/ranking.ts';
 import type { Logger } from './log.ts';
@@ -66,6 +67,18 @@ function alertLine(event: HopsEvent): string {
       const { memberEmail, ownerEmail } = event.payload;
       return `:tada: *${esc(memberEmail)}* accepted the invite to *${esc(ownerEmail)}*'s account.`;
     }
+    case 'billing.payment_method_added': {
+      const { email, brand, last4 } = event.payload;
+      return `:credit_card: *${esc(email)}* put a card on file (${esc(brand)} ending ${esc(last4)}).`;
+    }
+    case 'billing.payment_failed': {
+      const { email, amount, invoiceId } = event.payload;
+      return `:credit_card: Payment failed for *${esc(email)}*: ${formatUsd(amount)} (invoice ${esc(invoiceId)}).`;
+    }
+    case 'billing.subscription_ended': {
+      const { email, subscriptionId } = event.payload;
+      return `:no_entry: The Stripe subscription of *${esc(email)}* ended (${esc(subscriptionId)}); the account gets no new cluster until a card is on file again.`;
+    }
     default:
       return unknownAlertLine(event);
   }
@@ -83,10 +96,7 @@ function unknownAlertLine(event: never): string {
 /** One alert as a Slack message. */
 export function formatAlert(event: OutboxEvent): Reply {
   const line = alertLine(event);
-  const blocks: Block[] = [
-    section(line),
-    context(`${event.at.slice(0, 16).replace('T', ' ')} UTC · event ${event.id}`),
-  ];
+  const blocks: Block[] = [section(line), context(`${when(event.at)} · event ${event.id}`)];
   return { text: line.replace(/[*`]/g, '').replace(/:[a-z_]+: /, ''), blocks };
 }
 

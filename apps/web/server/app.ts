@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import fastifyCookie from '@fastify/cookie';
 import {
+  createStripe,
   type ApiDeps,
   appRouter,
   createCaller,
@@ -99,7 +100,11 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
           })
         : null;
 
-  const baseDeps: Omit<ApiDeps, 'log'> = { secrets: options.secrets, publicUrl: env.publicUrl };
+  const baseDeps: Omit<ApiDeps, 'log'> = {
+    secrets: options.secrets,
+    publicUrl: env.publicUrl,
+    stripe: env.stripe ? createStripe(env.stripe) : null,
+  };
 
   // Graceful close: Node closes idle keep-alive connections only when close() starts, so a
   // connection whose request finishes later would hold close() open. Answers sent while closing

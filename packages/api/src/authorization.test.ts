@@ -4,7 +4,7 @@
 // answer is kept and checked at the end for cluster secrets and invite token hashes.
 // Over 300 lines: the matrix is one table, and it reads best whole.
 import type { AnyProcedure, inferProcedureInput, inferProcedureOutput } from '@trpc/server';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { inTransaction } from '@hops/db';
 import { useTestDatabase } from '@hops/db/testing';
 import {
@@ -18,13 +18,17 @@ import {
   usageRecord,
   type World,
 } from '../test/authorization-fixtures.ts';
-import { callerAs, testDeps, userCaller, type Who } from '../test/helpers.ts';
+import { callerAs, userCaller, type Who } from '../test/helpers.ts';
+import { startStripeWorld } from '../test/stripe.ts';
 import { appRouter, type AppRouter } from './root.ts';
 import { grantCredits } from './services/credits/account.ts';
 import { createInvite } from './services/invites/owner.ts';
 
 const { db } = await useTestDatabase();
-const deps = testDeps();
+// Stripe on (the fake on loopback), so the billing rows reach Stripe like production.
+const stripeWorld = await startStripeWorld();
+afterAll(() => stripeWorld.close());
+const deps = stripeWorld.deps;
 
 // ---------------------------------------------------------------------------------------------
 // Callers
@@ -315,6 +319,41 @@ const ROWS: Row[] = [
     input: (w) => ({ userId: w.ownerA.id, amount: '5', pool: 'free' as const, reason: 'matrix' }),
     expected: ADMIN,
     check: (a, w) => expect(a.userId).toBe(w.ownerA.id),
+  }),
+
+  row('billing.status', {
+    input: (w) => ({ userId: w.ownerA.id }),
+    expected: OWNER_OF_A('FORBIDDEN'),
+    check: (a, w) => expect(a).toMatchObject({ userId: w.ownerA.id, stripe: true, card: null }),
+  }),
+  row('billing.invoices', {
+    input: (w) => ({ userId: w.ownerA.id }),
+    expected: OWNER_OF_A('FORBIDDEN'),
+    check: (a) => expect(a).toEqual([]),
+  }),
+  row('billing.setupPayment', {
+    // No input: every owner sets up their own account (owner B its own, never A's).
+    expected: OWNER_OF_A('ok'),
+    check: (a) => expect(a.url).toContain(stripeWorld.fake.url),
+  }),
+  row('billing.portal', {
+    // Nobody in the world has a Stripe customer yet: the portal asks for a card first.
+    expected: {
+      ...OWNER_OF_A('PRECONDITION_FAILED'),
+      owner: 'PRECONDITION_FAILED',
+      admin: 'PRECONDITION_FAILED',
+      serviceAdmin: 'PRECONDITION_FAILED',
+    },
+  }),
+  row('billing.buyCredits', {
+    // A is prepaid; owner B and the admin are postpaid, and postpaid accounts buy no credits.
+    input: () => ({ amount: '25' }),
+    expected: {
+      ...OWNER_OF_A('PRECONDITION_FAILED'),
+      admin: 'PRECONDITION_FAILED',
+      serviceAdmin: 'PRECONDITION_FAILED',
+    },
+    check: (a) => expect(a.url).toContain(stripeWorld.fake.url),
   }),
 
   row('clusters.mine', {

@@ -1,6 +1,7 @@
 // The one router: a sub-router per domain (SPEC §4).
 import { adminUsersRouter } from './router/admin-users.ts';
 import { auditRouter } from './router/audit.ts';
+import { billingRouter } from './router/billing.ts';
 import { clustersRouter } from './router/clusters.ts';
 import { creditsRouter } from './router/credits.ts';
 import { eventsRouter } from './router/events.ts';
@@ -19,6 +20,7 @@ export const appRouter = router({
   invites: invitesRouter,
   usage: usageRouter,
   credits: creditsRouter,
+  billing: billingRouter,
   clusters: clustersRouter,
   admin: router({ users: adminUsersRouter }),
   audit: auditRouter,

@@ -75,6 +75,23 @@ export interface AuditLog {
   via: "web" | "slack" | "service" | "system";
 }
 
+export interface BillingAccounts {
+  cardBrand: string | null;
+  cardExpMonth: number | null;
+  cardExpYear: number | null;
+  cardLast4: string | null;
+  createdAt: Generated<Timestamp>;
+  defaultPaymentMethodId: string | null;
+  ownerId: string;
+  paymentFailedAmount: Numeric | null;
+  paymentFailedAt: Timestamp | null;
+  paymentFailedInvoiceId: string | null;
+  stripeCustomerId: string;
+  stripeSubscriptionId: string | null;
+  subscriptionStatus: string | null;
+  updatedAt: Generated<Timestamp>;
+}
+
 export interface CreditTransactions {
   actor: string;
   amount: Numeric;
@@ -115,6 +132,16 @@ export interface HopsworksClusters {
   updatedAt: Generated<Timestamp>;
 }
 
+export interface StripeEvents {
+  id: string;
+  outcome: Generated<"applied" | "ignored" | "unknown_customer">;
+  ownerId: string | null;
+  processedAt: Timestamp | null;
+  receivedAt: Generated<Timestamp>;
+  stripeCustomerId: string | null;
+  type: string;
+}
+
 export interface StripeProducts {
   active: Generated<boolean>;
   createdAt: Generated<Timestamp>;
@@ -125,6 +152,19 @@ export interface StripeProducts {
   unitName: string;
   unitPrice: Numeric;
   updatedAt: Generated<Timestamp>;
+}
+
+export interface StripeUsageReports {
+  createdAt: Generated<Timestamp>;
+  date: string;
+  error: string | null;
+  id: Generated<string>;
+  identifier: string;
+  ownerId: string;
+  revision: number;
+  sentAt: Timestamp | null;
+  state: Generated<"pending" | "sent" | "failed" | "late">;
+  units: number;
 }
 
 export interface TeamInvites {
@@ -226,11 +266,14 @@ export interface DB {
   accountUsage: AccountUsage;
   accountUsageSummary: AccountUsageSummary;
   auditLog: AuditLog;
+  billingAccounts: BillingAccounts;
   creditTransactions: CreditTransactions;
   eventCursors: EventCursors;
   events: Events;
   hopsworksClusters: HopsworksClusters;
+  stripeEvents: StripeEvents;
   stripeProducts: StripeProducts;
+  stripeUsageReports: StripeUsageReports;
   teamInvites: TeamInvites;
   teamMembers: TeamMembers;
   usageDaily: UsageDaily;

@@ -7,8 +7,8 @@ import type { AuditActor } from '../actor.ts';
 import { recordAudit } from '../audit.ts';
 import type { Executor, Transaction } from '../db.ts';
 import { notFound, preconditionFailed } from '../errors.ts';
-import type { ClusterCapacity } from '../event-types.ts';
-import { emitEvent } from '../events.ts';
+import type { ClusterCapacity } from '../events.ts';
+import { emitEvent } from '../outbox.ts';
 import { Decimal } from '../money.ts';
 import type { ClusterStatus } from '../schemas.ts';
 import { lockUser, requireOwner, type UserRow } from './users.ts';
@@ -118,7 +118,21 @@ async function eligibility(
   owner: Pick<UserRow, 'id' | 'billingMode' | 'stripeCustomerId'>,
 ): Promise<string | null> {
   if (owner.billingMode === 'postpaid') {
-    return owner.stripeCustomerId ? null : 'a postpaid account needs a payment method first';
+    // An account billed through Stripe (it has a billing_accounts row, made by billing.setupPayment)
+    // needs a card on file and a live subscription (SPEC §8); without Stripe, the customer id an
+    // admin set is the payment method (§3.3).
+    const billing = await trx
+      .selectFrom('billingAccounts')
+      .select(['defaultPaymentMethodId', 'subscriptionStatus'])
+      .where('ownerId', '=', owner.id)
+      .executeTakeFirst();
+    if (!billing) {
+      return owner.stripeCustomerId ? null : 'a postpaid account needs a payment method first';
+    }
+    if (!billing.defaultPaymentMethodId) return 'a postpaid account needs a card on file first';
+    return billing.subscriptionStatus === 'canceled'
+      ? 'the account’s Stripe subscription has ended'
+      : null;
   }
   const credits = await trx
     .selectFrom('userCredits')

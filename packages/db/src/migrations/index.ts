@@ -4,10 +4,12 @@ import * as m0001 from './0001_documented_schema.ts';
 import * as m0002 from './0002_credit_ledger_and_audit.ts';
 import * as m0003 from './0003_events_outbox.ts';
 import * as m0004 from './0004_usage_date_covering_index.ts';
+import * as m0005 from './0005_billing.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001_documented_schema': m0001,
   '0002_credit_ledger_and_audit': m0002,
   '0003_events_outbox': m0003,
   '0004_usage_date_covering_index': m0004,
+  '0005_billing': m0005,
 };

@@ -1,0 +1,28 @@
+// billing.* (SPEC §8): the account's billing state, Stripe's pages for a card, a top-up and the
+// portal, and the invoices. With Stripe off, billing.status says so and the others refuse.
+import { z } from 'zod';
+import { topUpAmount, userId } from '../schemas.ts';
+import { billingInvoices } from '../services/billing/invoices.ts';
+import { billingStatus } from '../services/billing/status.ts';
+import { buyCredits, openBillingPortal, setupPayment } from '../services/billing/checkout.ts';
+import { ownerProcedure, router } from '../trpc.ts';
+
+const ofUser = z.object({ userId: userId.optional() }).prefault({});
+
+export const billingRouter = router({
+  status: ownerProcedure
+    .input(ofUser)
+    .query(({ ctx, input }) => billingStatus(ctx.db, ctx.actor, ctx.deps, input)),
+
+  invoices: ownerProcedure
+    .input(ofUser)
+    .query(({ ctx, input }) => billingInvoices(ctx.db, ctx.actor, ctx.deps, input)),
+
+  setupPayment: ownerProcedure.mutation(({ ctx }) => setupPayment(ctx.db, ctx.actor, ctx.deps)),
+
+  portal: ownerProcedure.mutation(({ ctx }) => openBillingPortal(ctx.db, ctx.actor, ctx.deps)),
+
+  buyCredits: ownerProcedure
+    .input(z.object({ amount: topUpAmount }))
+    .mutation(({ ctx, input }) => buyCredits(ctx.db, ctx.actor, ctx.deps, input)),
+});
