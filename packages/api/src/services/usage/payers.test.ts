@@ -1,3 +1,5 @@
+// What an ingested batch does to its payers' credits (./payers.ts, through ingestUsage).
+// (Over 300 lines: the concurrency and ledger-property cases share one SQL reading of the ledger.)
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { sql } from 'kysely';
@@ -7,8 +9,8 @@ import { makeUser, userDay } from '../../../test/helpers.ts';
 import type { AuditActor } from '../../actor.ts';
 import { Decimal } from '../../money.ts';
 import type { CreditPool } from '../../schemas.ts';
-import { ingestUsage, type UsageRecordInput } from '../usage/ingest.ts';
-import { grantCredits } from './account.ts';
+import { grantCredits } from '../credits/account.ts';
+import { ingestUsage, type UsageRecordInput } from './ingest.ts';
 
 const { db } = await useTestDatabase({ max: 40 });
 
