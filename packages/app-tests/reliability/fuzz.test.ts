@@ -75,6 +75,12 @@ const VALID: Record<string, () => unknown> = {
   'credits.balance': () => ({ userId: 'dev|grace' }),
   'credits.transactions': () => ({ userId: 'dev|grace', limit: 10 }),
   'credits.grant': () => ({ userId: 'dev|grace', amount: '5', pool: 'free', reason: 'fuzz' }),
+  // Stripe is off on this server: the billing procedures refuse with a sentence (412).
+  'billing.status': () => ({ userId: 'dev|alice' }),
+  'billing.invoices': () => ({ userId: 'dev|alice' }),
+  'billing.setupPayment': () => undefined,
+  'billing.portal': () => undefined,
+  'billing.buyCredits': () => ({ amount: '25.00' }),
   'clusters.mine': () => undefined,
   'clusters.list': () => undefined,
   'clusters.get': () => ({ id: cluster.id }),

@@ -2,8 +2,8 @@
 // portal, and the invoices. With Stripe off, billing.status says so and the others refuse.
 import { z } from 'zod';
 import { topUpAmount, userId } from '../schemas.ts';
-import { billingInvoices } from '../services/billing/invoices.ts';
-import { billingStatus } from '../services/billing/status.ts';
+import { listAccountInvoices } from '../services/billing/invoices.ts';
+import { getBillingStatus } from '../services/billing/status.ts';
 import { buyCredits, openBillingPortal, setupPayment } from '../services/billing/checkout.ts';
 import { ownerProcedure, router } from '../trpc.ts';
 
@@ -12,11 +12,11 @@ const ofUser = z.object({ userId: userId.optional() }).prefault({});
 export const billingRouter = router({
   status: ownerProcedure
     .input(ofUser)
-    .query(({ ctx, input }) => billingStatus(ctx.db, ctx.actor, ctx.deps, input)),
+    .query(({ ctx, input }) => getBillingStatus(ctx.db, ctx.actor, ctx.deps, input)),
 
   invoices: ownerProcedure
     .input(ofUser)
-    .query(({ ctx, input }) => billingInvoices(ctx.db, ctx.actor, ctx.deps, input)),
+    .query(({ ctx, input }) => listAccountInvoices(ctx.db, ctx.actor, ctx.deps, input)),
 
   setupPayment: ownerProcedure.mutation(({ ctx }) => setupPayment(ctx.db, ctx.actor, ctx.deps)),
 

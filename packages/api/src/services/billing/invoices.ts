@@ -22,7 +22,7 @@ export interface InvoiceView {
 
 const isoOf = (unixSeconds: number) => new Date(unixSeconds * 1000).toISOString();
 
-export async function billingInvoices(
+export async function listAccountInvoices(
   db: Executor,
   actor: UserCaller,
   deps: BillingDeps,

@@ -24,7 +24,7 @@ export interface BillingStatus {
   unreportedCost: string;
 }
 
-export async function billingStatus(
+export async function getBillingStatus(
   db: Executor,
   actor: UserCaller,
   deps: BillingDeps,
