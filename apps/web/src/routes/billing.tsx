@@ -1,7 +1,8 @@
-// /billing (owners): how the account pays, its credit balance and ledger, and the prices.
+// /billing (owners): how the account pays (card on file or prepaid credits bought through Stripe),
+// its invoices, its credit balance and ledger, and the prices. The Stripe sections are in billing/.
 import { compareDecimals, formatUsd } from '@hops/api/decimal';
 import { Alert, Badge, Card, SimpleGrid, Stack, Text, Title } from '@mantine/core';
-import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import { keepPreviousData, useQuery, type UseQueryResult } from '@tanstack/react-query';
 import { useMemo, useState } from 'react';
 import { DataTable, useDataTable, type Column } from '../components/data-table.tsx';
 import { PageHeader } from '../components/page-header.tsx';
@@ -12,6 +13,13 @@ import { formatDateTime } from '../lib/dates.ts';
 import { useMe } from '../lib/me-context.ts';
 import { RateCard } from '../components/rate-card.tsx';
 import { useTRPC, type RouterOutputs } from '../lib/trpc.ts';
+import { BuyCredits } from './billing/buy-credits.tsx';
+import { Invoices } from './billing/invoices.tsx';
+import { PaymentFailed } from './billing/payment-failed.tsx';
+import { PaymentMethod } from './billing/payment-method.tsx';
+import { ReturnNotice, useStripeReturn } from './billing/return-notice.tsx';
+import { ThisMonth } from './billing/this-month.tsx';
+import type { BillingStatus } from './billing/types.ts';
 
 type LedgerLine = RouterOutputs['credits']['transactions']['items'][number];
 
@@ -84,22 +92,69 @@ function Ledger() {
   );
 }
 
+/** How the account pays: its card, or buying credits; or that this server takes no payments. */
+function Payment({ status }: { status: UseQueryResult<BillingStatus, unknown> }) {
+  if (status.isPending) return <Loading label="Loading payment details…" />;
+  if (status.isError) return null; // said once, above
+  if (!status.data.stripe) {
+    return (
+      <Card withBorder data-testid="billing-not-configured">
+        <Title order={2} size="h5" mb="xs">
+          Payment is not configured
+        </Title>
+        <Text size="sm" c="dimmed">
+          Payment is not configured on this server: cards, invoices and buying credits are not
+          available here. Ask your hops administrator.
+        </Text>
+      </Card>
+    );
+  }
+  return status.data.billingMode === 'prepaid' ? (
+    <BuyCredits />
+  ) : (
+    <PaymentMethod status={status.data} />
+  );
+}
+
+/** After Stripe's Checkout, the card arrives by webhook: look again for a minute. */
+const AWAIT_CARD_TRIES = 12;
+
 export default function BillingPage() {
   const me = useMe();
   const trpc = useTRPC();
+  const returned = useStripeReturn();
   const balance = useQuery(trpc.credits.balance.queryOptions({}));
+  const status = useQuery({
+    ...trpc.billing.status.queryOptions({}),
+    refetchInterval: (query) =>
+      returned === 'setup=done' &&
+      !query.state.data?.card &&
+      query.state.dataUpdateCount < AWAIT_CARD_TRIES
+        ? 5_000
+        : false,
+  });
   const mode = balance.data?.billingMode ?? me.billingMode;
+  const stripe = status.data?.stripe === true;
   return (
     <>
       <PageHeader title="Billing" description="How your account pays for what it uses." />
       <Stack gap="md">
+        <ReturnNotice />
         {balance.isError && (
           <ErrorState error={balance.error} onRetry={() => void balance.refetch()} />
         )}
+        {status.isError && (
+          <ErrorState
+            error={status.error}
+            title="The payment details could not be loaded"
+            onRetry={() => void status.refetch()}
+          />
+        )}
+        {status.data?.paymentFailed && <PaymentFailed failed={status.data.paymentFailed} />}
         {balance.data?.creditsExhausted && (
           <Alert color="red" title="Your credits are used up">
             Usage beyond your credits is recorded as unpaid ({formatUsd(balance.data.unpaidUsage)}).
-            Contact us to buy more credits.
+            {stripe ? ' Buy more credits below.' : ' Contact us to buy more credits.'}
           </Alert>
         )}
         <SimpleGrid cols={{ base: 1, xs: 2, md: 4 }}>
@@ -121,6 +176,18 @@ export default function BillingPage() {
           <Stat label="Paid credits" value={balance.data ? formatUsd(balance.data.paid) : '…'} />
           <Stat label="Free credits" value={balance.data ? formatUsd(balance.data.free) : '…'} />
         </SimpleGrid>
+        <SimpleGrid cols={{ base: 1, md: 2 }}>
+          <Payment status={status} />
+          <ThisMonth status={status.data} />
+        </SimpleGrid>
+        {stripe && (
+          <Stack gap="xs">
+            <Title order={2} size="h5">
+              Invoices
+            </Title>
+            <Invoices />
+          </Stack>
+        )}
         <Stack gap="xs">
           <Title order={2} size="h5">
             Credits ledger

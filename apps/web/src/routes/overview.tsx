@@ -47,11 +47,23 @@ function ClusterCard() {
             None yet
           </Text>
           <Text size="xs" c="dimmed">
-            {me.role === 'member'
-              ? 'Your owner’s account has no cluster yet.'
-              : me.billingMode === 'prepaid'
-                ? 'You get a cluster once your account has credits.'
-                : 'You get a cluster once a payment method is on file.'}
+            {me.role === 'member' ? (
+              'Your owner’s account has no cluster yet.'
+            ) : me.billingMode === 'prepaid' ? (
+              <>
+                You get a cluster once your account has credits.{' '}
+                <Anchor component={Link} to="/billing" size="xs">
+                  Buy credits
+                </Anchor>
+              </>
+            ) : (
+              <>
+                You get a cluster once a payment method is on file.{' '}
+                <Anchor component={Link} to="/billing" size="xs">
+                  Add a payment method
+                </Anchor>
+              </>
+            )}
           </Text>
         </Stack>
       )}
