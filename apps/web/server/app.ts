@@ -1,4 +1,5 @@
-// The HTTP app: tRPC at /trpc, the sign-in routes under /auth, /healthz, and the dashboard.
+// The HTTP app: tRPC at /trpc, the sign-in routes under /auth, Stripe's webhook, /healthz, and
+// the dashboard.
 // Built from its parts (database, configuration, logger) so tests start the very same server.
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
@@ -32,6 +33,7 @@ import { authRoutes } from './auth/routes.ts';
 import { SESSION_COOKIE, sessionUserId } from './auth/session.ts';
 import type { WebEnv } from './env.ts';
 import { isServerPath, mountDashboard, type Dashboard } from './static.ts';
+import { webhookRoutes } from './webhooks.ts';
 
 type AppRouter = typeof appRouter;
 
@@ -100,10 +102,11 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
           })
         : null;
 
+  const stripe = env.stripe ? createStripe(env.stripe) : null;
   const baseDeps: Omit<ApiDeps, 'log'> = {
     secrets: options.secrets,
     publicUrl: env.publicUrl,
-    stripe: env.stripe ? createStripe(env.stripe) : null,
+    stripe,
   };
 
   // Graceful close: Node closes idle keep-alive connections only when close() starts, so a
@@ -232,6 +235,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   });
 
   await app.register(authRoutes, { db, env, oidc });
+  await app.register(webhookRoutes, { db, stripe });
   const dashboard = await mountDashboard(app, options.dashboard ?? { kind: 'none' });
   app.log.info(`serving ${dashboard.description}`);
   return app;

@@ -25,7 +25,7 @@ export function dashboardFor(nodeEnv: 'development' | 'production' | 'test'): Da
 
 /** Paths the server answers itself; everything else belongs to the dashboard. */
 export function isServerPath(url: string): boolean {
-  return /^\/(trpc|auth|healthz)(\/|\?|$)/.test(url);
+  return /^\/(trpc|auth|webhooks|healthz)(\/|\?|$)/.test(url);
 }
 
 function isPageRequest(request: FastifyRequest): boolean {
