@@ -79,6 +79,10 @@ function alertLine(event: HopsEvent): string {
       const { email, subscriptionId } = event.payload;
       return `:no_entry: The Stripe subscription of *${esc(email)}* ended (${esc(subscriptionId)}); the account gets no new cluster until a card is on file again.`;
     }
+    case 'billing.late_correction': {
+      const { email, date, reported, stored } = event.payload;
+      return `:warning: Usage of *${esc(email)}* on ${esc(date)} changed after it was reported and is too old for Stripe: Stripe has ${formatUsd(reported)}, we store ${formatUsd(stored)}. Adjust the invoice by hand.`;
+    }
     default:
       return unknownAlertLine(event);
   }

@@ -355,6 +355,11 @@ const ROWS: Row[] = [
     },
     check: (a) => expect(a.url).toContain(stripeWorld.fake.url),
   }),
+  row('billing.reportNow', {
+    expected: ADMIN,
+    check: (a) =>
+      expect(a).toMatchObject({ accounts: expect.any(Number), events: expect.any(Number) }),
+  }),
 
   row('clusters.mine', {
     expected: AUTHED,

@@ -46,6 +46,21 @@ export type HopsEvent =
   | {
       kind: 'billing.subscription_ended';
       payload: { ownerId: string; email: string; subscriptionId: string };
+    }
+  /**
+   * A day older than Stripe's 35-day window changed after it was reported: it cannot be sent.
+   * `reported` (what Stripe holds) and `stored` (our total) are USD with 4 decimals.
+   */
+  | {
+      kind: 'billing.late_correction';
+      payload: {
+        ownerId: string;
+        email: string;
+        date: string;
+        revision: number;
+        reported: string;
+        stored: string;
+      };
     };
 
 export type EventKind = HopsEvent['kind'];

@@ -31,6 +31,7 @@ export type { UsageRecordInput } from './services/usage/records.ts';
 export { SecretBox } from './secrets.ts';
 export { createStripe, type StripeApi, type StripeConfig } from './integrations/stripe.ts';
 export { applyStripeEvent, type WebhookResult } from './services/billing/webhook.ts';
+export { reportUsage, type ReportResult } from './services/billing/report.ts';
 export type { HopsEvent, OutboxEvent } from './events.ts';
 export { priceUsage, type Costs, type RateCard } from './rates.ts';
 export { seedDemoData, demoInviteSecret } from './demo/seed.ts';

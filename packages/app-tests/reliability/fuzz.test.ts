@@ -81,6 +81,7 @@ const VALID: Record<string, () => unknown> = {
   'billing.setupPayment': () => undefined,
   'billing.portal': () => undefined,
   'billing.buyCredits': () => ({ amount: '25.00' }),
+  'billing.reportNow': () => undefined,
   'clusters.mine': () => undefined,
   'clusters.list': () => undefined,
   'clusters.get': () => ({ id: cluster.id }),

@@ -8,7 +8,10 @@ import type { Transaction } from '../db.ts';
  * is added here and in `productJobs` (tasks.ts) together, so `enqueue` refuses an unknown task
  * name or a wrong payload at compile time, and the runner cannot lack a handler for one.
  */
-export type TaskPayloads = Record<never, never>;
+export interface TaskPayloads {
+  /** SPEC §8: report every changed day of usage to Stripe (crontab, which adds `_cron`). */
+  'billing.reportUsage': { _cron?: { ts: string; backfilled?: boolean } };
+}
 
 export interface EnqueueOptions {
   /**

@@ -2,13 +2,20 @@
 // their tasks here and in TaskPayloads together; the server runs exactly this list.
 import type { Db } from '@hops/db';
 import type { Logger } from '../context.ts';
-import type { TaskPayloads } from './queue.ts';
+import { AppError } from '../errors.ts';
+import type { StripeApi } from '../integrations/stripe.ts';
+import { reportUsage } from '../services/billing/report.ts';
+import { JOB_KEY_MODE, type TaskPayloads } from './queue.ts';
 import type { CronEntry, TaskHandlers } from './runner.ts';
 
 /** What the product's jobs are built from (grows with them: integrations, secrets, …). */
 export interface JobDeps {
   db: Db;
   log: Logger;
+  /** The Stripe client; absent or null: Stripe is off and usage is not reported. */
+  stripe?: StripeApi | null | undefined;
+  /** STRIPE_REPORT_INTERVAL_MS (default one hour), mapped onto the crontab by `cronEvery`. */
+  stripeReportIntervalMs?: number | undefined;
 }
 
 export interface ProductJobs {
@@ -16,6 +23,51 @@ export interface ProductJobs {
   crontab: CronEntry<TaskPayloads>[];
 }
 
-export function productJobs(_deps: JobDeps): ProductJobs {
-  return { tasks: {}, crontab: [] };
+const HOUR_MS = 3_600_000;
+
+export function productJobs(deps: JobDeps): ProductJobs {
+  return {
+    tasks: {
+      'billing.reportUsage': async (_payload, job) => {
+        if (!deps.stripe) return;
+        try {
+          const result = await reportUsage(deps.db, { stripe: deps.stripe, log: job.log });
+          job.log.info({ ...result }, 'usage reported to Stripe');
+        } catch (error) {
+          // Another replica (or an admin's reportNow) is reporting right now: its run covers this one.
+          if (error instanceof AppError && error.kind === 'CONFLICT') return;
+          throw error;
+        }
+      },
+    },
+    crontab: deps.stripe
+      ? [
+          {
+            task: 'billing.reportUsage',
+            match: cronEvery(deps.stripeReportIntervalMs ?? HOUR_MS),
+            // One waiting run at most; a run that fails is retried a few times, then the next tick.
+            options: { jobKey: 'billing:report-usage', jobKeyMode: JOB_KEY_MODE, maxAttempts: 3 },
+          },
+        ]
+      : [],
+  };
+}
+
+/**
+ * A cron pattern for "every `intervalMs`": graphile-worker's crontab ticks once a minute, and cron
+ * steps restart each hour and day, so the interval is rounded down to a whole number of minutes
+ * that divides an hour (1–30 min → `*\/m * * * *`) or of hours that divides a day (`0 *\/h * * *`);
+ * anything from a day up runs daily at 00:00 UTC. E.g. 3 600 000 → `0 * * * *`, 600 000 →
+ * `*\/10 * * * *`, 45 min → every 30 min. Under a minute is every minute.
+ */
+export function cronEvery(intervalMs: number): string {
+  const minutes = Math.max(1, Math.floor(intervalMs / 60_000));
+  if (minutes < 60) {
+    const step = [30, 20, 15, 12, 10, 6, 5, 4, 3, 2, 1].find((m) => m <= minutes)!;
+    return step === 1 ? '* * * * *' : `*/${step} * * * *`;
+  }
+  const hours = Math.floor(minutes / 60);
+  if (hours >= 24) return '0 0 * * *';
+  const step = [12, 8, 6, 4, 3, 2, 1].find((h) => h <= hours)!;
+  return step === 1 ? '0 * * * *' : `0 */${step} * * *`;
 }

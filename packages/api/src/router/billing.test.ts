@@ -2,7 +2,8 @@
 // limits, Stripe failing half-way, and invoices as exact decimal strings of the caller's own account.
 import { afterAll, describe, expect, it } from 'vitest';
 import { useTestDatabase } from '@hops/db/testing';
-import { callerAs, expectTrpcError, makeUser, testDeps } from '../../test/helpers.ts';
+import { callerAs, expectTrpcError, makeUser, testDeps, userDay } from '../../test/helpers.ts';
+import { utcToday } from '../days.ts';
 import { startStripeWorld } from '../../test/stripe.ts';
 
 const { db } = await useTestDatabase();
@@ -154,5 +155,45 @@ describe('billing.invoices and billing.portal', () => {
     const portal = await (await as(owner)).billing.portal();
     expect(portal.url).toContain(fake.url);
     await expectTrpcError((await as(admin)).billing.portal(), 'PRECONDITION_FAILED');
+  });
+});
+
+describe('billing.reportNow', () => {
+  it('runs the usage reporter at once for an admin, and refuses with Stripe off', async () => {
+    const admin = await makeUser(db, { isAdmin: true });
+    expect(
+      await expectTrpcError(
+        as(admin, testDeps()).then((c) => c.billing.reportNow()),
+        'PRECONDITION_FAILED',
+      ),
+    ).toBe('Payment is not configured on this server.');
+    const owner = await makeUser(db);
+    const customer = await world.stripe.createCustomer({ ownerId: owner.id }, `now-${owner.id}`);
+    await db
+      .insertInto('billingAccounts')
+      .values({
+        ownerId: owner.id,
+        stripeCustomerId: customer.id,
+        stripeSubscriptionId: 'sub_report_now',
+        subscriptionStatus: 'active',
+      })
+      .execute();
+    await (
+      await callerAs(db, { service: true }, deps)
+    ).usage.ingest({
+      records: [userDay(owner.id, utcToday(), { cpuHours: '1' })],
+    });
+    const answer = await (await as(admin)).billing.reportNow();
+    const sent = fake.meterEvents.filter(
+      (e) => (e.payload as Record<string, string>).stripe_customer_id === customer.id,
+    );
+    expect(sent).toHaveLength(1);
+    expect(answer).toMatchObject({ accounts: 1, events: 1 });
+    expect(answer.units).toBe((sent[0]!.payload as Record<string, string>).value);
+    expect(await (await as(admin)).billing.reportNow()).toEqual({
+      accounts: 0,
+      events: 0,
+      units: '0',
+    });
   });
 });

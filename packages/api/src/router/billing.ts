@@ -3,9 +3,10 @@
 import { z } from 'zod';
 import { topUpAmount, userId } from '../schemas.ts';
 import { listAccountInvoices } from '../services/billing/invoices.ts';
+import { reportUsage } from '../services/billing/report.ts';
 import { getBillingStatus } from '../services/billing/status.ts';
 import { buyCredits, openBillingPortal, setupPayment } from '../services/billing/checkout.ts';
-import { ownerProcedure, router } from '../trpc.ts';
+import { adminProcedure, ownerProcedure, router } from '../trpc.ts';
 
 const ofUser = z.object({ userId: userId.optional() }).prefault({});
 
@@ -25,4 +26,7 @@ export const billingRouter = router({
   buyCredits: ownerProcedure
     .input(z.object({ amount: topUpAmount }))
     .mutation(({ ctx, input }) => buyCredits(ctx.db, ctx.actor, ctx.deps, input)),
+
+  /** The usage reporter's run, now (admin): `{ accounts, events, units }`. */
+  reportNow: adminProcedure.mutation(({ ctx }) => reportUsage(ctx.db, ctx.deps)),
 });

@@ -16,7 +16,7 @@ export interface BillingDeps {
 
 export const STRIPE_OFF = 'Payment is not configured on this server.';
 
-export function requireStripe(deps: BillingDeps): StripeApi {
+export function requireStripe(deps: Pick<BillingDeps, 'stripe'>): StripeApi {
   if (!deps.stripe) throw preconditionFailed(STRIPE_OFF);
   return deps.stripe;
 }

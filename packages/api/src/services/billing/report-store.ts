@@ -1,0 +1,229 @@
+// The usage reporter's tables (SPEC §8): which accounts are reported, each day's stored total next
+// to what Stripe was told, and the short writes around each meter event (stripe_usage_reports,
+// usage_daily.reported_to_stripe). Units are ten-thousandths of a USD, exact: bigint, never floats.
+import { createHash } from 'node:crypto';
+import { sql } from 'kysely';
+import type { Executor, Transaction } from '../../db.ts';
+import { roundDecimal } from '../../decimal.ts';
+
+/** A postpaid owner with a live metered subscription. */
+export interface ReportedAccount {
+  ownerId: string;
+  email: string;
+  customerId: string;
+}
+
+export type ReportState = 'pending' | 'sent' | 'failed' | 'late';
+
+/** The newest stripe_usage_reports row of one day. */
+export interface LatestReport {
+  id: string;
+  revision: number;
+  units: bigint;
+  identifier: string;
+  state: ReportState;
+  createdAt: Date;
+}
+
+/** One UTC day of an account: what is stored, what Stripe was last told, the newest report. */
+export interface ReportDay {
+  date: string;
+  /** The day's stored total (sum of usage_daily.total_cost of the payer), in units. */
+  units: bigint;
+  /** Whether every usage_daily row of the day is marked reported_to_stripe. */
+  marked: boolean;
+  /** Units of the newest `sent` revision, or null when Stripe was never told. */
+  sentUnits: bigint | null;
+  latest: LatestReport | null;
+}
+
+/** "12.3456" (USD, numeric(14,4) as text) → 123456n, exactly. */
+export function unitsOf(usd: string): bigint {
+  return BigInt(roundDecimal(usd, 4).replace('.', ''));
+}
+
+/** 123456n → "12.3456". */
+export function usdOf(units: bigint): string {
+  const negative = units < 0n;
+  const digits = (negative ? -units : units).toString().padStart(5, '0');
+  return `${negative ? '-' : ''}${digits.slice(0, -4)}.${digits.slice(-4)}`;
+}
+
+/**
+ * `hops-<first 16 hex of sha256(owner id)>-<YYYY-MM-DD>-<revision>`: deterministic (a re-send
+ * after a crash carries the same one, so Stripe counts it once), at most 100 characters, and no
+ * owner id in Stripe's logs.
+ */
+export function reportIdentifier(ownerId: string, date: string, revision: number): string {
+  const hash = createHash('sha256').update(ownerId).digest('hex').slice(0, 16);
+  return `hops-${hash}-${date}-${revision}`;
+}
+
+export async function reportedAccounts(db: Executor): Promise<ReportedAccount[]> {
+  return db
+    .selectFrom('billingAccounts as b')
+    .innerJoin('users as u', 'u.id', 'b.ownerId')
+    .select(['b.ownerId', 'u.email', 'b.stripeCustomerId as customerId'])
+    .where('u.billingMode', '=', 'postpaid')
+    .where('b.stripeSubscriptionId', 'is not', null)
+    .where((eb) =>
+      eb.or([eb('b.subscriptionStatus', 'is', null), eb('b.subscriptionStatus', '!=', 'canceled')]),
+    )
+    .orderBy('b.ownerId')
+    .execute();
+}
+
+interface DayRow {
+  date: string;
+  total: string;
+  marked: boolean;
+  sentUnits: string | null;
+  id: string | null;
+  revision: number | null;
+  units: string | null;
+  identifier: string | null;
+  state: ReportState | null;
+  createdAt: Date | null;
+}
+
+/** Every day of the owner that has usage or a report, oldest first. */
+export async function reportDays(db: Executor, ownerId: string): Promise<ReportDay[]> {
+  const { rows } = await sql<DayRow>`
+    WITH totals AS (
+      SELECT date, sum(total_cost) AS total, bool_and(reported_to_stripe) AS marked
+      FROM usage_daily WHERE account_owner_id = ${ownerId} GROUP BY date
+    ),
+    latest AS (
+      SELECT DISTINCT ON (date) date, id, revision, units, identifier, state, created_at
+      FROM stripe_usage_reports WHERE owner_id = ${ownerId}
+      ORDER BY date, revision DESC
+    ),
+    sent AS (
+      SELECT DISTINCT ON (date) date, units
+      FROM stripe_usage_reports WHERE owner_id = ${ownerId} AND state = 'sent'
+      ORDER BY date, revision DESC
+    )
+    SELECT to_char(coalesce(t.date, l.date), 'YYYY-MM-DD') AS date,
+           coalesce(t.total, 0)::text AS total, coalesce(t.marked, true) AS marked,
+           s.units::text AS sent_units,
+           l.id, l.revision, l.units::text AS units, l.identifier, l.state, l.created_at
+    FROM totals t
+    FULL JOIN latest l ON l.date = t.date
+    LEFT JOIN sent s ON s.date = coalesce(t.date, l.date)
+    ORDER BY 1`.execute(db);
+  return rows.map((r) => ({
+    date: r.date,
+    units: unitsOf(r.total),
+    marked: r.marked,
+    sentUnits: r.sentUnits === null ? null : BigInt(r.sentUnits),
+    latest:
+      r.id === null
+        ? null
+        : {
+            id: r.id,
+            revision: r.revision!,
+            units: BigInt(r.units!),
+            identifier: r.identifier!,
+            state: r.state!,
+            createdAt: r.createdAt!,
+          },
+  }));
+}
+
+/**
+ * The next revision of a day, `pending` (or `late`, which never goes out). `created_at` is the
+ * run's clock: a re-send derives the same timestamp from it, so the request is byte-identical.
+ */
+export async function insertRevision(
+  trx: Transaction,
+  row: { ownerId: string; date: string; units: bigint; state: 'pending' | 'late'; now: Date },
+  error: string | null = null,
+): Promise<LatestReport> {
+  const { rows } = await sql<{ revision: number }>`
+    SELECT coalesce(max(revision), 0) + 1 AS revision FROM stripe_usage_reports
+    WHERE owner_id = ${row.ownerId} AND date = ${row.date}`.execute(trx);
+  const revision = rows[0]!.revision;
+  const identifier = reportIdentifier(row.ownerId, row.date, revision);
+  const inserted = await trx
+    .insertInto('stripeUsageReports')
+    .values({
+      ownerId: row.ownerId,
+      date: row.date,
+      revision,
+      units: sql<number>`${row.units.toString()}::bigint`,
+      identifier,
+      state: row.state,
+      error,
+      createdAt: row.now,
+    })
+    .returning(['id', 'createdAt'])
+    .executeTakeFirstOrThrow();
+  return {
+    id: inserted.id,
+    revision,
+    units: row.units,
+    identifier,
+    state: row.state,
+    createdAt: inserted.createdAt,
+  };
+}
+
+/**
+ * Stripe took the revision: it is `sent`, and the day's usage rows are marked, but only if the
+ * day's total is still what was sent (rows locked first, so a concurrent ingest either commits
+ * before we read or finds our mark and clears it again).
+ */
+export async function markSent(
+  trx: Transaction,
+  ownerId: string,
+  report: Pick<LatestReport, 'id' | 'units'> & { date: string },
+): Promise<void> {
+  await trx
+    .updateTable('stripeUsageReports')
+    .set({ state: 'sent', sentAt: sql`now()`, error: null })
+    .where('id', '=', report.id)
+    .execute();
+  await markIncluded(trx, ownerId, report.date, report.units);
+}
+
+/** Marks the day's usage rows reported when their total is `units` (what Stripe now holds). */
+export async function markIncluded(
+  trx: Transaction,
+  ownerId: string,
+  date: string,
+  units: bigint,
+): Promise<void> {
+  const rows = await trx
+    .selectFrom('usageDaily')
+    .select(['id', sql<string>`total_cost::text`.as('cost')])
+    .where('accountOwnerId', '=', ownerId)
+    .where('date', '=', date)
+    .forUpdate()
+    .execute();
+  const total = rows.reduce((sum, r) => sum + unitsOf(r.cost), 0n);
+  if (total !== units || rows.length === 0) return;
+  await trx
+    .updateTable('usageDaily')
+    .set({ reportedToStripe: true })
+    .where(
+      'id',
+      'in',
+      rows.map((r) => r.id),
+    )
+    .where('reportedToStripe', '=', false)
+    .execute();
+}
+
+/** A refusal: `failed` for good (a new total makes a new revision), or still `pending`. */
+export async function recordFailure(
+  db: Executor,
+  reportId: string,
+  error: string,
+  state: 'failed' | 'pending',
+): Promise<void> {
+  await db
+    .updateTable('stripeUsageReports')
+    .set({ state, error })
+    .where('id', '=', reportId)
+    .execute();
+}
