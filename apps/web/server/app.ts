@@ -14,7 +14,7 @@ import {
   DATABASE_DOWN,
   isDatabaseUnavailable,
 } from '@hops/api';
-import type { Db, SecretBox } from '@hops/api';
+import type { Db, SecretBox, StripeApi } from '@hops/api';
 import { TRPCError } from '@trpc/server';
 import {
   fastifyTRPCPlugin,
@@ -67,6 +67,8 @@ export interface BuildAppOptions {
   dashboard?: Dashboard;
   /** Default: built from env.oidc when AUTH_MODE=oidc. */
   oidc?: OidcClient | null;
+  /** Default: built from env.stripe (null when Stripe is off); main.ts shares its own with the jobs. */
+  stripe?: StripeApi | null;
 }
 
 function requestId(req: IncomingMessage): string {
@@ -102,7 +104,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
           })
         : null;
 
-  const stripe = env.stripe ? createStripe(env.stripe) : null;
+  const stripe =
+    options.stripe !== undefined ? options.stripe : env.stripe ? createStripe(env.stripe) : null;
   const baseDeps: Omit<ApiDeps, 'log'> = {
     secrets: options.secrets,
     publicUrl: env.publicUrl,

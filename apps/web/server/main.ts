@@ -3,6 +3,7 @@
 // the job runner, HTTP, and a graceful stop on SIGTERM/SIGINT.
 import { parseArgs } from 'node:util';
 import {
+  createStripe,
   migrateJobQueue,
   productJobs,
   SecretBox,
@@ -61,11 +62,18 @@ try {
   // Before anything can enqueue (the seed goes through the services), on every replica.
   await migrateJobQueue({ connectionString: database.database.url, log: logger });
   const secrets = new SecretBox(env.encryptionKey);
+  // One Stripe client (null when Stripe is off) for the procedures, the webhook and the jobs.
+  const stripe = env.stripe ? createStripe(env.stripe) : null;
   if (env.seedDemoData) {
     for (const line of await seedDemoData(database.db, { secrets })) logger.info(`seed: ${line}`);
   }
   if (env.jobWorkers > 0) {
-    const { tasks, crontab } = productJobs({ db: database.db, log: logger });
+    const { tasks, crontab } = productJobs({
+      db: database.db,
+      log: logger,
+      stripe,
+      stripeReportIntervalMs: env.stripe?.reportIntervalMs,
+    });
     jobs = await startJobRunner({
       connectionString: database.database.url,
       tasks,
@@ -74,7 +82,7 @@ try {
       log: logger,
     });
   }
-  app = await buildApp({ db: database.db, env, logger, secrets, dashboard });
+  app = await buildApp({ db: database.db, env, logger, secrets, dashboard, stripe });
   await app.listen({ port: env.port, host: env.host });
 } catch (error) {
   logger.fatal({ err: error }, `Could not start: ${(error as Error).message}`);
