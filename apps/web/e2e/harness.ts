@@ -8,6 +8,7 @@ import { utcDay } from '@hops/api/days';
 import { freePort } from '@hops/db';
 import { createTestDatabase, type TestDatabase } from '@hops/db/testing';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { WebEnv } from '../server/env.ts';
 import { startServer, type TestServer } from '../server/test/helpers.ts';
 
 export const CHROMIUM = '/usr/bin/chromium';
@@ -24,7 +25,12 @@ export interface Stack {
   close(): Promise<void>;
 }
 
-export async function startStack(): Promise<Stack> {
+export interface StackOptions {
+  /** More of the server's environment, e.g. `stripe` pointed at the fake Stripe. */
+  env?: Partial<WebEnv>;
+}
+
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const database = await createTestDatabase();
   const encryptionKey = randomBytes(32).toString('base64');
   const today = utcDay(new Date());
@@ -34,7 +40,7 @@ export async function startStack(): Promise<Stack> {
   const server = await startServer({
     db: database.db,
     port,
-    env: { publicUrl: url, authMode: 'dev', encryptionKey, logLevel: 'warn' },
+    env: { publicUrl: url, authMode: 'dev', encryptionKey, logLevel: 'warn', ...options.env },
     dashboard: { kind: 'dist', dir: `${WEB_ROOT}dist` },
   });
   // Playwright starts Chromium with a fresh temporary profile (user-data-dir) of its own.
