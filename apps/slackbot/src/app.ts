@@ -108,6 +108,7 @@ export function createSlackBot(options: SlackBotOptions): SlackBot {
     api: createHopsClient(options.api, admin.userId),
     admin,
     today: utcDay(now()),
+    log,
   });
   const answer = answerWith(log);
 

@@ -85,6 +85,7 @@ export async function ask(
     api: createHopsClient(config, who.admin.userId),
     admin: who.admin,
     today: utcDay(now),
+    log,
   };
   const show = (reply: Reply) =>
     options.json ? JSON.stringify(reply.blocks, null, 2) : replyToText(reply);

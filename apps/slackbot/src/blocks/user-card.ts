@@ -1,6 +1,6 @@
 // The user card of `whois`: who someone is, their account, cluster, billing, credits and 30-day cost.
 import type { ApiOutputs } from '../api.ts';
-import { context, esc, fields, header, type Reply } from './kit.ts';
+import { context, esc, fields, header, section, type Reply } from './kit.ts';
 import { compareDecimals, creditsOf, formatUsd } from '@hops/api/decimal';
 import { COSTS } from '@hops/api/resources';
 import { when } from './format.ts';
@@ -22,7 +22,8 @@ function inSentence(label: string): string {
   return label === label.toUpperCase() ? label : label.toLowerCase();
 }
 
-export function userCard(detail: UserDetail): Reply {
+/** `billing`: an owner's card and payment state (billing-line.ts), shown below the fields. */
+export function userCard(detail: UserDetail, billing: string | null = null): Reply {
   const { user, cluster, credits, usage30d } = detail;
   const status = user.status === 'active' ? 'active' : `*${user.status.toUpperCase()}*`;
   const clusterText = cluster ? `${cluster.name} (${cluster.status})` : 'not assigned';
@@ -54,6 +55,7 @@ export function userCard(detail: UserDetail): Reply {
         ],
         ['Last sign-in', when(user.lastLoginAt)],
       ]),
+      ...(billing ? [section(esc(billing))] : []),
       context(`${costs}  ·  id \`${esc(user.id)}\`  ·  ${user.loginCount} sign-ins`),
     ],
   };

@@ -4,6 +4,7 @@ import type { HopsClient } from '../api.ts';
 import type { Reply } from '../blocks/kit.ts';
 import type { Confirmable } from '../confirm.ts';
 import type { Admin } from '../identity.ts';
+import type { Logger } from '../log.ts';
 
 export interface CommandContext {
   /** The API acting as the admin who typed the command (their rights apply). */
@@ -11,6 +12,8 @@ export interface CommandContext {
   admin: Admin;
   /** Today's UTC day, "YYYY-MM-DD". */
   today: string;
+  /** For what a command shows without but should not hide (a side call that failed). */
+  log: Logger;
 }
 
 export interface Command {

@@ -1,5 +1,6 @@
-// /admin/users/:id: one user with their account, cluster, credits and 30-day usage, and every
-// admin action of SPEC §3.5; each destructive one asks first. The sections are in user-detail/.
+// /admin/users/:id: one user with their account, cluster, credits, 30-day usage and (owners) billing,
+// and every admin action of SPEC §3.5; each destructive one asks first. The sections are in
+// user-detail/.
 import { SimpleGrid, Stack } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { useParams } from 'react-router';
@@ -7,6 +8,7 @@ import { ErrorState, Loading } from '../../components/states.tsx';
 import { useTRPC } from '../../lib/trpc.ts';
 import { AccountCard } from './user-detail/account.tsx';
 import { UserActions } from './user-detail/actions.tsx';
+import { BillingCard } from './user-detail/billing.tsx';
 import { GrantCredits } from './user-detail/credits.tsx';
 import { DetailsCard } from './user-detail/details.tsx';
 import { UserHeader } from './user-detail/header.tsx';
@@ -32,6 +34,8 @@ export default function AdminUserPage() {
           <AccountCard detail={d} />
           <UsageCard detail={d} />
         </SimpleGrid>
+        {/* A member pays through their owner, whose page shows the billing. */}
+        {d.user.role === 'owner' && <BillingCard userId={d.user.id} />}
         <DetailsCard user={d.user} />
       </Stack>
     </>

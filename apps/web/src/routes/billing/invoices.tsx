@@ -57,9 +57,10 @@ const columns: Column<Invoice>[] = [
   },
 ];
 
-export function Invoices() {
+/** The signed-in owner's invoices, or (admins) those of the account of `userId`. */
+export function Invoices({ userId }: { userId?: string }) {
   const trpc = useTRPC();
-  const invoices = useQuery(trpc.billing.invoices.queryOptions({}));
+  const invoices = useQuery(trpc.billing.invoices.queryOptions(userId ? { userId } : {}));
   const rows = useMemo(() => invoices.data ?? [], [invoices.data]);
   const table = useDataTable({ columns, rows, getRowId: (i) => i.id });
   if (invoices.isPending) return <Loading label="Loading invoices…" />;

@@ -4,12 +4,21 @@ import { Alert, Text } from '@mantine/core';
 import { formatDateTime } from '../../lib/dates.ts';
 import type { BillingStatus } from './types.ts';
 
-export function PaymentFailed({ failed }: { failed: NonNullable<BillingStatus['paymentFailed']> }) {
+const OWNER_ADVICE =
+  'Update your card with Manage billing, then pay the invoice from its link below.';
+
+export function PaymentFailed({
+  failed,
+  advice = OWNER_ADVICE,
+}: {
+  failed: NonNullable<BillingStatus['paymentFailed']>;
+  /** What to do about it, for whoever reads the banner (the owner by default). */
+  advice?: string;
+}) {
   return (
     <Alert color="red" title="A payment failed" role="alert" data-testid="billing-payment-failed">
       <Text size="sm">
-        Stripe could not collect {formatUsd(failed.amount)} on {formatDateTime(failed.at)}. Update
-        your card with Manage billing, then pay the invoice from its link below.
+        Stripe could not collect {formatUsd(failed.amount)} on {formatDateTime(failed.at)}. {advice}
       </Text>
     </Alert>
   );

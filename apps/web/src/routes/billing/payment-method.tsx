@@ -27,16 +27,59 @@ export function cardExpiry(month: number, year: number): string {
 
 const goThere = { onSuccess: ({ url }: { url: string }) => leaveTo(url) };
 
-export function PaymentMethod({ status }: { status: BillingStatus }) {
+/** The owner's way to Stripe: the Billing Portal with a card on file, else Checkout to add one. */
+function PaymentActions({ hasCard }: { hasCard: boolean }) {
   const trpc = useTRPC();
   const setup = useMutation(trpc.billing.setupPayment.mutationOptions(goThere));
   const portal = useMutation(trpc.billing.portal.mutationOptions(goThere));
+  return (
+    <>
+      <ActionError error={setup.error ?? portal.error} />
+      <Group gap="xs">
+        {hasCard ? (
+          <Button
+            variant="light"
+            loading={portal.isPending || portal.isSuccess}
+            onClick={() => {
+              setup.reset();
+              portal.mutate();
+            }}
+          >
+            Manage billing
+          </Button>
+        ) : (
+          <Button
+            loading={setup.isPending || setup.isSuccess}
+            onClick={() => {
+              portal.reset();
+              setup.mutate();
+            }}
+          >
+            Add a payment method
+          </Button>
+        )}
+      </Group>
+    </>
+  );
+}
+
+/**
+ * The card on file and the subscription. The owner's page (default) adds the buttons to Stripe;
+ * `readOnly` (an admin's look at someone else's account) shows the facts only.
+ */
+export function PaymentMethod({
+  status,
+  readOnly = false,
+}: {
+  status: BillingStatus;
+  readOnly?: boolean;
+}) {
   const card = status.card;
   return (
     <Card withBorder data-testid="billing-payment-method">
       <Stack gap="xs">
         <Group justify="space-between" gap="xs" wrap="wrap">
-          <Title order={2} size="h5">
+          <Title order={readOnly ? 3 : 2} size="h5">
             Payment method
           </Title>
           {status.subscriptionStatus && (
@@ -55,37 +98,17 @@ export function PaymentMethod({ status }: { status: BillingStatus }) {
               expires {cardExpiry(card.expMonth, card.expYear)}
             </Text>
           </Text>
+        ) : readOnly ? (
+          <Text size="sm" c="dimmed">
+            No payment method on file.
+          </Text>
         ) : (
           <Text size="sm" c="dimmed">
             No card on file. Your usage is billed monthly to a card; you get a cluster once one is
             on file.
           </Text>
         )}
-        <ActionError error={setup.error ?? portal.error} />
-        <Group gap="xs">
-          {card ? (
-            <Button
-              variant="light"
-              loading={portal.isPending || portal.isSuccess}
-              onClick={() => {
-                setup.reset();
-                portal.mutate();
-              }}
-            >
-              Manage billing
-            </Button>
-          ) : (
-            <Button
-              loading={setup.isPending || setup.isSuccess}
-              onClick={() => {
-                portal.reset();
-                setup.mutate();
-              }}
-            >
-              Add a payment method
-            </Button>
-          )}
-        </Group>
+        {!readOnly && <PaymentActions hasCard={card !== null} />}
       </Stack>
     </Card>
   );

@@ -1,0 +1,178 @@
+import { COSTS, QUANTITY_FIELDS } from '@hops/api/resources';
+import { screen, within } from '@testing-library/react';
+import { Route, Routes } from 'react-router';
+import { describe, expect, it } from 'vitest';
+import { admin, apiError, owner, renderPage, type Handlers } from '../../test/render.tsx';
+import type { BillingStatus, Invoice } from '../billing/types.ts';
+import AdminUserPage from './user-detail.tsx';
+import type { UserDetail } from './user-detail/types.ts';
+
+const ownerDetail: UserDetail = {
+  user: {
+    id: 'dev|alice',
+    email: 'alice@acme.test',
+    name: 'Alice Owner',
+    status: 'active',
+    role: 'owner',
+    isAdmin: false,
+    billingMode: 'postpaid',
+    accountOwnerId: null,
+    cluster: null,
+    createdAt: '2025-01-01T00:00:00.000Z',
+    lastLoginAt: null,
+    loginCount: 3,
+    stripeCustomerId: 'cus_1',
+    featureFlags: {},
+  },
+  account: {
+    owner: { id: 'dev|alice', email: 'alice@acme.test', name: 'Alice Owner', status: 'active' },
+    members: [],
+  },
+  cluster: null,
+  credits: null,
+  usage30d: {
+    from: '2026-01-01',
+    to: '2026-01-30',
+    totalCost: '0.0000',
+    byResource: Object.fromEntries(COSTS.map((c) => [c.resource, '0.0000'])) as never,
+    quantities: Object.fromEntries(QUANTITY_FIELDS.map((q) => [q, '0.0000'])) as never,
+  },
+};
+
+const memberDetail: UserDetail = {
+  ...ownerDetail,
+  user: {
+    ...ownerDetail.user,
+    id: 'dev|bob',
+    email: 'bob@acme.test',
+    name: 'Bob Builder',
+    role: 'member',
+    accountOwnerId: 'dev|alice',
+    stripeCustomerId: null,
+  },
+};
+
+const withCard: BillingStatus = {
+  userId: owner.id,
+  billingMode: 'postpaid',
+  stripe: true,
+  card: { brand: 'visa', last4: '4242', expMonth: 4, expYear: 2027 },
+  subscriptionStatus: 'active',
+  paymentFailed: null,
+  lastReportedDay: '2026-01-02',
+  unreportedCost: '1.2345',
+};
+
+const invoice: Invoice = {
+  id: 'in_1',
+  number: 'HOPS-0001',
+  status: 'paid',
+  periodStart: '2025-12-01T00:00:00.000Z',
+  periodEnd: '2026-01-01T00:00:00.000Z',
+  total: '20.00',
+  amountDue: '0.00',
+  currency: 'usd',
+  hostedInvoiceUrl: 'https://invoice.stripe.test/i/in_1',
+  pdfUrl: null,
+};
+
+/** The admin's user page for `detail`, the billing answers given. */
+function show(detail: UserDetail, billing: Handlers = {}) {
+  return renderPage(
+    <Routes>
+      <Route path="/admin/users/:id" element={<AdminUserPage />} />
+    </Routes>,
+    {
+      me: admin,
+      path: `/admin/users/${encodeURIComponent(detail.user.id)}`,
+      handlers: {
+        'admin.users.get': () => detail,
+        'clusters.list': () => [],
+        'billing.status': () => withCard,
+        'billing.invoices': () => [],
+        ...billing,
+      },
+    },
+  );
+}
+
+describe('admin user page: billing', () => {
+  it("shows an owner's card, subscription, reporting and invoices, for that owner", async () => {
+    const { calls } = show(ownerDetail, { 'billing.invoices': () => [invoice] });
+    const section = await screen.findByTestId('user-billing');
+    const card = await within(section).findByTestId('billing-payment-method');
+    expect(card).toHaveTextContent('Visa •••• 4242');
+    expect(card).toHaveTextContent('expires 04/2027');
+    expect(card).toHaveTextContent('subscription active');
+    // An admin looks; the owner's buttons to Stripe are on the owner's page only.
+    expect(within(section).queryByRole('button')).not.toBeInTheDocument();
+    const reporting = within(section).getByTestId('user-billing-reporting');
+    expect(reporting).toHaveTextContent('$1.23');
+    expect(reporting).toHaveTextContent('Reported through 2 Jan 2026');
+    expect(await within(section).findByRole('table', { name: 'Invoices' })).toHaveTextContent(
+      'HOPS-0001',
+    );
+    expect(within(section).queryByTestId('billing-payment-failed')).not.toBeInTheDocument();
+    for (const path of ['billing.status', 'billing.invoices']) {
+      expect(calls.filter((c) => c.path === path).map((c) => c.input)).toEqual([
+        { userId: 'dev|alice' },
+      ]);
+    }
+  });
+
+  it('says when no payment method is on file and no invoice exists yet', async () => {
+    show(ownerDetail, {
+      'billing.status': () => ({ ...withCard, card: null, subscriptionStatus: null }),
+    });
+    const section = await screen.findByTestId('user-billing');
+    expect(await within(section).findByText('No payment method on file.')).toBeInTheDocument();
+    expect(await within(section).findByText('No invoices yet')).toBeInTheDocument();
+  });
+
+  it('shows a banner with the amount and date when a payment failed', async () => {
+    show(ownerDetail, {
+      'billing.status': () => ({
+        ...withCard,
+        subscriptionStatus: 'past_due',
+        paymentFailed: { invoiceId: 'in_2', amount: '12.34', at: '2026-11-30T09:30:00.000Z' },
+      }),
+    });
+    const banner = await screen.findByTestId('billing-payment-failed');
+    expect(banner).toHaveTextContent('A payment failed');
+    expect(banner).toHaveTextContent('$12.34');
+    expect(banner).toHaveTextContent('30 Nov 2026');
+    expect(banner).not.toHaveTextContent('Manage billing');
+  });
+
+  it('says payment is not configured when Stripe is off, and asks for no invoices', async () => {
+    const { calls } = show(ownerDetail, {
+      'billing.status': () => ({ ...withCard, stripe: false, card: null }),
+    });
+    const section = await screen.findByTestId('user-billing');
+    expect(
+      await within(section).findByText('Payment is not configured on this server.'),
+    ).toBeInTheDocument();
+    expect(within(section).queryByTestId('billing-payment-method')).not.toBeInTheDocument();
+    expect(calls.map((c) => c.path)).not.toContain('billing.invoices');
+  });
+
+  it('shows the API’s sentence when the payment details cannot be read', async () => {
+    show(ownerDetail, {
+      'billing.status': () => {
+        throw apiError('FORBIDDEN', 'Only an admin can do this.');
+      },
+    });
+    const section = await screen.findByTestId('user-billing');
+    expect(await within(section).findByText('Only an admin can do this.')).toBeInTheDocument();
+    expect(
+      within(section).getByText('The payment details could not be loaded'),
+    ).toBeInTheDocument();
+  });
+
+  it("shows nothing of billing on a member's page", async () => {
+    const { calls } = show(memberDetail);
+    expect(await screen.findByText('Bob Builder', { selector: 'h1, h2' })).toBeInTheDocument();
+    expect(screen.queryByTestId('user-billing')).not.toBeInTheDocument();
+    expect(calls.map((c) => c.path).filter((p) => p.startsWith('billing.'))).toEqual([]);
+  });
+});
