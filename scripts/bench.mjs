@@ -32,7 +32,9 @@ const accounts = values.accounts ?? (values.quick ? '100' : '10000');
 const days = values.days ?? (values.quick ? '30' : '365');
 const out = mkdtempSync(join(tmpdir(), 'hops-bench-'));
 const name = `hops_bench_${process.pid}`;
-const quickEnv = values.quick ? { BENCH_READ_SECONDS: '2', BENCH_INGEST_BATCHES: '3' } : {};
+const quickEnv = values.quick
+  ? { BENCH_READ_SECONDS: '2', BENCH_INGEST_BATCHES: '3', BENCH_REPORT_OWNER_DAYS: '500' }
+  : {};
 
 /** Runs a command from the repository root; returns its status, standard output and duration. */
 function run(label, args, options = {}) {
@@ -111,6 +113,7 @@ const results = [
   'api-ingest',
   'api-assignment',
   'api-queries',
+  'api-report',
   'web-reads',
   'web-first-load',
   'slack-ack',
