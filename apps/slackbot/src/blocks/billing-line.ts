@@ -1,23 +1,9 @@
 // The billing line of the `whois` card: an owner's card and payment state, from billing.status.
+import { cardBrand } from '@hops/api/cards';
 import { formatUsd } from '@hops/api/decimal';
 import type { ApiOutputs } from '../api.ts';
 
 type BillingStatus = ApiOutputs['billing']['status'];
-
-// The same names as the dashboard's Billing page (apps/web routes/billing/payment-method.tsx).
-const BRANDS: Record<string, string> = {
-  amex: 'American Express',
-  diners: 'Diners Club',
-  discover: 'Discover',
-  jcb: 'JCB',
-  mastercard: 'Mastercard',
-  unionpay: 'UnionPay',
-  visa: 'Visa',
-};
-
-function brandName(brand: string): string {
-  return BRANDS[brand.toLowerCase()] ?? brand.charAt(0).toUpperCase() + brand.slice(1);
-}
 
 /**
  * "Card: Visa •••• 4242 (04/2027) · subscription active", then "⚠️ Payment failed: $12.34 on
@@ -27,7 +13,7 @@ export function billingLine(status: BillingStatus): string | null {
   if (!status.stripe) return null;
   const { card, subscriptionStatus, paymentFailed } = status;
   const cardText = card
-    ? `${brandName(card.brand)} •••• ${card.last4} (${String(card.expMonth).padStart(2, '0')}/${card.expYear})`
+    ? `${cardBrand(card.brand)} •••• ${card.last4} (${String(card.expMonth).padStart(2, '0')}/${card.expYear})`
     : 'none on file';
   const lines = [
     `Card: ${cardText}${subscriptionStatus ? ` · subscription ${subscriptionStatus}` : ''}`,

@@ -1,25 +1,12 @@
 // The card on file (brand, last 4, expiry) with a way to Stripe's Billing Portal, or a button to
 // Stripe Checkout to add one. Both answer a URL that the browser is sent to.
+import { cardBrand } from '@hops/api/cards';
 import { Badge, Button, Card, Group, Stack, Text, Title } from '@mantine/core';
 import { useMutation } from '@tanstack/react-query';
 import { ActionError } from '../../components/states.tsx';
 import { leaveTo } from '../../lib/navigate.ts';
 import { useTRPC } from '../../lib/trpc.ts';
 import type { BillingStatus } from './types.ts';
-
-const BRANDS: Record<string, string> = {
-  amex: 'American Express',
-  diners: 'Diners Club',
-  discover: 'Discover',
-  jcb: 'JCB',
-  mastercard: 'Mastercard',
-  unionpay: 'UnionPay',
-  visa: 'Visa',
-};
-
-export function cardBrand(brand: string): string {
-  return BRANDS[brand.toLowerCase()] ?? brand.charAt(0).toUpperCase() + brand.slice(1);
-}
 
 export function cardExpiry(month: number, year: number): string {
   return `${String(month).padStart(2, '0')}/${year}`;
