@@ -211,6 +211,7 @@ describe('loadWebEnv: Stripe (SPEC §8)', () => {
       priceId: 'price_abc123',
       meterEventName: 'hops_usage',
       reportIntervalMs: 3_600_000,
+      meterEventsPerSecond: 25,
     });
     const custom = loadWebEnv({
       ...production,
@@ -218,12 +219,17 @@ describe('loadWebEnv: Stripe (SPEC §8)', () => {
       STRIPE_METER_EVENT_NAME: 'acme_usage',
       STRIPE_API_URL: 'https://stripe-proxy.internal:8443',
       STRIPE_REPORT_INTERVAL_MS: '600000',
+      STRIPE_METER_EVENTS_PER_SECOND: '100',
     }).env.stripe;
     expect(custom).toMatchObject({
       meterEventName: 'acme_usage',
       apiUrl: 'https://stripe-proxy.internal:8443',
       reportIntervalMs: 600_000,
+      meterEventsPerSecond: 100,
     });
+    expect(refusal({ ...production, ...stripe, STRIPE_METER_EVENTS_PER_SECOND: '2.5' })).toMatch(
+      /STRIPE_METER_EVENTS_PER_SECOND is invalid: use a whole number of requests per second/,
+    );
   });
 
   it('needs the webhook secret and the price in production once the key is set', () => {

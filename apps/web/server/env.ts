@@ -89,6 +89,12 @@ const schema = z.object({
     .int({ error: 'use a number of milliseconds' })
     .min(1000, { error: 'use at least 1000 (one second)' })
     .default(3_600_000),
+  STRIPE_METER_EVENTS_PER_SECOND: z.coerce
+    .number({ error: 'use a whole number of requests per second' })
+    .int({ error: 'use a whole number of requests per second' })
+    .min(1, { error: 'use at least 1' })
+    .max(1000, { error: "use at most 1000 (Stripe's live limit for meter events)" })
+    .default(25),
 });
 
 export interface WebEnv {
@@ -254,6 +260,7 @@ function stripeConfig(
     priceId: raw.STRIPE_PRICE_ID,
     meterEventName: raw.STRIPE_METER_EVENT_NAME,
     reportIntervalMs: raw.STRIPE_REPORT_INTERVAL_MS,
+    meterEventsPerSecond: raw.STRIPE_METER_EVENTS_PER_SECOND,
   };
 }
 

@@ -29,6 +29,8 @@ export async function startStripeWorld(): Promise<StripeWorld> {
     priceId: PRICE_ID,
     meterEventName: 'hops_usage',
     timeoutMs: 5_000,
+    // This fake has no rate limit; the pacing itself is tested against one in stripe.test.ts.
+    meterEventsPerSecond: 1_000,
   });
   const log = recordingLogger();
   return {

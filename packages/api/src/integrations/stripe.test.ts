@@ -39,6 +39,29 @@ describe('idempotencyKey', () => {
 });
 
 describe('the Stripe integration', () => {
+  it('spaces meter events out so that a rate-limited Stripe never answers 429', async () => {
+    const limited = await startFakeStripe({ requestsPerSecond: 10 });
+    try {
+      const stripe = createStripe({ ...config, apiUrl: limited.url, meterEventsPerSecond: 10 });
+      const sent = [];
+      for (let i = 0; i < 35; i++) {
+        sent.push(
+          await stripe.sendMeterEvent({
+            customerId: 'cus_paced',
+            units: i,
+            timestamp: new Date('2026-11-30T12:00:00Z'),
+            identifier: `hops-paced-${i}`,
+          }),
+        );
+      }
+      expect(sent).toHaveLength(35);
+      expect(limited.requests.map((r) => r.status)).toEqual(Array(35).fill(200));
+      expect(limited.meterEvents).toHaveLength(35);
+    } finally {
+      await limited.close();
+    }
+  });
+
   it('creates a customer once under a repeated idempotency key', async () => {
     const stripe = createStripe(config);
     const key = idempotencyKey('customer', 'owner-1');

@@ -14,6 +14,11 @@ export interface StripeConfig {
   meterEventName: string;
   /** Per request; default 10 s. */
   timeoutMs?: number;
+  /**
+   * Meter events sent per second at most (STRIPE_METER_EVENTS_PER_SECOND; default 25, Stripe's
+   * sandbox limit). The client spaces them out rather than running into 429s.
+   */
+  meterEventsPerSecond?: number;
 }
 
 /** A refused or failed Stripe call; `retryable` when trying again later may succeed. */
@@ -157,6 +162,36 @@ const subscriptionOf = (s: Stripe.Subscription): Subscription => ({
   customerId: idOf(s.customer)!,
 });
 
+/** Stripe's limit in sandboxes; live accounts take more (raise STRIPE_METER_EVENTS_PER_SECOND). */
+export const METER_EVENTS_PER_SECOND = 25;
+
+/**
+ * At most `perSecond` calls in any one second, as the server counts them: a call starts only when
+ * fewer than `perSecond` others are in flight or ended less than a second ago. Counting from each
+ * call's end (after the server saw it) rather than its start makes network jitter harmless; calls
+ * that come slower than the limit never wait. `run` wraps one call.
+ */
+export function rateLimiter(perSecond: number) {
+  const ended: number[] = [];
+  let inFlight = 0;
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+  return async function run<T>(call: () => Promise<T>): Promise<T> {
+    for (;;) {
+      const now = performance.now();
+      while (ended.length > 0 && ended[0]! <= now - 1000) ended.shift();
+      if (inFlight + ended.length < perSecond) break;
+      await sleep(ended.length > 0 ? Math.max(1, ended[0]! + 1000 - now) : 5);
+    }
+    inFlight += 1;
+    try {
+      return await call();
+    } finally {
+      inFlight -= 1;
+      ended.push(performance.now());
+    }
+  };
+}
+
 /** Stripe's calls for SPEC §8; build it once from the configuration. */
 export function createStripe(config: StripeConfig) {
   const sdk = new Stripe(config.secretKey, {
@@ -166,6 +201,8 @@ export function createStripe(config: StripeConfig) {
     telemetry: false,
     appInfo: { name: 'hops' },
   });
+
+  const meterEventLimit = rateLimiter(config.meterEventsPerSecond ?? METER_EVENTS_PER_SECOND);
 
   async function call<T>(name: string, run: () => Promise<T>): Promise<T> {
     try {
@@ -371,14 +408,16 @@ export function createStripe(config: StripeConfig) {
     }) =>
       call('sendMeterEvent', async () => {
         const units = BigInt(input.units);
-        await sdk.billing.meterEvents.create(
-          {
-            event_name: config.meterEventName,
-            identifier: input.identifier,
-            timestamp: Math.floor(input.timestamp.getTime() / 1000),
-            payload: { stripe_customer_id: input.customerId, value: units.toString() },
-          },
-          { idempotencyKey: idempotencyKey('meter', input.identifier) },
+        await meterEventLimit(() =>
+          sdk.billing.meterEvents.create(
+            {
+              event_name: config.meterEventName,
+              identifier: input.identifier,
+              timestamp: Math.floor(input.timestamp.getTime() / 1000),
+              payload: { stripe_customer_id: input.customerId, value: units.toString() },
+            },
+            { idempotencyKey: idempotencyKey('meter', input.identifier) },
+          ),
         );
         return { identifier: input.identifier };
       }),

@@ -4,7 +4,7 @@ import type { Db } from '@hops/db';
 import type { Logger } from '../context.ts';
 import { AppError } from '../errors.ts';
 import type { StripeApi } from '../integrations/stripe.ts';
-import { reportUsage } from '../services/billing/report.ts';
+import { REPORT_JOB, reportUsage } from '../services/billing/report.ts';
 import { JOB_KEY_MODE, type TaskPayloads } from './queue.ts';
 import type { CronEntry, TaskHandlers } from './runner.ts';
 
@@ -46,7 +46,7 @@ export function productJobs(deps: JobDeps): ProductJobs {
             task: 'billing.reportUsage',
             match: cronEvery(deps.stripeReportIntervalMs ?? HOUR_MS),
             // One waiting run at most; a run that fails is retried a few times, then the next tick.
-            options: { jobKey: 'billing:report-usage', jobKeyMode: JOB_KEY_MODE, maxAttempts: 3 },
+            options: { ...REPORT_JOB, jobKeyMode: JOB_KEY_MODE },
           },
         ]
       : [],

@@ -4,7 +4,14 @@
 // (as the job queue would run it again). Time, requests, 429s retried, duplicates (must be 0),
 // against the floor of ownerDays ÷ 25 s; side by side, the same report with no rate limit (the
 // reporter's own cost).
-import { createStripe, ingestUsage, reportUsage, SYSTEM_ACTOR, type StripeApi } from '@hops/api';
+import {
+  createStripe,
+  ingestUsage,
+  migrateJobQueue,
+  reportUsage,
+  SYSTEM_ACTOR,
+  type StripeApi,
+} from '@hops/api';
 import { addDays, utcDay } from '@hops/api/days';
 import { createDb, inTransaction, migrateToLatest, type Db } from '@hops/db';
 import { startFakeStripe, type FakeStripe } from '@hops/fakes/stripe';
@@ -18,8 +25,9 @@ const RATE = 25;
 const DAYS = 10;
 const METER = '/v1/billing/meter_events';
 /**
- * The target: a run stops at each 429 and the next waits a whole Retry-After, so some slack over
- * the floor is by design; measured 1.45× at 500 owner-days and 1.52× at 10 000 (not met there).
+ * The target: the client spaces meter events out to the limit, counting each second from the end
+ * of a call, so the time over the floor is the reporter's own latency per window; the issue asks
+ * for ≤ 1.5×.
  */
 const WITHIN_FLOOR = 1.5;
 
@@ -42,8 +50,10 @@ interface Outcome {
 }
 
 /** Owners (postpaid, with a customer and an active subscription) and DAYS days of usage each. */
-async function build(db: Db, owners: number): Promise<void> {
+async function build(db: Db, url: string, owners: number): Promise<void> {
   await migrateToLatest(db);
+  // A run stopped by a 429 queues the next one (for Retry-After) in the job queue's tables.
+  await migrateJobQueue({ connectionString: url, log: quiet });
   await sql`
     INSERT INTO users (id, email, name, billing_mode, stripe_customer_id)
     SELECT 'report|o' || i, 'o' || i || '@report.test', 'Owner ' || i, 'postpaid', 'cus_report_' || i
@@ -67,8 +77,13 @@ async function build(db: Db, owners: number): Promise<void> {
   }
 }
 
-/** The client the product builds, with the Retry-After of the last refusal kept aside. */
-function observedStripe(fake: FakeStripe) {
+const quiet = { info: () => undefined, warn: console.warn, error: console.error };
+
+/**
+ * The client the product builds (spacing meter events out to `perSecond`), with the Retry-After
+ * of the last refusal kept aside.
+ */
+function observedStripe(fake: FakeStripe, perSecond: number) {
   const stripe = createStripe({
     secretKey: 'sk_test_hops_bench',
     apiUrl: fake.url,
@@ -76,6 +91,7 @@ function observedStripe(fake: FakeStripe) {
     priceId: 'price_hops_usage',
     meterEventName: 'hops_usage',
     timeoutMs: 10_000,
+    meterEventsPerSecond: perSecond,
   });
   const seen = { retryAfter: null as number | null };
   const observed: StripeApi = {
@@ -97,7 +113,8 @@ async function report(url: string, requestsPerSecond: number | undefined): Promi
   const db = createDb({ connectionString: url, max: 4 });
   const fake = await startFakeStripe(requestsPerSecond ? { requestsPerSecond } : {});
   try {
-    const { stripe, seen } = observedStripe(fake);
+    // Limited: the product's default of 25/s, Stripe's sandbox rate. Unlimited: as fast as it goes.
+    const { stripe, seen } = observedStripe(fake, requestsPerSecond ?? 1000);
     let runs = 0;
     let waited = 0;
     const started = performance.now();
@@ -154,7 +171,7 @@ export async function benchReport(options: { ownerDays: number }): Promise<Bench
   try {
     const url = await createScratchDatabase(template);
     const db = createDb({ connectionString: url, max: 2 });
-    await build(db, owners);
+    await build(db, url, owners);
     await db.destroy();
 
     say(`report: ${fmt(ownerDays)} owner-days, no rate limit (baseline)`);
@@ -178,7 +195,7 @@ export async function benchReport(options: { ownerDays: number }): Promise<Bench
       fmt(o.duplicates),
     ];
     const markdown = [
-      `\`reportUsage\` for ${fmt(owners)} postpaid owners with an active subscription × ${DAYS} days = ${fmt(ownerDays)} owner-days (one meter event each), against the fake Stripe (@hops/fakes/stripe) on loopback through the product's Stripe client. Each run stops at a 429 as designed; the next starts after its Retry-After (1 s), as the job queue would run it again. The floor is ${fmt(ownerDays)} ÷ ${RATE} requests/s = ${fmt(floor)} s; the unlimited run is the reporter's own cost (database and HTTP), measured side by side on an identical copy of the database.`,
+      `\`reportUsage\` for ${fmt(owners)} postpaid owners with an active subscription × ${DAYS} days = ${fmt(ownerDays)} owner-days (one meter event each), against the fake Stripe (@hops/fakes/stripe) on loopback through the product's Stripe client. The product's Stripe client spaces meter events out to ${RATE}/s (STRIPE_METER_EVENTS_PER_SECOND's default); a run that still meets a 429 stops and queues the next run at its Retry-After, which this loop starts then, as the job queue would. The floor is ${fmt(ownerDays)} ÷ ${RATE} requests/s = ${fmt(floor)} s; the unlimited run is the reporter's own cost (database and HTTP), measured side by side on an identical copy of the database.`,
       '',
       table(
         [

@@ -130,86 +130,120 @@ export async function reportDays(db: Executor, ownerId: string): Promise<ReportD
   }));
 }
 
-/**
- * The next revision of a day, `pending` (or `late`, which never goes out). `created_at` is the
- * run's clock: a re-send derives the same timestamp from it, so the request is byte-identical.
- */
-export async function insertRevision(
-  trx: Transaction,
-  row: { ownerId: string; date: string; units: bigint; state: 'pending' | 'late'; now: Date },
-  error: string | null = null,
-): Promise<LatestReport> {
-  const { rows } = await sql<{ revision: number }>`
-    SELECT coalesce(max(revision), 0) + 1 AS revision FROM stripe_usage_reports
-    WHERE owner_id = ${row.ownerId} AND date = ${row.date}`.execute(trx);
-  const revision = rows[0]!.revision;
-  const identifier = reportIdentifier(row.ownerId, row.date, revision);
-  const inserted = await trx
-    .insertInto('stripeUsageReports')
-    .values({
-      ownerId: row.ownerId,
-      date: row.date,
-      revision,
-      units: sql<number>`${row.units.toString()}::bigint`,
-      identifier,
-      state: row.state,
-      error,
-      createdAt: row.now,
-    })
-    .returning(['id', 'createdAt'])
-    .executeTakeFirstOrThrow();
-  return {
-    id: inserted.id,
-    revision,
-    units: row.units,
-    identifier,
-    state: row.state,
-    createdAt: inserted.createdAt,
-  };
+/** A revision to write: the day's total, `pending` (to go out) or `late` (never sent). */
+export interface NewRevision {
+  date: string;
+  units: bigint;
+  /** The day's newest revision so far plus one (one reporter runs at a time; the key checks it). */
+  revision: number;
+  state: 'pending' | 'late';
+  error?: string | null;
 }
 
 /**
- * Stripe took the revision: it is `sent`, and the day's usage rows are marked, but only if the
- * day's total is still what was sent (rows locked first, so a concurrent ingest either commits
- * before we read or finds our mark and clears it again).
+ * Writes the next revisions of an owner's days in one statement. `created_at` is the run's clock:
+ * a re-send derives the same timestamp from it, so the request is byte-identical.
+ */
+export async function insertRevisions(
+  trx: Transaction,
+  ownerId: string,
+  revisions: readonly NewRevision[],
+  now: Date,
+): Promise<(LatestReport & { date: string })[]> {
+  if (revisions.length === 0) return [];
+  const rows = revisions.map((r) => ({
+    ownerId,
+    date: r.date,
+    revision: r.revision,
+    units: sql<number>`${r.units.toString()}::bigint`,
+    identifier: reportIdentifier(ownerId, r.date, r.revision),
+    state: r.state,
+    error: r.error ?? null,
+    createdAt: now,
+  }));
+  const inserted = await trx
+    .insertInto('stripeUsageReports')
+    .values(rows)
+    .returning(['id', 'identifier', 'createdAt'])
+    .execute();
+  const byIdentifier = new Map(inserted.map((row) => [row.identifier, row]));
+  return revisions.map((r, i) => {
+    const row = byIdentifier.get(rows[i]!.identifier)!;
+    return {
+      id: row.id,
+      date: r.date,
+      revision: r.revision,
+      units: r.units,
+      identifier: row.identifier,
+      state: r.state,
+      createdAt: row.createdAt,
+    };
+  });
+}
+
+/** A day Stripe now holds `units` for. */
+export interface Included {
+  date: string;
+  units: bigint;
+}
+
+/**
+ * Stripe took these revisions: they are `sent`, and their days' usage rows are marked (only where
+ * the day's total is still what was sent).
  */
 export async function markSent(
   trx: Transaction,
   ownerId: string,
-  report: Pick<LatestReport, 'id' | 'units'> & { date: string },
+  reports: readonly (Pick<LatestReport, 'id'> & Included)[],
 ): Promise<void> {
+  if (reports.length === 0) return;
   await trx
     .updateTable('stripeUsageReports')
     .set({ state: 'sent', sentAt: sql`now()`, error: null })
-    .where('id', '=', report.id)
-    .execute();
-  await markIncluded(trx, ownerId, report.date, report.units);
-}
-
-/** Marks the day's usage rows reported when their total is `units` (what Stripe now holds). */
-export async function markIncluded(
-  trx: Transaction,
-  ownerId: string,
-  date: string,
-  units: bigint,
-): Promise<void> {
-  const rows = await trx
-    .selectFrom('usageDaily')
-    .select(['id', sql<string>`total_cost::text`.as('cost')])
-    .where('accountOwnerId', '=', ownerId)
-    .where('date', '=', date)
-    .forUpdate()
-    .execute();
-  const total = rows.reduce((sum, r) => sum + unitsOf(r.cost), 0n);
-  if (total !== units || rows.length === 0) return;
-  await trx
-    .updateTable('usageDaily')
-    .set({ reportedToStripe: true })
     .where(
       'id',
       'in',
-      rows.map((r) => r.id),
+      reports.map((r) => r.id),
     )
+    .execute();
+  await markIncluded(trx, ownerId, reports);
+}
+
+/**
+ * Marks the usage rows of each day whose total is the `units` Stripe now holds. The rows are locked
+ * first (FOR UPDATE reads their newest committed values), so an ingest running beside us either
+ * commits before we sum, or waits for us and clears the mark again when it changes the row.
+ */
+export async function markIncluded(
+  trx: Transaction,
+  ownerId: string,
+  days: readonly Included[],
+): Promise<void> {
+  if (days.length === 0) return;
+  const rows = await trx
+    .selectFrom('usageDaily')
+    .select([
+      'id',
+      sql<string>`to_char(date, 'YYYY-MM-DD')`.as('date'),
+      sql<string>`total_cost::text`.as('cost'),
+    ])
+    .where('accountOwnerId', '=', ownerId)
+    .where(
+      'date',
+      'in',
+      days.map((d) => d.date),
+    )
+    .forUpdate()
+    .execute();
+  const totals = new Map<string, bigint>();
+  for (const r of rows) totals.set(r.date, (totals.get(r.date) ?? 0n) + unitsOf(r.cost));
+  const wanted = new Map(days.map((d) => [d.date, d.units]));
+  const ids = rows.filter((r) => totals.get(r.date) === wanted.get(r.date)).map((r) => r.id);
+  if (ids.length === 0) return;
+  await trx
+    .updateTable('usageDaily')
+    .set({ reportedToStripe: true })
+    .where('id', 'in', ids)
     .where('reportedToStripe', '=', false)
     .execute();
 }

@@ -182,13 +182,18 @@ describe('reportUsage', () => {
       // Members have no customer: nothing is ever reported under their own name.
       expect(await reportsOf(a.members[0]!.id)).toEqual([]);
     }
-    expect(result).toEqual({ accounts: 10, events: 200, units: units.toString() });
+    expect(result).toEqual({
+      accounts: 10,
+      events: 200,
+      units: units.toString(),
+      retryAfter: null,
+    });
     expectNoDuplicateIdentifiers();
   });
 
   it('re-sends nothing when nothing changed', async () => {
     const before = fake.meterEvents.length;
-    expect(await run()).toEqual({ accounts: 0, events: 0, units: '0' });
+    expect(await run()).toEqual({ accounts: 0, events: 0, units: '0', retryAfter: null });
     expect(fake.meterEvents.length).toBe(before);
   });
 
@@ -201,7 +206,7 @@ describe('reportUsage', () => {
     const result = await run();
 
     const whole = (await storedUnits(a.owner.id)).get(day)!;
-    expect(result).toEqual({ accounts: 1, events: 1, units: whole });
+    expect(result).toEqual({ accounts: 1, events: 1, units: whole, retryAfter: null });
     const [event] = eventsOf(a.customerId).filter(
       (e) => dayOf(e) === day && e.identifier !== reportIdentifier(a.owner.id, day, 1),
     );
@@ -234,7 +239,7 @@ describe('reportUsage', () => {
       .flat()
       .filter((r) => r.state === 'pending');
     expect(waiting.length).toBeGreaterThan(0);
-    expect(waiting[0]!.error).toContain('HTTP 503');
+    expect(waiting.some((w) => w.error?.includes('HTTP 503'))).toBe(true);
 
     const rest = await run();
     expect(partial.events + rest.events).toBe(40);
@@ -256,12 +261,23 @@ describe('reportUsage', () => {
     const requestsBefore = fake.requests.length;
     fake.failNext({ path: METER, status: 429, retryAfter: 30 });
 
-    expect(await run()).toEqual({ accounts: 0, events: 0, units: '0' });
+    const stoppedAt = Date.now();
+    expect(await run()).toEqual({ accounts: 0, events: 0, units: '0', retryAfter: 30 });
     // One request, refused; nothing asked of Stripe after it.
     expect(fake.requests.slice(requestsBefore).map((r) => r.status)).toEqual([429]);
+    // The first account's days were written ahead, all pending; the refused one says why.
     const rows = (await Promise.all(limited.map((a) => reportsOf(a.owner.id)))).flat();
-    expect(rows).toMatchObject([{ revision: 1, state: 'pending' }]);
-    expect(rows[0]!.error).toContain('HTTP 429');
+    expect(rows.map((r) => [r.revision, r.state])).toEqual(Array(3).fill([1, 'pending']));
+    expect(rows.filter((r) => r.error !== null)).toMatchObject([
+      { error: expect.stringContaining('HTTP 429') },
+    ]);
+    // The next run is already queued for when Stripe said to come back, not for the next tick.
+    const { rows: queued } = await sql<{ runAt: Date }>`
+      SELECT run_at FROM graphile_worker.jobs
+      WHERE task_identifier = 'billing.reportUsage' AND key = 'billing:report-usage'`.execute(db);
+    expect(queued).toHaveLength(1);
+    expect(queued[0]!.runAt.getTime() - stoppedAt).toBeGreaterThanOrEqual(29_000);
+    expect(queued[0]!.runAt.getTime() - stoppedAt).toBeLessThanOrEqual(31_000 + 5_000);
 
     expect(await run()).toMatchObject({ accounts: 2, events: 6 });
     for (const a of limited) {
@@ -336,7 +352,7 @@ describe('reportUsage', () => {
     const stored = (await storedUnits(a.owner.id)).get(old)!;
 
     for (let i = 0; i < 2; i++) {
-      expect(await run()).toEqual({ accounts: 0, events: 0, units: '0' });
+      expect(await run()).toEqual({ accounts: 0, events: 0, units: '0', retryAfter: null });
     }
 
     expect(eventsOf(a.customerId)).toEqual([]);
