@@ -285,6 +285,58 @@ describe('admin.users.get', () => {
     expect(detail.usage30d.totalCost).toBe('0.0000');
   });
 
+  it('says why a user is suspended: the reason, when, by whom and via what', async () => {
+    const user = await makeUser(db, { email: 'why.suspended@get.test' });
+    expect((await asAdmin.admin.users.get({ userId: user.id })).statusChange).toBeNull();
+
+    await asAdmin.admin.users.setStatus({
+      userId: user.id,
+      status: 'suspended',
+      reason: 'First warning',
+    });
+    const bot = await callerAs(db, { service: true, actAs: admin.id });
+    await bot.admin.users.setStatus({ userId: user.id, status: 'active', reason: 'Appealed' });
+    const other = await makeUser(db, { isAdmin: true, email: 'second@hops.test', name: 'Sec Ond' });
+    await (
+      await callerAs(db, { userId: other.id })
+    ).admin.users.setStatus({
+      userId: user.id,
+      status: 'suspended',
+      reason: 'Chargeback on invoice 7',
+    });
+    const [last] = (await auditRows(db, 'admin.users.setStatus', user.id)).slice(-1);
+
+    const detail = await asAdmin.admin.users.get({ email: 'WHY.suspended@get.test' });
+    expect(detail.user.status).toBe('suspended');
+    expect(detail.statusChange).toEqual({
+      status: 'suspended',
+      at: last!.at.toISOString(),
+      by: { id: other.id, email: 'second@hops.test', name: 'Sec Ond' },
+      via: 'web',
+      reason: 'Chargeback on invoice 7',
+    });
+
+    // Reactivated from Slack: the page says who let them back, and why.
+    await bot.admin.users.setStatus({ userId: user.id, status: 'active', reason: 'Paid in full' });
+    expect((await asAdmin.admin.users.get({ userId: user.id })).statusChange).toMatchObject({
+      status: 'active',
+      by: { id: admin.id, email: 'chief@hops.test' },
+      via: 'slack',
+      reason: 'Paid in full',
+    });
+  });
+
+  it('does not guess a reason when no audit row gave the user their status', async () => {
+    // Suspended outside the API (straight in the database): there is nothing to tell.
+    const user = await makeUser(db, { status: 'suspended' });
+    expect((await asAdmin.admin.users.get({ userId: user.id })).statusChange).toBeNull();
+    // An old suspension was lifted outside the API: its reason no longer explains the status.
+    const again = await makeUser(db);
+    await asAdmin.admin.users.setStatus({ userId: again.id, status: 'suspended', reason: 'Old' });
+    await db.updateTable('users').set({ status: 'active' }).where('id', '=', again.id).execute();
+    expect((await asAdmin.admin.users.get({ userId: again.id })).statusChange).toBeNull();
+  });
+
   it('answers unknown users with NOT_FOUND and bad keys with BAD_REQUEST', async () => {
     expect(
       await expectTrpcError(asAdmin.admin.users.get({ userId: 'auth0|nobody' }), 'NOT_FOUND'),

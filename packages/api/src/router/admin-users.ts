@@ -16,17 +16,34 @@ import {
   setUserBillingMode,
   setUserStatus,
 } from '../services/admin-users/changes.ts';
-import { getUserDetail, listUsers } from '../services/admin-users/reads.ts';
+import { listUsers, UNASSIGNED, USER_SORTS } from '../services/admin-users/list.ts';
+import { getUserDetail } from '../services/admin-users/reads.ts';
 import { adminProcedure, router } from '../trpc.ts';
 
 export const adminUsersRouter = router({
   list: adminProcedure
     .input(
       page.extend({
-        search: z.string().trim().max(320).optional(),
+        search: z
+          .string()
+          .trim()
+          .max(320, { error: 'Search with at most 320 characters.' })
+          .optional(),
         status: userStatus.optional(),
         role: z.enum([...accountRole.options, 'admin']).optional(),
-        clusterId: uuid.optional(),
+        clusterId: z
+          .string()
+          .trim()
+          .refine((value) => value === UNASSIGNED || uuid.safeParse(value).success, {
+            error: `Pick a cluster from the list, or "${UNASSIGNED}" for people on no cluster.`,
+          })
+          .optional(),
+        sort: z
+          .enum(USER_SORTS, { error: `Sort the users by one of: ${USER_SORTS.join(', ')}.` })
+          .optional(),
+        order: z
+          .enum(['asc', 'desc'], { error: 'Give the order as asc (A to Z, oldest first) or desc.' })
+          .optional(),
       }),
     )
     .query(({ ctx, input }) => listUsers(ctx.db, input)),

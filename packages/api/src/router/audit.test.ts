@@ -18,13 +18,13 @@ describe('audit.list', () => {
   it('shows admin actions newest first, with who and via what', async () => {
     const user = await makeUser(db);
     const cluster = await makeCluster(db);
+    const bot = await callerAs(db, { service: true, actAs: admin.id });
+    await bot.clusters.assign({ userId: user.id, clusterId: cluster.id });
     await asAdmin.admin.users.setStatus({
       userId: user.id,
       status: 'suspended',
       reason: 'Abuse report',
     });
-    const bot = await callerAs(db, { service: true, actAs: admin.id });
-    await bot.clusters.assign({ userId: user.id, clusterId: cluster.id });
 
     const { items } = await asAdmin.audit.list({ targetId: user.id });
     expect(items).toEqual([
@@ -33,22 +33,24 @@ describe('audit.list', () => {
         at: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T.*Z$/),
         actorUserId: admin.id,
         actorEmail: 'auditor@hops.test',
-        via: 'slack',
-        action: 'clusters.assign',
+        via: 'web',
+        action: 'admin.users.setStatus',
         targetType: 'user',
         targetId: user.id,
-        details: expect.objectContaining({ clusterId: cluster.id, users: 1 }),
+        targetEmail: user.email,
+        details: { email: user.email, from: 'active', to: 'suspended', reason: 'Abuse report' },
       },
       {
         id: expect.any(String),
         at: expect.any(String),
         actorUserId: admin.id,
         actorEmail: 'auditor@hops.test',
-        via: 'web',
-        action: 'admin.users.setStatus',
+        via: 'slack',
+        action: 'clusters.assign',
         targetType: 'user',
         targetId: user.id,
-        details: { email: user.email, from: 'active', to: 'suspended', reason: 'Abuse report' },
+        targetEmail: user.email,
+        details: expect.objectContaining({ clusterId: cluster.id, users: 1 }),
       },
     ]);
   });
@@ -74,6 +76,61 @@ describe('audit.list', () => {
     expect(prefix.items.every((i) => i.action.startsWith('clusters.'))).toBe(true);
     expect((await asAdmin.audit.list({ action: 'clusters' })).items).toEqual([]);
     expect((await asAdmin.audit.list({ actorId: 'auth0|nobody' })).items).toEqual([]);
+  });
+
+  it('filters by the e-mail of who acted and of whom the change is about, any case, in part', async () => {
+    const tag = 'aud7m';
+    const boss = await makeUser(db, { isAdmin: true, email: `Boss@${tag}.test` });
+    const deputy = await makeUser(db, { isAdmin: true, email: `deputy@${tag}.test` });
+    const owner = await makeUser(db, { email: `owner@${tag}.test` });
+    const victim = await makeUser(db, { email: `victim_1@${tag}.test` });
+    const asBoss = await callerAs(db, { userId: boss.id });
+    const asDeputy = await callerAs(db, { userId: deputy.id });
+    await asBoss.admin.users.setStatus({ userId: victim.id, status: 'suspended', reason: 'Spam' });
+    await asDeputy.credits.grant({ userId: owner.id, amount: '5', pool: 'free', reason: 'Sorry' });
+    // An invite is about a person who may have no user yet: its e-mail is the invitee's.
+    await asDeputy.invites.create({ ownerId: owner.id, email: `invitee@${tag}.test` });
+
+    const actions = async (input: Parameters<typeof asAdmin.audit.list>[0]) =>
+      (await asAdmin.audit.list(input)).items.map((i) => i.action);
+    expect(await actions({ actorEmail: `BOSS@${tag.toUpperCase()}` })).toEqual([
+      'admin.users.setStatus',
+    ]);
+    expect(await actions({ actorEmail: `deputy@${tag}.test` })).toEqual([
+      'invites.create',
+      'credits.grant',
+    ]);
+    expect(await actions({ actorEmail: `@${tag}.test` })).toEqual([
+      'invites.create',
+      'credits.grant',
+      'admin.users.setStatus',
+    ]);
+    expect(await actions({ targetEmail: `Owner@${tag}` })).toEqual(['credits.grant']);
+    expect(await actions({ targetEmail: `invitee@${tag}.test` })).toEqual(['invites.create']);
+    expect(await actions({ targetEmail: `@${tag}.test`, actorEmail: 'deputy' })).toEqual([
+      'invites.create',
+      'credits.grant',
+    ]);
+    // LIKE wildcards are matched literally: "_" is not "any character".
+    expect(await actions({ targetEmail: 'victim_1' })).toEqual(['admin.users.setStatus']);
+    expect(await actions({ targetEmail: 'victim%' })).toEqual([]);
+    expect(await actions({ actorEmail: 'nobody@nowhere.test' })).toEqual([]);
+
+    const [invite] = (await asAdmin.audit.list({ targetEmail: `invitee@${tag}` })).items;
+    expect(invite).toMatchObject({ targetType: 'invite', targetEmail: `invitee@${tag}.test` });
+    const [grant] = (
+      await asAdmin.audit.list({ actorEmail: deputy.email, action: 'credits.grant' })
+    ).items;
+    expect(grant).toMatchObject({ actorEmail: deputy.email, targetEmail: owner.email });
+  });
+
+  it('refuses an empty or overlong e-mail filter with a sentence', async () => {
+    expect(await expectTrpcError(asAdmin.audit.list({ actorEmail: '  ' }), 'BAD_REQUEST')).toBe(
+      'Type at least one character of the e-mail.',
+    );
+    expect(
+      await expectTrpcError(asAdmin.audit.list({ targetEmail: 'x'.repeat(321) }), 'BAD_REQUEST'),
+    ).toBe('An e-mail address has at most 320 characters.');
   });
 
   it('walks every row exactly once, rows written in one transaction included', async () => {

@@ -1,4 +1,5 @@
 // Reading the audit log (SPEC §3.5): newest first, filtered, one keyset page at a time.
+import { sql } from 'kysely';
 import type { Json } from '@hops/db';
 import type { Executor } from '../db.ts';
 import { beforeCursor, decodeTimeCursor, pageOf, timeKey, UUID } from '../pagination.ts';
@@ -12,6 +13,11 @@ export interface AuditItem {
   action: string;
   targetType: string | null;
   targetId: string | null;
+  /**
+   * The e-mail of the person the change is about: the target user's, or for an invite the
+   * invitee's (`details.email`); null when the change is about no person.
+   */
+  targetEmail: string | null;
   details: Json;
 }
 
@@ -20,8 +26,22 @@ export interface AuditFilter {
   /** An exact action (`clusters.update`), or a prefix ending in `.*` (`clusters.*`). */
   action?: string | undefined;
   targetId?: string | undefined;
+  /** Case-insensitive part of the e-mail of who acted (the Who column). */
+  actorEmail?: string | undefined;
+  /** Case-insensitive part of the e-mail of whom the change is about (`targetEmail`). */
+  targetEmail?: string | undefined;
   cursor?: string | undefined;
   limit: number;
+}
+
+/** What the table shows of whom a change is about (see AuditItem.targetEmail). */
+const targetEmail = sql<
+  string | null
+>`coalesce(${sql.ref('t.email')}, ${sql.ref('l.details')} ->> 'email')`;
+
+/** A LIKE pattern for a substring, its wildcards taken literally. */
+function contains(text: string): string {
+  return `%${text.replace(/[\\%_]/g, '\\$&')}%`;
 }
 
 export async function listAudit(
@@ -32,6 +52,9 @@ export async function listAudit(
   let query = db
     .selectFrom('auditLog as l')
     .leftJoin('users as u', 'u.id', 'l.actorUserId')
+    .leftJoin('users as t', (join) =>
+      join.onRef('t.id', '=', 'l.targetId').on('l.targetType', '=', 'user'),
+    )
     .select([
       'l.id',
       'l.at',
@@ -43,12 +66,17 @@ export async function listAudit(
       'l.targetId',
       'l.details',
     ])
+    .select(targetEmail.as('targetEmail'))
     .select(timeKey('l.at').as('atKey'))
     .orderBy('l.at', 'desc')
     .orderBy('l.id', 'desc')
     .limit(filter.limit + 1);
   if (filter.actorId) query = query.where('l.actorUserId', '=', filter.actorId);
   if (filter.targetId) query = query.where('l.targetId', '=', filter.targetId);
+  if (filter.actorEmail) query = query.where('u.email', 'ilike', contains(filter.actorEmail));
+  if (filter.targetEmail) {
+    query = query.where(sql<boolean>`${targetEmail} ILIKE ${contains(filter.targetEmail)}`);
+  }
   if (filter.action?.endsWith('.*')) {
     const prefix = filter.action.slice(0, -1).replace(/[\\%_]/g, '\\$&');
     query = query.where('l.action', 'like', `${prefix}%`);
@@ -68,6 +96,7 @@ export async function listAudit(
       action: r.action,
       targetType: r.targetType,
       targetId: r.targetId,
+      targetEmail: r.targetEmail,
       details: r.details,
     })),
     nextCursor: page.nextCursor,

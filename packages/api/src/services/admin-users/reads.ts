@@ -1,11 +1,10 @@
-// Admins looking at users (SPEC §3.5): search the list, and open one user with their account,
-// cluster, credits and last 30 days of usage (the changes are in ./changes.ts).
+// Admins looking at users (SPEC §3.5): one user with their account, cluster, credits, last 30 days
+// of usage and why they have their status (the list is in ./list.ts, the changes in ./changes.ts).
 import type { Json } from '@hops/db';
 import type { Executor } from '../../db.ts';
 import { lastDays, utcDay } from '../../days.ts';
-import { beforeCursor, decodeTimeCursor, pageOf, timeKey } from '../../pagination.ts';
 import { COSTS, QUANTITY_FIELDS, type QuantityField, type ResourceKey } from '../../resources.ts';
-import type { AccountRole, BillingMode, UserStatus } from '../../schemas.ts';
+import type { AccountRole, BillingMode, UserStatus, Via } from '../../schemas.ts';
 import { creditsLeft, type CreditsLeft } from '../credits/ledger.ts';
 import { readCreditTotals } from '../credits/store.ts';
 import { sumUsage } from '../usage/reads.ts';
@@ -25,7 +24,8 @@ export interface AdminUserItem {
   lastLoginAt: string | null;
 }
 
-function selectUsers(db: Executor) {
+/** The users with their cluster, as the list and the user page show them. */
+export function selectUsers(db: Executor) {
   return db
     .selectFrom('users as u')
     .leftJoin('userHopsworksAssignments as a', 'a.userId', 'u.id')
@@ -47,7 +47,7 @@ function selectUsers(db: Executor) {
 
 type UserRow = Awaited<ReturnType<ReturnType<typeof selectUsers>['executeTakeFirstOrThrow']>>;
 
-function toItem(row: UserRow): AdminUserItem {
+export function toItem(row: UserRow): AdminUserItem {
   return {
     id: row.id,
     email: row.email,
@@ -67,47 +67,51 @@ export async function readAdminUser(db: Executor, userId: string): Promise<Admin
   return toItem(await selectUsers(db).where('u.id', '=', userId).executeTakeFirstOrThrow());
 }
 
-export interface UserFilter {
-  /** Case-insensitive substring of the e-mail, the name or the id. */
-  search?: string | undefined;
-  status?: UserStatus | undefined;
-  /** 'admin' selects admins, whatever their place in an account. */
-  role?: AccountRole | 'admin' | undefined;
-  clusterId?: string | undefined;
-  cursor?: string | undefined;
-  limit: number;
+/** The audit row that gave a user their current status: when, by whom, via what, and why. */
+export interface StatusChange {
+  status: UserStatus;
+  at: string;
+  /** The admin who changed it; null when no person did (a service or the system). */
+  by: { id: string; email: string; name: string | null } | null;
+  via: Via;
+  reason: string | null;
 }
 
-/** Newest users first (created_at desc, id desc), one keyset page at a time. */
-export async function listUsers(
+/** The audit actions that set a user's status, each with `details.to` and `details.reason`. */
+const STATUS_ACTIONS = ['admin.users.setStatus'];
+
+/**
+ * Why the user has their current status (suspended, deleted, or active again): the newest audit
+ * row that set a status, if it set this one. Null when no status change is recorded, or the last
+ * one recorded is not the status the user has now (it was set outside the API).
+ */
+export async function readStatusChange(
   db: Executor,
-  filter: UserFilter,
-): Promise<{ items: AdminUserItem[]; nextCursor: string | null }> {
-  const cursor = decodeTimeCursor(filter.cursor);
-  let query = selectUsers(db)
-    .select(timeKey('u.createdAt').as('createdAtKey'))
-    .orderBy('u.createdAt', 'desc')
-    .orderBy('u.id', 'desc')
-    .limit(filter.limit + 1);
-  if (filter.search) {
-    const pattern = `%${filter.search.replace(/[\\%_]/g, '\\$&')}%`;
-    query = query.where((eb) =>
-      eb.or([
-        eb('u.email', 'ilike', pattern),
-        eb('u.name', 'ilike', pattern),
-        eb('u.id', 'ilike', pattern),
-      ]),
-    );
-  }
-  if (filter.status) query = query.where('u.status', '=', filter.status);
-  if (filter.role === 'owner') query = query.where('u.accountOwnerId', 'is', null);
-  if (filter.role === 'member') query = query.where('u.accountOwnerId', 'is not', null);
-  if (filter.role === 'admin') query = query.where('u.isAdmin', '=', true);
-  if (filter.clusterId) query = query.where('a.hopsworksClusterId', '=', filter.clusterId);
-  if (cursor) query = query.where(beforeCursor('u.createdAt', 'u.id', cursor));
-  const rows = await query.execute();
-  const page = pageOf(rows, filter.limit, (r) => [r.createdAtKey, r.id]);
-  return { items: page.items.map(toItem), nextCursor: page.nextCursor };
+  user: { id: string; status: UserStatus },
+): Promise<StatusChange | null> {
+  const row = await db
+    .selectFrom('auditLog as l')
+    .leftJoin('users as a', 'a.id', 'l.actorUserId')
+    .select(['l.at', 'l.via', 'l.details', 'l.actorUserId', 'a.email', 'a.name'])
+    .where('l.targetType', '=', 'user')
+    .where('l.targetId', '=', user.id)
+    .where('l.action', 'in', STATUS_ACTIONS)
+    .orderBy('l.at', 'desc')
+    .orderBy('l.id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  const details = (row?.details ?? {}) as { to?: unknown; reason?: unknown };
+  if (!row || details.to !== user.status) return null;
+  return {
+    status: user.status,
+    at: row.at.toISOString(),
+    by:
+      row.actorUserId && row.email
+        ? { id: row.actorUserId, email: row.email, name: row.name }
+        : null,
+    via: row.via,
+    reason: typeof details.reason === 'string' ? details.reason : null,
+  };
 }
 
 export interface UserDetail {
@@ -116,6 +120,8 @@ export interface UserDetail {
     stripeCustomerId: string | null;
     featureFlags: Json;
   };
+  /** Why the user has their status, from the audit log (see readStatusChange). */
+  statusChange: StatusChange | null;
   account: {
     owner: { id: string; email: string; name: string | null; status: UserStatus };
     members: {
@@ -186,6 +192,7 @@ export async function getUserDetail(
       stripeCustomerId: found.stripeCustomerId,
       featureFlags: found.featureFlags,
     },
+    statusChange: await readStatusChange(db, user),
     account: {
       owner: {
         id: owner.id,
