@@ -132,6 +132,14 @@ export interface HopsworksClusters {
   updatedAt: Generated<Timestamp>;
 }
 
+export interface StripeCheckoutCredits {
+  amount: Numeric;
+  creditedAt: Generated<Timestamp>;
+  ownerId: string;
+  sessionId: string;
+  stripeEventId: string;
+}
+
 export interface StripeEvents {
   id: string;
   outcome: Generated<"applied" | "ignored" | "unknown_customer">;
@@ -271,6 +279,7 @@ export interface DB {
   eventCursors: EventCursors;
   events: Events;
   hopsworksClusters: HopsworksClusters;
+  stripeCheckoutCredits: StripeCheckoutCredits;
   stripeEvents: StripeEvents;
   stripeProducts: StripeProducts;
   stripeUsageReports: StripeUsageReports;

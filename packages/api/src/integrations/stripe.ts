@@ -52,6 +52,8 @@ export interface CheckoutSession {
   url: string | null;
   mode: Stripe.Checkout.Session.Mode;
   status: Stripe.Checkout.Session.Status | null;
+  /** `paid` once the money is in (a card at once; delayed methods later). */
+  paymentStatus: Stripe.Checkout.Session.PaymentStatus;
   customerId: string | null;
   setupIntentId: string | null;
   /** Integer US cents (payment mode), or null. */
@@ -149,6 +151,7 @@ function sessionOf(session: Stripe.Checkout.Session): CheckoutSession {
     url: session.url,
     mode: session.mode,
     status: session.status,
+    paymentStatus: session.payment_status,
     customerId: idOf(session.customer),
     setupIntentId: idOf(session.setup_intent),
     amountTotalCents: session.amount_total,

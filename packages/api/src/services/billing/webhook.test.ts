@@ -108,6 +108,32 @@ describe('the Stripe webhook', () => {
       .execute();
     expect(ledger).toEqual([{ kind: 'purchase', pool: 'paid', amount: '1234.5600' }]);
     expect(await caller.credits.balance()).toMatchObject({ paid: '1234.5600' });
+
+    // The same session announced again under other event ids (a replay, the async-payment event):
+    // stored, and credited no second time.
+    const replay = { ...event, id: `${event.id}_replayed` };
+    const asyncPaid = {
+      ...event,
+      id: `${event.id}_async`,
+      type: 'checkout.session.async_payment_succeeded',
+    };
+    expect(await deliver(db, replay)).toMatchObject({ outcome: 'ignored' });
+    expect(await deliver(db, asyncPaid)).toMatchObject({ outcome: 'ignored' });
+    expect(
+      await db
+        .selectFrom('creditTransactions')
+        .select('amount')
+        .where('userId', '=', owner.id)
+        .execute(),
+    ).toEqual([{ amount: '1234.5600' }]);
+    expect(await caller.credits.balance()).toMatchObject({ paid: '1234.5600' });
+    expect(
+      await db
+        .selectFrom('stripeCheckoutCredits')
+        .select(['ownerId', 'amount', 'stripeEventId'])
+        .where('sessionId', '=', sessionIdOf(url))
+        .execute(),
+    ).toEqual([{ ownerId: owner.id, amount: '1234.56', stripeEventId: event.id }]);
   });
 
   it('ends in Stripe’s state when subscription events arrive out of order', async () => {

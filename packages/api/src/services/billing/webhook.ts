@@ -13,7 +13,12 @@ import type { Transaction } from '../../db.ts';
 import { AppError } from '../../errors.ts';
 import type { Logger } from '../../context.ts';
 import { centsToUsd } from '../../decimal.ts';
-import { idempotencyKey, type Stripe, type StripeApi } from '../../integrations/stripe.ts';
+import {
+  idempotencyKey,
+  type CheckoutSession,
+  type Stripe,
+  type StripeApi,
+} from '../../integrations/stripe.ts';
 import { emitEvent } from '../../outbox.ts';
 import { autoAssignAccount } from '../assignment.ts';
 import { grantCredits } from '../credits/account.ts';
@@ -98,7 +103,8 @@ async function applyEvent(trx: Transaction, stripe: StripeApi, event: Stripe.Eve
   const actor = stripeActor(event.id);
   switch (event.type) {
     case 'checkout.session.completed':
-      return checkoutCompleted(trx, stripe, actor, idOf(object)!);
+    case 'checkout.session.async_payment_succeeded':
+      return checkoutCompleted(trx, stripe, event.id, idOf(object)!);
     case 'invoice.payment_failed':
     case 'invoice.paid':
       return invoiceChanged(trx, stripe, event, object);
@@ -139,32 +145,52 @@ const unknown = (customerId: string | null): Effect => ({
   customerId,
 });
 
+/**
+ * A paid top-up becomes paid credits of the owner it was made for, once per Checkout Session: the
+ * session is claimed in stripe_checkout_credits in this transaction, so a second event about it
+ * (another type, or a replay under a new id) finds it taken. Unpaid (a delayed method still
+ * pending): nothing yet; `checkout.session.async_payment_succeeded` brings it.
+ */
+async function topUpPaid(
+  trx: Transaction,
+  eventId: string,
+  session: CheckoutSession,
+): Promise<Effect> {
+  const ownerId = session.metadata.hops_user_id ?? null;
+  const owner = ownerId ? await lockUserIfAny(trx, ownerId) : null;
+  const cents = session.amountTotalCents ?? 0;
+  if (!owner || owner.accountOwnerId !== null) return unknown(session.customerId);
+  const ignored: Effect = { outcome: 'ignored', ownerId: owner.id, customerId: session.customerId };
+  if (cents <= 0 || session.paymentStatus !== 'paid') return ignored;
+  const amount = centsToUsd(cents);
+  const claimed = await trx
+    .insertInto('stripeCheckoutCredits')
+    .values({ sessionId: session.id, ownerId: owner.id, amount, stripeEventId: eventId })
+    .onConflict((oc) => oc.column('sessionId').doNothing())
+    .returning('sessionId')
+    .executeTakeFirst();
+  if (!claimed) return ignored;
+  await grantCredits(trx, stripeActor(eventId), {
+    userId: owner.id,
+    amount,
+    pool: 'paid',
+    reason: `Bought through Stripe Checkout (${session.id})`,
+  });
+  return { outcome: 'applied', ownerId: owner.id, customerId: session.customerId };
+}
+
 async function checkoutCompleted(
   trx: Transaction,
   stripe: StripeApi,
-  actor: AuditActor,
+  eventId: string,
   sessionId: string,
 ): Promise<Effect> {
+  const actor = stripeActor(eventId);
   const session = await stripe.retrieveCheckoutSession(sessionId);
   if (session.status !== 'complete') {
     return { outcome: 'ignored', ownerId: null, customerId: session.customerId };
   }
-  if (session.mode === 'payment') {
-    const ownerId = session.metadata.hops_user_id ?? null;
-    const owner = ownerId ? await lockUserIfAny(trx, ownerId) : null;
-    const cents = session.amountTotalCents ?? 0;
-    if (!owner || owner.accountOwnerId !== null) return unknown(session.customerId);
-    if (cents <= 0)
-      return { outcome: 'ignored', ownerId: owner.id, customerId: session.customerId };
-    // Exactly once: this runs only for the transaction that claimed the event.
-    await grantCredits(trx, actor, {
-      userId: owner.id,
-      amount: centsToUsd(cents),
-      pool: 'paid',
-      reason: `Bought through Stripe Checkout (${session.id})`,
-    });
-    return { outcome: 'applied', ownerId: owner.id, customerId: session.customerId };
-  }
+  if (session.mode === 'payment') return topUpPaid(trx, eventId, session);
   if (session.mode !== 'setup' || !session.setupIntentId) {
     return { outcome: 'ignored', ownerId: null, customerId: session.customerId };
   }
