@@ -209,7 +209,7 @@ describe('errors on the wire', () => {
       await trpcGet(server, 'usage.daily', { from: 'yesterday', to: '2026-10-02' }, asOwner),
       400,
       'BAD_REQUEST',
-      /^Invalid input\. from: Use a date like 2026-01-31/,
+      'The start date must be a date like 2026-01-31.',
     );
     const notJson = await fetch(`${server.url}/trpc/usage.daily?input=%7Bnot-json`, {
       headers: asOwner,

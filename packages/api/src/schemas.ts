@@ -1,10 +1,27 @@
 // Input schemas shared by the procedures and the front ends' forms, and the API's unions (status,
 // role, billing mode, pool, via) as zod enums with their `z.infer` types. The database's own types
 // are generated from the migrations (kysely-codegen overrides from the CHECK constraints); db.ts
-// fails to compile if an enum here disagrees with them. Client-safe.
+// fails to compile if an enum here disagrees with them. Every refusal is a sentence naming its
+// field (input-sentences.ts). Client-safe.
 import { z } from 'zod';
 import { daysBetween, isDay } from './days.ts';
 import { usdToCents } from './decimal.ts';
+import { issueSentence, subjectOf } from './input-sentences.ts';
+
+// Whoever reads these schemas (the API, the dashboard's forms, the bot) hears zod's own issues as
+// sentences that name the field; a schema's own wording, where it has one, still comes first.
+z.config({ customError: issueSentence });
+
+export { describeInputError, fieldName } from './input-sentences.ts';
+
+/**
+ * A schema's own message that names the field it refused, from the issue's path ("The start date
+ * must be…"), or `noun` when the value is parsed on its own ("The date must be…").
+ */
+export function aboutField(noun: string, rest: string) {
+  return (issue: { path?: PropertyKey[] | undefined }) =>
+    `${subjectOf(issue.path, `The ${noun}`)} ${rest}.`;
+}
 
 export const email = z
   .string()
@@ -15,15 +32,21 @@ export const email = z
 /** A UTC day, `YYYY-MM-DD`, that exists in the calendar. */
 export const day = z
   .string()
-  .regex(/^\d{4}-\d{2}-\d{2}$/, { error: 'Use a date like 2026-01-31' })
-  .refine(isDay, 'That date does not exist');
+  .regex(/^\d{4}-\d{2}-\d{2}$/, {
+    error: aboutField('date', 'must be a date like 2026-01-31'),
+    abort: true,
+  })
+  .refine(isDay, { error: aboutField('date', 'is not a day of the calendar') });
 
 /** Inclusive UTC day range; at most 400 days. */
 export const dateRange = z
   .object({ from: day, to: day })
-  .refine((r) => r.from <= r.to, { error: '`from` must not be after `to`', path: ['to'] })
+  .refine((r) => r.from <= r.to, {
+    error: 'The start date is after the end date. Pick a start on or before the end',
+    path: ['to'],
+  })
   .refine((r) => daysBetween(r.from, r.to) < 400, {
-    error: 'A range may span at most 400 days',
+    error: 'A date range can span at most 400 days. Pick a shorter one',
     path: ['to'],
   });
 
@@ -37,7 +60,11 @@ export const quantity = z
   .union([z.string().trim(), z.number().finite()])
   .transform((value) => (typeof value === 'number' ? numberToDecimal(value) : value))
   .refine((value) => DECIMAL.test(value), {
-    error: 'Use a non-negative number with at most 4 decimals and 10 digits before the point',
+    error: aboutField(
+      'amount',
+      'must be a non-negative number with at most 4 decimals and 10 digits before the point',
+    ),
+    abort: true,
   });
 
 /** A positive amount of money in USD (credits are granted in USD, SPEC §2.1). */
@@ -71,7 +98,12 @@ function numberToDecimal(value: number): string {
 }
 
 export const userId = z.string().trim().min(1).max(200);
-export const uuid = z.uuid({ error: 'Use an id like 3f0c…, as shown in the list' });
+export const uuid = z.uuid({
+  error: aboutField(
+    'id',
+    'must look like 3f0c1e2a-5b6d-4c7e-8f90-a1b2c3d4e5f6 (copy it from the list)',
+  ),
+});
 
 export const projectRole = z.enum(['Data owner', 'Data scientist', 'Observer']);
 export const billingMode = z.enum(['prepaid', 'postpaid']);
@@ -113,17 +145,37 @@ export const clusterName = z
   .min(1, { error: 'Give the cluster a name' })
   .max(100)
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, {
-    error: 'Use letters, digits, dots, dashes and underscores, like us-east-1-prod',
+    error:
+      'A cluster name can hold letters, digits, dots, dashes and underscores, like us-east-1-prod',
   });
+const HTTPS_ONLY = 'Use an https:// URL for the API URL, like https://hopsworks.example.com';
+
 /** A cluster's API URL: https only. */
 export const clusterApiUrl = z
   .string()
   .trim()
   .max(2000)
-  .regex(/^https:\/\//i, { error: 'Use an https:// URL, like https://hopsworks.example.com' })
-  .pipe(
-    z.url({
-      protocol: /^https$/,
-      error: 'Use an https:// URL, like https://hopsworks.example.com',
-    }),
-  );
+  .regex(/^https:\/\//i, { error: HTTPS_ONLY })
+  .pipe(z.url({ protocol: /^https$/, error: HTTPS_ONLY }));
+
+/** The most and fewest users a cluster can be made for (`max_users`, CHECK > 0). */
+export const CLUSTER_CAPACITY = { min: 1, max: 1_000_000 } as const;
+
+/** A cluster's capacity in users: a whole number from 1 to 1 000 000. */
+export const clusterCapacity = z
+  .number({ error: 'Capacity must be a whole number of users, like 25' })
+  .int({ error: 'Capacity must be a whole number of users, like 25' })
+  .min(CLUSTER_CAPACITY.min, { error: 'Capacity must be at least 1 user' })
+  .max(CLUSTER_CAPACITY.max, { error: 'Capacity can be at most 1,000,000 users' });
+
+/**
+ * The capacity as typed into a form: digits only (no sign, point, comma or exponent), then the
+ * capacity's own rule. What was typed is what is saved, or the sentence says why not.
+ */
+export const clusterCapacityText = z
+  .string()
+  .trim()
+  .min(1, { error: 'Give the capacity, in users', abort: true })
+  .regex(/^\d+$/, { error: 'Capacity must be a whole number of users, like 25' })
+  .transform(Number)
+  .pipe(clusterCapacity);

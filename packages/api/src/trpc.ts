@@ -3,6 +3,7 @@ import { initTRPC, TRPCError } from '@trpc/server';
 import { ZodError } from 'zod';
 import type { UserCaller } from './actor.ts';
 import type { Context } from './context.ts';
+import { describeInputError } from './schemas.ts';
 import {
   AppError,
   DATABASE_DOWN,
@@ -20,7 +21,7 @@ const t = initTRPC.context<Context>().create({
     if (cause instanceof ZodError) {
       return {
         ...shape,
-        message: describeZodError(cause),
+        message: describeInputError(cause),
         data: { ...data, issues: cause.issues },
       };
     }
@@ -37,15 +38,6 @@ const t = initTRPC.context<Context>().create({
   },
 });
 
-/** A readable sentence from zod's issues: "email: Invalid email address." */
-function describeZodError(error: ZodError): string {
-  const parts = error.issues.slice(0, 5).map((issue) => {
-    const path = issue.path.join('.');
-    return path ? `${path}: ${issue.message}` : issue.message;
-  });
-  return `Invalid input. ${parts.join('; ')}.`;
-}
-
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 
@@ -61,6 +53,10 @@ const errorMapping = t.middleware(async ({ ctx, next }) => {
   const result = await next();
   if (!result.ok) {
     const cause = result.error.cause;
+    // A refused input: sentences naming the fields, for every caller (createCaller included).
+    if (cause instanceof ZodError && result.error.code === 'BAD_REQUEST') {
+      throw new TRPCError({ code: 'BAD_REQUEST', message: describeInputError(cause), cause });
+    }
     if (cause instanceof AppError) {
       throw new TRPCError({ code: cause.kind, message: cause.message, cause });
     }
