@@ -407,6 +407,12 @@ const ROWS: Row[] = [
     check: (a, w) =>
       expect(a).toMatchObject({ status: 'moved', cluster: { id: w.spareCluster.id } }),
   }),
+  row('clusters.previewAssign', {
+    input: (w) => ({ userId: w.ownerA.id, clusterId: w.spareCluster.id }),
+    expected: ADMIN,
+    check: (a, w) =>
+      expect(a).toMatchObject({ ok: true, change: 'move', to: { id: w.spareCluster.id } }),
+  }),
   row('clusters.unassign', {
     input: (w) => ({ userId: w.ownerA.id }),
     expected: ADMIN,

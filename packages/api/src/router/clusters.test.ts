@@ -591,6 +591,212 @@ describe('clusters.assign and clusters.unassign', () => {
   });
 });
 
+describe('clusters.previewAssign: check first, confirm second', () => {
+  it('says who would move, from which cluster to which, and warns of maintenance; changes nothing', async () => {
+    const from = await makeCluster(db, { name: 'pv-from', maxUsers: 10 });
+    const to = await makeCluster(db, { name: 'pv-maint', maxUsers: 10, status: 'maintenance' });
+    const owner = await makeUser(db, { email: 'pv.owner@preview.test', name: 'Pia Preview' });
+    const member = await makeUser(db, { owner: owner.id });
+    for (const u of [owner, member]) await assignDirect(db, u.id, from.id);
+
+    const preview = await asAdmin.clusters.previewAssign({
+      email: 'PV.Owner@preview.test',
+      clusterId: to.id,
+    });
+    expect(preview).toEqual({
+      ok: true,
+      change: 'move',
+      owner: { id: owner.id, email: 'pv.owner@preview.test', name: 'Pia Preview' },
+      users: 2,
+      members: 1,
+      from: { id: from.id, name: 'pv-from', status: 'active', currentUsers: 2, maxUsers: 10 },
+      to: { id: to.id, name: 'pv-maint', status: 'maintenance', currentUsers: 0, maxUsers: 10 },
+      auto: false,
+      warnings: [
+        "pv-maint is in maintenance: the account's people may not be able to work there until it is active again.",
+      ],
+    });
+    // A preview is a read: nobody moved, nothing audited.
+    expect(await clusterOf(db, owner.id)).toBe(from.id);
+    expect(await auditRows(db, 'clusters.move', owner.id)).toHaveLength(0);
+
+    const here = await asAdmin.clusters.previewAssign({ userId: owner.id, clusterId: from.id });
+    expect(here).toMatchObject({ ok: true, change: 'unchanged', warnings: [] });
+  });
+
+  it('refuses, with the sentence assign would give, an unknown e-mail, a member, a suspended account, an inactive or full cluster', async () => {
+    const cluster = await makeCluster(db, { name: 'pv-target', maxUsers: 2 });
+    const owner = await makeUser(db, { email: 'pv.team@preview.test' });
+    const member = await makeUser(db, { owner: owner.id, email: 'pv.member@preview.test' });
+    await makeUser(db, { owner: owner.id });
+    const suspended = await makeUser(db, { email: 'pv.gone@preview.test', status: 'suspended' });
+    const inactive = await makeCluster(db, { name: 'pv-off', status: 'inactive' });
+
+    const cases = [
+      {
+        key: { email: 'nobody@preview.test' },
+        clusterId: cluster.id,
+        reason: 'no_such_user',
+        message: 'No user has the e-mail nobody@preview.test.',
+      },
+      {
+        key: { email: member.email },
+        clusterId: cluster.id,
+        reason: 'member',
+        message:
+          'pv.member@preview.test is a member of another account and moves with it; assign the account owner instead.',
+        assign: 'BAD_REQUEST',
+      },
+      {
+        key: { email: suspended.email },
+        clusterId: cluster.id,
+        reason: 'account_inactive',
+        message:
+          'The account of pv.gone@preview.test is suspended. Reactivate it before assigning it to a cluster.',
+        assign: 'PRECONDITION_FAILED',
+      },
+      {
+        key: { email: suspended.email },
+        clusterId: 'auto',
+        reason: 'account_inactive',
+        message:
+          'The account of pv.gone@preview.test is suspended. Reactivate it before assigning it to a cluster.',
+        assign: 'PRECONDITION_FAILED',
+      },
+      {
+        key: { email: owner.email },
+        clusterId: inactive.id,
+        reason: 'cluster_inactive',
+        message: 'Cluster pv-off is inactive and takes no accounts.',
+        assign: 'PRECONDITION_FAILED',
+      },
+      {
+        key: { email: owner.email },
+        clusterId: cluster.id,
+        reason: 'no_room',
+        message: 'Cluster pv-target has room for 2 more user(s), but the account has 3.',
+        assign: 'PRECONDITION_FAILED',
+      },
+      {
+        key: { email: owner.email },
+        clusterId: '00000000-0000-4000-8000-000000000003',
+        reason: 'no_such_cluster',
+        message: 'There is no such cluster.',
+        assign: 'NOT_FOUND',
+      },
+    ] as const;
+    for (const c of cases) {
+      const preview = await asAdmin.clusters.previewAssign({ ...c.key, clusterId: c.clusterId });
+      expect(preview).toEqual({ ok: false, reason: c.reason, message: c.message });
+      if ('assign' in c) {
+        const user = await db
+          .selectFrom('users')
+          .select('id')
+          .where('email', '=', c.key.email)
+          .executeTakeFirstOrThrow();
+        // The assignment itself says the very same thing.
+        expect(
+          await expectTrpcError(
+            asAdmin.clusters.assign({ userId: user.id, clusterId: c.clusterId }),
+            c.assign,
+          ),
+        ).toBe(c.message);
+      }
+    }
+    expect(await clusterOf(db, suspended.id)).toBeNull();
+    expect(await clusterOf(db, owner.id)).toBeNull();
+    expect(await currentUsers(db, cluster.id)).toBe(0);
+  });
+
+  it("with 'auto', names the cluster assign would pick, or says there is no room", async () => {
+    await retireAllClusters();
+    const busy = await makeCluster(db, { name: 'pv-auto-busy', maxUsers: 4 });
+    await assignDirect(db, (await makeUser(db)).id, busy.id);
+    const quiet = await makeCluster(db, { name: 'pv-auto-quiet', maxUsers: 4 });
+    const owner = await makeUser(db, { email: 'pv.auto@preview.test' });
+    const preview = await asAdmin.clusters.previewAssign({ userId: owner.id, clusterId: 'auto' });
+    expect(preview).toMatchObject({ ok: true, change: 'assign', auto: true, to: { id: quiet.id } });
+    const done = await asAdmin.clusters.assign({ userId: owner.id, clusterId: 'auto' });
+    expect(done.status === 'assigned' && done.cluster.id).toBe(quiet.id);
+
+    await retireAllClusters();
+    const other = await makeUser(db, { email: 'pv.noroom@preview.test' });
+    expect(await asAdmin.clusters.previewAssign({ userId: other.id, clusterId: 'auto' })).toEqual({
+      ok: false,
+      reason: 'no_room',
+      message:
+        'No active cluster has room for the account of pv.noroom@preview.test (1 user). Add capacity or a cluster, then assign again.',
+    });
+    // A preview raises no alert: only a real assignment does.
+    const alerts = await db
+      .selectFrom('events')
+      .selectAll()
+      .where('kind', '=', 'cluster.no_room')
+      .execute();
+    expect(alerts.filter((e) => (e.payload as { ownerId: string }).ownerId === other.id)).toEqual(
+      [],
+    );
+  });
+
+  it('refuses a malformed e-mail, or neither or both of e-mail and id, with a sentence', async () => {
+    const cluster = await makeCluster(db);
+    expect(
+      await expectTrpcError(
+        asAdmin.clusters.previewAssign({ email: 'not an email', clusterId: cluster.id }),
+        'BAD_REQUEST',
+      ),
+    ).toBe('Enter a valid e-mail address.');
+    expect(
+      await expectTrpcError(
+        asAdmin.clusters.previewAssign({ clusterId: cluster.id }),
+        'BAD_REQUEST',
+      ),
+    ).toBe('Give either the user id or the e-mail address of the account owner.');
+  });
+});
+
+describe('input refusals are sentences that name the field', () => {
+  it('says what is wrong with the capacity, an id or a missing field, never zod’s own words', async () => {
+    const base = { name: 'sentences-1', apiUrl: 'https://ok.test', apiKey: 'k', maxUsers: 10 };
+    const refusals: [Promise<unknown>, string][] = [
+      [
+        asAdmin.clusters.create({ ...base, maxUsers: 2_000_000 }),
+        'Capacity can be at most 1,000,000 users.',
+      ],
+      [
+        asAdmin.clusters.create({ ...base, maxUsers: 1.5 }),
+        'Capacity must be a whole number of users, like 25.',
+      ],
+      [asAdmin.clusters.create({ ...base, maxUsers: 0 }), 'Capacity must be at least 1 user.'],
+      [
+        asAdmin.clusters.get({ id: 'abc' }),
+        'The id must look like 3f0c1e2a-5b6d-4c7e-8f90-a1b2c3d4e5f6 (copy it from the list).',
+      ],
+      [
+        asAdmin.clusters.create({ ...base, apiKey: undefined as unknown as string }),
+        'Give the API key.',
+      ],
+      [
+        asAdmin.clusters.create({ ...base, status: 'broken' as 'active' }),
+        'The status must be one of “active”, “maintenance”, “full” or “inactive”.',
+      ],
+      [
+        asAdmin.clusters.create({ ...base, name: 'x'.repeat(101) }),
+        'The name can be at most 100 characters long.',
+      ],
+      [
+        asAdmin.usage.daily({ from: '2026-03-02', to: '2026-03-01' }),
+        'The start date is after the end date. Pick a start on or before the end.',
+      ],
+    ];
+    for (const [call, sentence] of refusals) {
+      const message = await expectTrpcError(call, 'BAD_REQUEST');
+      expect(message).toBe(sentence);
+      expect(message).not.toMatch(/Invalid input|Too big|Too small|expected|`/);
+    }
+  });
+});
+
 describe('secrets never leave the API', () => {
   it('appear in no answer of any cluster procedure', async () => {
     const key = 'LEAK-CANARY-KEY-5521';
@@ -644,6 +850,7 @@ describe('who may call', () => {
       caller.clusters.assign({ userId: owner.id, clusterId: cluster.id }),
       caller.clusters.assign({ userId: owner.id, clusterId: 'auto' }),
       caller.clusters.unassign({ userId: owner.id }),
+      caller.clusters.previewAssign({ userId: owner.id, clusterId: cluster.id }),
     ];
     for (const call of calls(await callerAs(db, { userId: member.id }))) {
       expect(await expectTrpcError(call, 'FORBIDDEN')).toBe('Only an admin can do this.');

@@ -3,11 +3,14 @@ import { inTransaction } from '@hops/db';
 import { preconditionFailed } from '../errors.ts';
 import {
   clusterApiUrl as apiUrl,
+  clusterCapacity as maxUsers,
   clusterName as name,
   clusterStatus,
+  email,
   userId,
   uuid,
 } from '../schemas.ts';
+import { previewAssignment } from '../services/assignment.ts';
 import {
   adminAssignAccount,
   createCluster,
@@ -26,7 +29,6 @@ const kubeconfig = z
   .string()
   .min(1, { error: 'Give the kubeconfig, or null to clear it' })
   .max(200_000);
-const maxUsers = z.number().int().min(1, { error: 'Capacity must be at least 1' }).max(1_000_000);
 const metadata = z.record(z.string(), z.json());
 const clusterTarget = z
   .string()
@@ -76,6 +78,26 @@ export const clustersRouter = router({
     )
     .mutation(({ ctx, input }) =>
       inTransaction(ctx.db, (trx) => updateCluster(trx, ctx.actor, ctx.deps.secrets, input)),
+    ),
+
+  /**
+   * What `assign` would do — who moves, from which cluster to which, what to warn about — or why
+   * it would be refused; asked before a Confirm is shown (the page and the bot).
+   */
+  previewAssign: adminProcedure
+    .input(
+      z
+        .object({ userId: userId.optional(), email: email.optional(), clusterId: clusterTarget })
+        .refine((v) => (v.userId === undefined) !== (v.email === undefined), {
+          error: 'Give either the user id or the e-mail address of the account owner',
+        }),
+    )
+    .query(({ ctx, input }) =>
+      previewAssignment(
+        ctx.db,
+        input.email !== undefined ? { email: input.email } : { userId: input.userId! },
+        input.clusterId,
+      ),
     ),
 
   /** Moves the whole account of an owner; `auto` picks the least-loaded active cluster with room. */

@@ -6,12 +6,12 @@ import { sql } from 'kysely';
 import type { AuditActor } from '../actor.ts';
 import { recordAudit } from '../audit.ts';
 import type { Executor, Transaction } from '../db.ts';
-import { notFound, preconditionFailed } from '../errors.ts';
+import { AppError, type AppErrorKind } from '../errors.ts';
 import type { ClusterCapacity } from '../events.ts';
 import { emitEvent } from '../outbox.ts';
 import { Decimal } from '../money.ts';
 import type { ClusterStatus } from '../schemas.ts';
-import { lockUser, requireOwner, type UserRow } from './users.ts';
+import { findUserByEmail, loadUserActor, lockUser, type UserRow } from './users.ts';
 
 export interface AssignedCluster {
   id: string;
@@ -36,12 +36,125 @@ export type AutoAssignResult =
 
 const HIGH_WATERMARK = new Decimal('0.9');
 
+// ---------------------------------------------------------------------------------------------
+// The rules of an admin's assignment, as plain functions: the preview (clusters.previewAssign)
+// and the assignment itself (under its locks) ask the same ones, so a Confirm shown is a Confirm
+// that works unless something changed in between.
+
+/** Why an account cannot go where it was asked to, as the preview answers and the API refuses. */
+export type AssignRefusalReason =
+  | 'no_such_user'
+  | 'member'
+  | 'account_inactive'
+  | 'no_such_cluster'
+  | 'cluster_inactive'
+  | 'no_room';
+
+export interface AssignRefusal {
+  reason: AssignRefusalReason;
+  kind: AppErrorKind;
+  message: string;
+}
+
+const refusal = (reason: AssignRefusalReason, kind: AppErrorKind, message: string) => ({
+  reason,
+  kind,
+  message,
+});
+
+function refuse(r: AssignRefusal): AppError {
+  return new AppError(r.kind, r.message);
+}
+
+/** A member moves with their owner; a suspended or deleted account goes nowhere. */
+function accountRefusal(
+  user: Pick<UserRow, 'email' | 'accountOwnerId' | 'status'>,
+): AssignRefusal | null {
+  if (user.accountOwnerId !== null) {
+    return refusal(
+      'member',
+      'BAD_REQUEST',
+      `${user.email} is a member of another account and moves with it; assign the account owner instead.`,
+    );
+  }
+  if (user.status === 'suspended') {
+    return refusal(
+      'account_inactive',
+      'PRECONDITION_FAILED',
+      `The account of ${user.email} is suspended. Reactivate it before assigning it to a cluster.`,
+    );
+  }
+  if (user.status !== 'active') {
+    return refusal(
+      'account_inactive',
+      'PRECONDITION_FAILED',
+      `The account of ${user.email} has been deleted; it cannot be assigned to a cluster.`,
+    );
+  }
+  return null;
+}
+
+const NO_SUCH_CLUSTER = refusal('no_such_cluster', 'NOT_FOUND', 'There is no such cluster.');
+
+/** A named cluster takes accounts unless it is inactive. */
+function clusterRefusal(target: Pick<ClusterRow, 'name' | 'status'>): AssignRefusal | null {
+  return target.status === 'inactive'
+    ? refusal(
+        'cluster_inactive',
+        'PRECONDITION_FAILED',
+        `Cluster ${target.name} is inactive and takes no accounts.`,
+      )
+    : null;
+}
+
+/** A named cluster must have room for every user of the account arriving on it. */
+function roomRefusal(
+  target: Pick<ClusterRow, 'name' | 'currentUsers' | 'maxUsers'>,
+  arriving: number,
+): AssignRefusal | null {
+  const room = target.maxUsers - target.currentUsers;
+  if (arriving > room) {
+    return refusal(
+      'no_room',
+      'PRECONDITION_FAILED',
+      `Cluster ${target.name} has room for ${Math.max(room, 0)} more user(s), but the account has ${arriving}.`,
+    );
+  }
+  return null;
+}
+
+/** The least-loaded active cluster with room for `users` more (by share used, ties by name). */
+function pickAutoCluster<C extends ClusterRow>(candidates: readonly C[], users: number): C | null {
+  const fits = candidates.filter(
+    (c) => c.status === 'active' && c.currentUsers + users <= c.maxUsers,
+  );
+  fits.sort((a, b) => {
+    const byLoad = new Decimal(a.currentUsers)
+      .dividedBy(a.maxUsers)
+      .comparedTo(new Decimal(b.currentUsers).dividedBy(b.maxUsers));
+    return byLoad !== 0 ? byLoad : a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+  });
+  return fits[0] ?? null;
+}
+
+/** What the confirmation should say besides who moves where: a cluster not in full service. */
+function arrivalWarnings(target: Pick<ClusterRow, 'name' | 'status'>): string[] {
+  if (target.status === 'maintenance') {
+    return [
+      `${target.name} is in maintenance: the account's people may not be able to work there until it is active again.`,
+    ];
+  }
+  if (target.status === 'full') {
+    return [`${target.name} is marked full: it takes no automatic assignments.`];
+  }
+  return [];
+}
+
 /** Locks and returns the account's owner row; refuses members. */
 async function lockOwner(trx: Transaction, userId: string) {
-  return requireOwner(
-    await lockUser(trx, userId),
-    ' and moves with it; assign the account owner instead.',
-  );
+  const owner = await lockUser(trx, userId);
+  if (owner.accountOwnerId !== null) throw refuse(accountRefusal(owner)!);
+  return { ...owner, accountOwnerId: null };
 }
 
 async function accountUserIds(trx: Executor, ownerId: string): Promise<string[]> {
@@ -52,6 +165,20 @@ async function accountUserIds(trx: Executor, ownerId: string): Promise<string[]>
     .orderBy('id')
     .execute();
   return rows.map((r) => r.id);
+}
+
+/** How many of the account's users are not on the cluster yet. */
+async function arrivingCount(db: Executor, users: string[], clusterId: string): Promise<number> {
+  const row = await db
+    .selectFrom('users')
+    .leftJoin('userHopsworksAssignments as a', 'a.userId', 'users.id')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('users.id', 'in', users)
+    .where((eb) =>
+      eb.or([eb('a.hopsworksClusterId', 'is', null), eb('a.hopsworksClusterId', '<>', clusterId)]),
+    )
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
 }
 
 async function currentClusterId(trx: Executor, userId: string): Promise<string | null> {
@@ -161,6 +288,11 @@ export async function autoAssignAccount(
   options: { admin: boolean },
 ): Promise<AutoAssignResult> {
   const owner = await lockOwner(trx, ownerId);
+  const inactive = accountRefusal(owner);
+  if (inactive) {
+    if (options.admin) throw refuse(inactive);
+    return { status: 'not_eligible', reason: `the account is ${owner.status}` };
+  }
   const existing = await currentClusterId(trx, owner.id);
   if (existing) return { status: 'already_assigned', cluster: await readCluster(trx, existing) };
   if (!options.admin) {
@@ -169,14 +301,7 @@ export async function autoAssignAccount(
   }
   const users = await accountUserIds(trx, owner.id);
   const candidates = await lockClusters(trx, { status: 'active' });
-  const best = candidates
-    .filter((c) => c.currentUsers + users.length <= c.maxUsers)
-    .sort((a, b) => {
-      const byLoad = new Decimal(a.currentUsers)
-        .dividedBy(a.maxUsers)
-        .comparedTo(new Decimal(b.currentUsers).dividedBy(b.maxUsers));
-      return byLoad !== 0 ? byLoad : a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
-    })[0];
+  const best = pickAutoCluster(candidates, users.length);
   if (!best) {
     await emitEvent(trx, {
       kind: 'cluster.no_room',
@@ -244,34 +369,22 @@ export async function assignAccountTo(
   clusterId: string,
 ): Promise<{ cluster: AssignedCluster; from: string | null; users: number }> {
   const owner = await lockOwner(trx, ownerId);
+  const inactive = accountRefusal(owner);
+  if (inactive) throw refuse(inactive);
   const from = await currentClusterId(trx, owner.id);
   const locked = await lockClusters(trx, {
     ids: from && from !== clusterId ? [from, clusterId] : [clusterId],
   });
   const target = locked.find((c) => c.id === clusterId);
-  if (!target) throw notFound('There is no such cluster.');
-  if (target.status === 'inactive') {
-    throw preconditionFailed(`Cluster ${target.name} is inactive and takes no accounts.`);
-  }
+  if (!target) throw refuse(NO_SUCH_CLUSTER);
+  const unusable = clusterRefusal(target);
+  if (unusable) throw refuse(unusable);
   const users = await accountUserIds(trx, owner.id);
   if (from === clusterId) {
     return { cluster: await readCluster(trx, clusterId), from, users: users.length };
   }
-  const arriving = await trx
-    .selectFrom('users')
-    .leftJoin('userHopsworksAssignments as a', 'a.userId', 'users.id')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('users.id', 'in', users)
-    .where((eb) =>
-      eb.or([eb('a.hopsworksClusterId', 'is', null), eb('a.hopsworksClusterId', '<>', clusterId)]),
-    )
-    .executeTakeFirstOrThrow();
-  const room = target.maxUsers - target.currentUsers;
-  if (arriving.n > room) {
-    throw preconditionFailed(
-      `Cluster ${target.name} has room for ${Math.max(room, 0)} more user(s), but the account has ${arriving.n}.`,
-    );
-  }
+  const full = roomRefusal(target, await arrivingCount(trx, users, clusterId));
+  if (full) throw refuse(full);
   await placeUsers(
     trx,
     users,
@@ -293,6 +406,122 @@ export async function assignAccountTo(
     },
   );
   return { cluster, from, users: users.length };
+}
+
+export interface PlannedCluster {
+  id: string;
+  name: string;
+  status: ClusterStatus;
+  currentUsers: number;
+  maxUsers: number;
+}
+
+/** What an admin's assignment would do, or why it would be refused (clusters.previewAssign). */
+export type AssignPreview =
+  | {
+      ok: true;
+      /** `unchanged`: the account is there already; nothing to confirm. */
+      change: 'assign' | 'move' | 'unchanged';
+      owner: { id: string; email: string; name: string | null };
+      /** Everyone who moves: the owner and each member. */
+      users: number;
+      members: number;
+      from: PlannedCluster | null;
+      to: PlannedCluster;
+      /** Whether the cluster was picked by `auto`. */
+      auto: boolean;
+      /** Sentences for the confirmation: the cluster is in maintenance, or marked full. */
+      warnings: string[];
+    }
+  | { ok: false; reason: AssignRefusalReason; message: string };
+
+async function readPlannedCluster(db: Executor, id: string): Promise<PlannedCluster | null> {
+  const row = await db
+    .selectFrom('hopsworksClusters')
+    .select(['id', 'name', 'status', 'currentUsers', 'maxUsers'])
+    .where('id', '=', id)
+    .executeTakeFirst();
+  return row ? { ...row, status: row.status } : null;
+}
+
+/**
+ * The check before the Confirm: whose account would move (found by id or e-mail), from which
+ * cluster to which (or which one `auto` would pick), and what to warn about — or the refusal the
+ * assignment itself would give, as a sentence. Reads only; the assignment checks again under its
+ * locks.
+ */
+export async function previewAssignment(
+  db: Executor,
+  key: { userId: string } | { email: string },
+  clusterId: string | 'auto',
+): Promise<AssignPreview> {
+  const found =
+    'email' in key ? await findUserByEmail(db, key.email) : await loadUserActor(db, key.userId);
+  if (!found) {
+    return {
+      ok: false,
+      reason: 'no_such_user',
+      message:
+        'email' in key
+          ? `No user has the e-mail ${key.email}.`
+          : `There is no user with id ${key.userId}.`,
+    };
+  }
+  const refused = (r: AssignRefusal) => ({
+    ok: false as const,
+    reason: r.reason,
+    message: r.message,
+  });
+  const inactive = accountRefusal(found);
+  if (inactive) return refused(inactive);
+
+  const users = await accountUserIds(db, found.id);
+  const fromId = await currentClusterId(db, found.id);
+  const from = fromId ? await readPlannedCluster(db, fromId) : null;
+  let to: PlannedCluster | null;
+  if (clusterId === 'auto') {
+    if (from) to = from;
+    else {
+      const candidates = await db
+        .selectFrom('hopsworksClusters')
+        .select(['id', 'name', 'status', 'currentUsers', 'maxUsers'])
+        .where('status', '=', 'active')
+        .execute();
+      to = pickAutoCluster(
+        candidates.map((c) => ({ ...c, status: c.status })),
+        users.length,
+      );
+      if (!to) {
+        const who = users.length === 1 ? '1 user' : `${users.length} users`;
+        return {
+          ok: false,
+          reason: 'no_room',
+          message: `No active cluster has room for the account of ${found.email} (${who}). Add capacity or a cluster, then assign again.`,
+        };
+      }
+    }
+  } else {
+    to = await readPlannedCluster(db, clusterId);
+    if (!to) return refused(NO_SUCH_CLUSTER);
+    const unusable = clusterRefusal(to);
+    if (unusable) return refused(unusable);
+    if (to.id !== from?.id) {
+      const full = roomRefusal(to, await arrivingCount(db, users, to.id));
+      if (full) return refused(full);
+    }
+  }
+  const change = to.id === from?.id ? 'unchanged' : from ? 'move' : 'assign';
+  return {
+    ok: true,
+    change,
+    owner: { id: found.id, email: found.email, name: found.name },
+    users: users.length,
+    members: users.length - 1,
+    from,
+    to,
+    auto: clusterId === 'auto',
+    warnings: change === 'unchanged' ? [] : arrivalWarnings(to),
+  };
 }
 
 /** Takes an owner's whole account off its cluster. */
