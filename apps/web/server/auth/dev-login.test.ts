@@ -121,10 +121,24 @@ describe('POST /auth/dev-login', () => {
     expect(login.cookie).toBeUndefined();
   });
 
+  it('says a suspended account is suspended when signed in as a new user with its e-mail', async () => {
+    await makeUser(db, { id: 'dev|sus2', email: 'sus2@example.test', status: 'suspended' });
+    // The login page's "new user" field makes the id from the e-mail.
+    const login = await devLogin({ sub: 'dev|sus2@example.test', email: 'Sus2@example.test' });
+    expect(login.status).toBe(403);
+    expect(login.body.error).toEqual({
+      message: 'Your account is suspended. Contact support to have it reactivated.',
+      code: 'FORBIDDEN',
+    });
+    expect(login.cookie).toBeUndefined();
+  });
+
   it('answers a malformed body with a sentence naming the field', async () => {
     const login = await devLogin({ sub: 'dev|x', email: 'not-an-email' });
     expect(login.status).toBe(400);
-    expect(login.body.error!.message).toMatch(/email: Enter a valid e-mail address/);
+    expect(login.body.error!.message).toBe(
+      'Send JSON like {"sub": "dev|alice", "email": "alice@acme.test"}. Enter a valid e-mail address.',
+    );
     const badInvite = await devLogin({
       sub: 'dev|x',
       email: 'x@example.test',

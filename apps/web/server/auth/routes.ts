@@ -10,6 +10,7 @@ import {
   type SignInClaims,
 } from '@hops/api';
 import type { Db } from '@hops/api';
+import { describeInputError, email } from '@hops/api/schemas';
 import type { CookieSerializeOptions } from '@fastify/cookie';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
@@ -37,11 +38,7 @@ export interface AuthRoutesOptions {
 
 const devLoginBody = z.object({
   sub: z.string().trim().min(1).max(200),
-  email: z
-    .string()
-    .trim()
-    .max(320)
-    .pipe(z.email({ error: 'Enter a valid e-mail address' })),
+  email,
   name: z.string().trim().max(200).nullish(),
   inviteSecret: z.string().nullish(),
   returnTo: z.string().nullish(),
@@ -198,14 +195,11 @@ export async function authRoutes(app: FastifyInstance, options: AuthRoutesOption
   app.post('/auth/dev-login', async (request, reply) => {
     const parsed = devLoginBody.safeParse(request.body ?? {});
     if (!parsed.success) {
-      const detail = parsed.error.issues.map(
-        (issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`,
-      );
       return reply
         .code(400)
         .send(
           errorBody(
-            `Send JSON like {"sub": "dev|alice", "email": "alice@acme.test"}. ${detail.join('; ')}.`,
+            `Send JSON like {"sub": "dev|alice", "email": "alice@acme.test"}. ${describeInputError(parsed.error)}`,
             'BAD_REQUEST',
           ),
         );

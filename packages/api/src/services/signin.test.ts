@@ -145,6 +145,18 @@ describe('signIn', () => {
     }
   });
 
+  it('says the account is suspended when its e-mail signs in under another identity', async () => {
+    const suspended = await makeUser(db, { status: 'suspended' });
+    const who = fresh('sus');
+    const message = await expectAppError(
+      signIn(db, { sub: who.sub, email: suspended.email.toUpperCase() }, options()),
+      'FORBIDDEN',
+    );
+    expect(message).toBe('Your account is suspended. Contact support to have it reactivated.');
+    expect(await userRow(db, who.sub)).toBeUndefined();
+    expect(await userRow(db, suspended.id)).toEqual(suspended);
+  });
+
   it('refuses an e-mail that belongs to another user id, whatever its case', async () => {
     const existing = await makeUser(db);
     const who = fresh('dup');

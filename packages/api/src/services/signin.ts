@@ -77,10 +77,12 @@ export async function signIn(
     }
     const other = await trx
       .selectFrom('users')
-      .select('id')
+      .select(['id', 'status'])
       .where((eb) => eb(eb.fn('lower', ['email']), '=', email.toLowerCase()))
       .where('id', '<>', sub)
       .executeTakeFirst();
+    // The e-mail's account is suspended: say that, whichever way this person signs in.
+    if (other && other.status !== 'active') throw forbidden(inactiveAccountMessage(other.status));
     if (other) throw emailTaken(email);
 
     let upserted;
