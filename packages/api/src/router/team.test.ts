@@ -65,7 +65,14 @@ describe('team.get', () => {
       .execute();
     const team = await (await as(owner.id)).team.get();
     expect(team).toEqual({
-      owner: { id: owner.id, email: owner.email, name: 'Olive' },
+      owner: {
+        id: owner.id,
+        email: owner.email,
+        name: 'Olive',
+        joinedAt: owner.createdAt.toISOString(),
+        lastLoginAt: null,
+        hopsworksUsername: null,
+      },
       members: [
         {
           id: member.id,
@@ -78,6 +85,33 @@ describe('team.get', () => {
       ],
       isOwner: true,
     });
+  });
+
+  it("gives the owner's own row when they joined and their last sign-in", async () => {
+    const owner = await makeUser(db, { name: 'Signed In' });
+    const signedInAt = new Date('2026-02-03T04:05:06.000Z');
+    await db
+      .updateTable('users')
+      .set({ lastLoginAt: signedInAt, loginCount: 3 })
+      .where('id', '=', owner.id)
+      .execute();
+    await makeUser(db, { owner: owner.id });
+    for (const viewer of [
+      owner.id,
+      (
+        await db
+          .selectFrom('users')
+          .select('id')
+          .where('accountOwnerId', '=', owner.id)
+          .executeTakeFirstOrThrow()
+      ).id,
+    ]) {
+      const team = await (await as(viewer)).team.get();
+      expect(team.owner).toMatchObject({
+        joinedAt: owner.createdAt.toISOString(),
+        lastLoginAt: signedInAt.toISOString(),
+      });
+    }
   });
 
   it('shows a member their owner and teammates', async () => {

@@ -21,7 +21,8 @@ export interface TeamMember extends TeamPerson {
 }
 
 export interface Team {
-  owner: TeamPerson;
+  /** The owner as a member row: joined when their account began, and their own last sign-in. */
+  owner: TeamMember;
   members: TeamMember[];
   /** Whether the caller is the account owner. */
   isOwner: boolean;
@@ -39,11 +40,19 @@ export interface Departure {
 export async function getTeam(db: Executor, actor: UserCaller): Promise<Team> {
   const { user } = actor;
   const ownerId = user.accountOwnerId ?? user.id;
-  const owner = await db
+  const ownerRow = await db
     .selectFrom('users')
-    .select(['id', 'email', 'name'])
+    .select(['id', 'email', 'name', 'createdAt', 'lastLoginAt', 'hopsworksUsername'])
     .where('id', '=', ownerId)
     .executeTakeFirstOrThrow();
+  const owner: TeamMember = {
+    id: ownerRow.id,
+    email: ownerRow.email,
+    name: ownerRow.name,
+    joinedAt: ownerRow.createdAt.toISOString(),
+    lastLoginAt: ownerRow.lastLoginAt?.toISOString() ?? null,
+    hopsworksUsername: ownerRow.hopsworksUsername,
+  };
   const rows = await db
     .selectFrom('teamMembers')
     .selectAll()

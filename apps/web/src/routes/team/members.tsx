@@ -34,12 +34,17 @@ export function Members({ team, canRemove }: { team: Team; canRemove: boolean })
           <Table.Tr>
             <Table.Td>
               <Person name={team.owner.name} email={team.owner.email} />
+              {team.owner.id === me.id && (
+                <Text size="xs" c="teal">
+                  you
+                </Text>
+              )}
             </Table.Td>
             <Table.Td>
               <Badge variant="light">owner</Badge>
             </Table.Td>
-            <Table.Td>—</Table.Td>
-            <Table.Td>—</Table.Td>
+            <Table.Td>{formatDay(team.owner.joinedAt)}</Table.Td>
+            <Table.Td>{formatDateTime(team.owner.lastLoginAt)}</Table.Td>
             {canRemove && <Table.Td />}
           </Table.Tr>
           {team.members.map((member) => (
