@@ -1,7 +1,9 @@
 // Adding a card end to end (issue 11), in Chromium against a server with Stripe on: a new postpaid
 // owner without a cluster goes to Checkout (intercepted: the browser never reaches Stripe, nor the
 // fake), the fake completes it, its event reaches the real server as a signed webhook, and the
-// Billing page then shows the card while the owner has a cluster.
+// Billing page then shows the card while the owner has a cluster. Then a prepaid owner buys
+// credits the same way: wrong amounts are sentences, a right one is credited once.
+import { usdToCents } from '@hops/api/decimal';
 import { clusterOf } from '@hops/api/testing';
 import { PRICE_ID, WEBHOOK_SECRET, sessionIdOf } from '@hops/api/testing/stripe';
 import { signedWebhook, startFakeStripe, type FakeStripe } from '@hops/fakes/stripe';
@@ -13,6 +15,7 @@ import {
   horizontalOverflow,
   newContext,
   screenshot,
+  signInAs,
   startStack,
   type Stack,
 } from './harness.ts';
@@ -154,5 +157,81 @@ describe.skipIf(chromiumMissing)('adding a card in Chromium', () => {
     await cluster.getByText(name, { exact: true }).waitFor();
     await cluster.getByRole('link', { name: 'Open Hopsworks' }).waitFor();
     expect(await cluster.getByText('None yet').count()).toBe(0);
+  });
+
+  it('15. a prepaid owner buys credits: a wrong amount is a sentence, a right one is credited once', async () => {
+    const grace = await context.newPage();
+    await signInAs(grace, 'grace@initech.test');
+    await grace.goto('/billing');
+    await grace.getByTestId('billing-mode').getByText('prepaid').waitFor();
+    const available = grace.getByTestId('billing-available');
+    await available.getByText(/\$[\d,]+\.\d\d/).waitFor();
+    const centsShown = async () =>
+      usdToCents(
+        (/\$([\d,]+\.\d\d)/.exec(await available.innerText())?.[1] ?? '').replace(/,/g, ''),
+      );
+    const before = await centsShown();
+    expect(before).not.toBeNull();
+
+    const form = grace.getByTestId('billing-buy-credits');
+    const amount = form.getByLabel('Amount (USD)');
+    const buy = form.getByRole('button', { name: 'Buy credits' });
+    const sentBefore = checkouts.length;
+    await amount.fill('5');
+    await buy.click();
+    await form
+      .getByText('Buy at least $10.00 and at most $10,000.00 of credits at a time')
+      .waitFor();
+    await amount.fill('12.345');
+    await buy.click();
+    await form
+      .getByText('Enter an amount in US dollars with at most 2 decimals, like 25 or 49.99')
+      .waitFor();
+    expect(checkouts).toHaveLength(sentBefore);
+    await screenshot(grace, '24-billing-buy-credits-refused');
+
+    await amount.fill('250.50');
+    await buy.click();
+    await grace.waitForURL((url) => url.href.startsWith(`${fake.url}/pay/`));
+    expect(checkouts).toHaveLength(sentBefore + 1);
+    const sessionId = sessionIdOf(checkouts.at(-1)!);
+    expect(fake.get(sessionId)).toMatchObject({
+      mode: 'payment',
+      amount_total: 25_050,
+      metadata: { hops_user_id: 'dev|grace' },
+      success_url: `${stack.url}/billing?topup=done`,
+    });
+
+    // Paid on Stripe's page; Stripe tells the server, and (as it may) tells it twice.
+    const event = fake.completePayment(sessionId);
+    const outcomes = [];
+    for (let i = 0; i < 2; i++) {
+      const delivery = signedWebhook(event, WEBHOOK_SECRET);
+      const response = await fetch(`${stack.url}/webhooks/stripe`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json; charset=utf-8',
+          'stripe-signature': delivery.signature,
+        },
+        body: delivery.body,
+      });
+      outcomes.push({ status: response.status, body: await response.json() });
+    }
+    expect(outcomes).toEqual([
+      { status: 200, body: { received: true, outcome: 'applied' } },
+      { status: 200, body: { received: true, outcome: 'duplicate' } },
+    ]);
+
+    await grace.goto('/billing?topup=done');
+    await grace
+      .getByTestId('billing-return-notice')
+      .getByText(/Your credits are added/)
+      .waitFor();
+    await grace
+      .getByRole('table', { name: 'Credits ledger' })
+      .getByText(/Bought through Stripe Checkout/)
+      .waitFor();
+    expect(await centsShown()).toBe(before! + 25_050);
+    await screenshot(grace, '25-billing-credits-bought');
   });
 });
