@@ -193,6 +193,7 @@ describe('billing.reportNow', () => {
     expect(await (await as(admin)).billing.reportNow()).toEqual({
       accounts: 0,
       events: 0,
+      retryAfter: null,
       units: '0',
     });
   });
