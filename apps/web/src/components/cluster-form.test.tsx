@@ -4,7 +4,8 @@ import { describe, expect, it, vi } from 'vitest';
 import { renderPage } from '../test/render.tsx';
 import { ClusterForm } from './cluster-form.tsx';
 
-describe('ClusterForm', () => {
+// Typing with user-event is slow on a busy machine; these tests type a lot.
+describe('ClusterForm', { timeout: 30_000 }, () => {
   it('checks name and URL with the API’s own rules before sending anything', async () => {
     const onSubmit = vi.fn();
     renderPage(<ClusterForm submitLabel="Create" error={null} busy={false} onSubmit={onSubmit} />);
@@ -16,11 +17,11 @@ describe('ClusterForm', () => {
     await user.click(screen.getByRole('button', { name: 'Create' }));
     expect(
       await screen.findByText(
-        'Use letters, digits, dots, dashes and underscores, like us-east-1-prod',
+        'A cluster name can hold letters, digits, dots, dashes and underscores, like us-east-1-prod',
       ),
     ).toBeInTheDocument();
     expect(
-      screen.getByText('Use an https:// URL, like https://hopsworks.example.com'),
+      screen.getByText('Use an https:// URL for the API URL, like https://hopsworks.example.com'),
     ).toBeInTheDocument();
     expect(onSubmit).not.toHaveBeenCalled();
 
@@ -35,5 +36,68 @@ describe('ClusterForm', () => {
       name: 'eu-north-1-prod',
       apiUrl: 'https://eu-north-1.hopsworks.example',
     });
+  });
+
+  it('saves the capacity typed over the old one: 25 is 25', async () => {
+    const onSubmit = vi.fn();
+    renderPage(
+      <ClusterForm
+        initial={{ name: 'eu-1', apiUrl: 'https://eu-1.example', maxUsers: 100, status: 'active' }}
+        secrets={{ hasApiKey: true, hasKubeconfig: false }}
+        submitLabel="Save"
+        error={null}
+        busy={false}
+        onSubmit={onSubmit}
+      />,
+    );
+    const user = userEvent.setup();
+    const capacity = screen.getByLabelText('Capacity (users)');
+    // Select the number, then type over it; and once more after emptying the field.
+    await user.tripleClick(capacity);
+    await user.keyboard('25');
+    expect(capacity).toHaveValue('25');
+    await user.click(screen.getByRole('button', { name: 'Save' }));
+    await waitFor(() => expect(onSubmit).toHaveBeenCalledTimes(1));
+    expect(onSubmit.mock.calls[0]?.[0]).toMatchObject({ maxUsers: 25 });
+
+    await user.tripleClick(capacity);
+    await user.keyboard('{Backspace}');
+    await user.keyboard('40');
+    expect(capacity).toHaveValue('40');
+    await user.click(screen.getByRole('button', { name: 'Save' }));
+    await waitFor(() => expect(onSubmit).toHaveBeenCalledTimes(2));
+    expect(onSubmit.mock.calls[1]?.[0]).toMatchObject({ maxUsers: 40 });
+  });
+
+  it('refuses a capacity that is not a whole number of users, with a sentence, and saves nothing', async () => {
+    const onSubmit = vi.fn();
+    renderPage(
+      <ClusterForm
+        initial={{ name: 'eu-1', apiUrl: 'https://eu-1.example', maxUsers: 100, status: 'active' }}
+        secrets={{ hasApiKey: true, hasKubeconfig: false }}
+        submitLabel="Save"
+        error={null}
+        busy={false}
+        onSubmit={onSubmit}
+      />,
+    );
+    const user = userEvent.setup();
+    const capacity = screen.getByLabelText('Capacity (users)');
+    const refusals = {
+      '1.5': 'Capacity must be a whole number of users, like 25',
+      '1,000': 'Capacity must be a whole number of users, like 25',
+      '-3': 'Capacity must be a whole number of users, like 25',
+      '0': 'Capacity must be at least 1 user',
+      '2000000': 'Capacity can be at most 1,000,000 users',
+      '': 'Give the capacity, in users',
+    };
+    for (const [typed, sentence] of Object.entries(refusals)) {
+      await user.clear(capacity);
+      if (typed) await user.type(capacity, typed);
+      expect(capacity).toHaveValue(typed);
+      await user.click(screen.getByRole('button', { name: 'Save' }));
+      expect(await screen.findByText(sentence)).toBeInTheDocument();
+    }
+    expect(onSubmit).not.toHaveBeenCalled();
   });
 });

@@ -1,11 +1,11 @@
 // Create or edit a cluster. Secrets (API key, kubeconfig) are write-only: the API only says
-// whether one is set, and an empty field on edit keeps the stored one.
-import { clusterApiUrl, clusterName, clusterStatus } from '@hops/api/schemas';
+// whether one is set, and an empty field on edit keeps the stored one. The capacity is kept as the
+// text typed and checked with the API's own rule, so what is saved is what was typed.
+import { clusterApiUrl, clusterCapacityText, clusterName, clusterStatus } from '@hops/api/schemas';
 import {
   Button,
   Checkbox,
   Group,
-  NumberInput,
   PasswordInput,
   Select,
   Stack,
@@ -34,6 +34,9 @@ export interface ClusterFormValues {
   status: z.infer<typeof clusterStatus>;
 }
 
+/** The form's own fields: the capacity as typed. */
+type ClusterFormFields = Omit<ClusterFormValues, 'maxUsers'> & { maxUsers: string };
+
 interface ClusterSecretsState {
   hasApiKey: boolean;
   hasKubeconfig: boolean;
@@ -58,22 +61,28 @@ export function ClusterForm({
   onCancel?: () => void;
 }) {
   const editing = Boolean(secrets);
-  const form = useForm<ClusterFormValues>({
+  const { maxUsers: initialMaxUsers, ...initialRest } = initial ?? {};
+  const form = useForm<ClusterFormFields>({
     defaultValues: {
       name: '',
       apiUrl: 'https://',
       apiKey: '',
       kubeconfig: '',
       clearKubeconfig: false,
-      maxUsers: 100,
       status: 'active',
-      ...initial,
+      ...initialRest,
+      maxUsers: String(initialMaxUsers ?? 100),
     },
+  });
+  const submit = form.handleSubmit((fields) => {
+    const capacity = clusterCapacityText.safeParse(fields.maxUsers);
+    // The validator below has already refused anything else.
+    if (capacity.success) onSubmit({ ...fields, maxUsers: capacity.data });
   });
   const errors = form.formState.errors;
   const clearKubeconfig = form.watch('clearKubeconfig');
   return (
-    <form onSubmit={(event) => void form.handleSubmit(onSubmit)(event)} noValidate>
+    <form onSubmit={(event) => void submit(event)} noValidate>
       <Stack gap="sm">
         <TextInput
           label="Name"
@@ -94,20 +103,12 @@ export function ClusterForm({
           })}
         />
         <Group grow align="flex-start">
-          <Controller
-            control={form.control}
-            name="maxUsers"
-            rules={{ min: { value: 1, message: 'Capacity must be at least 1' } }}
-            render={({ field }) => (
-              <NumberInput
-                label="Capacity (users)"
-                min={1}
-                allowDecimal={false}
-                value={field.value}
-                onChange={(value) => field.onChange(typeof value === 'number' ? value : 0)}
-                error={errors.maxUsers?.message}
-              />
-            )}
+          <TextInput
+            label="Capacity (users)"
+            inputMode="numeric"
+            autoComplete="off"
+            error={errors.maxUsers?.message}
+            {...form.register('maxUsers', { validate: byRule(clusterCapacityText) })}
           />
           <Controller
             control={form.control}
