@@ -244,6 +244,7 @@ describe('usage.summary', () => {
       userId: _id,
       email: _email,
       name: _name,
+      formerMember: _former,
       ...line
     } = account.byMember.find((m) => m.userId === amy.id)!;
     expect(amys.totals).toEqual(line);
@@ -253,6 +254,39 @@ describe('usage.summary', () => {
     // An admin may ask for anyone.
     const bens = await (await as(admin)).usage.summary({ ...range, userId: ben.id });
     expect(bens).toMatchObject({ userId: ben.id, totalCost: '10.0000' });
+  });
+
+  it('marks who has left the account since, whose usage the account still paid', async () => {
+    const september = { from: '2025-09-01', to: '2025-09-30' }; // a month of its own
+    const carol = await makeUser(db, { name: 'Carol', email: 'carol@left.test' });
+    const cody = await makeUser(db, { name: 'Cody', email: 'cody@left.test', owner: carol.id });
+    const cleo = await makeUser(db, { name: 'Cleo', email: 'cleo@left.test', owner: carol.id });
+    await (
+      await service()
+    ).usage.ingest({
+      records: [
+        { ...ZERO_QUANTITIES, userId: cody.id, date: '2025-09-05', gpuHours: '2' },
+        { ...ZERO_QUANTITIES, userId: cleo.id, date: '2025-09-05', gpuHours: '1' },
+      ],
+    });
+    await (await as(carol)).team.removeMember({ memberId: cody.id });
+
+    const account = await (await as(carol)).usage.summary(september);
+    expect(account.byMember.map((m) => [m.email, m.totalCost, m.formerMember])).toEqual([
+      [cody.email, '5.0000', true],
+      [cleo.email, '2.5000', false],
+      [carol.email, '0.0000', false],
+    ]);
+    expect(account.totalCost).toBe('7.5000');
+    // The same mark when the owner opens that one person, and none on their own summary.
+    const codys = await (await as(carol)).usage.summary({ ...september, userId: cody.id });
+    expect(codys.byMember.map((m) => m.formerMember)).toEqual([true]);
+    const own = await (await as(cody)).usage.summary(september);
+    expect(own.byMember.map((m) => [m.userId, m.formerMember])).toEqual([[cody.id, false]]);
+    const admins = await (
+      await as(admin)
+    ).usage.summary({ ...september, accountOwnerId: carol.id });
+    expect(admins.byMember.find((m) => m.userId === cody.id)?.formerMember).toBe(true);
   });
 
   it('refuses a member asking for a teammate, and an owner asking for a stranger', async () => {

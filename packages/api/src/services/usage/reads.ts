@@ -53,6 +53,11 @@ export interface MemberUsage extends UsageAmounts {
   userId: string;
   email: string;
   name: string | null;
+  /**
+   * No longer in the account summed (removed, or left): the account paid for their usage in the
+   * range while they were in it. Always false for one user's own summary.
+   */
+  formerMember: boolean;
 }
 
 export interface UsageSummary {
@@ -64,7 +69,10 @@ export interface UsageSummary {
   userId: string | null;
   totals: UsageAmounts;
   totalCost: string;
-  /** The account's people (current members and owner, and anyone whose usage it paid), costliest first. */
+  /**
+   * The account's people (current members and owner, and anyone whose usage it paid, marked
+   * `formerMember`), costliest first.
+   */
   byMember: MemberUsage[];
 }
 
@@ -88,15 +96,27 @@ export async function summarizeUsage(
       : sql`SELECT id FROM users WHERE id = ${scope.accountOwnerId} OR account_owner_id = ${scope.accountOwnerId}
             UNION
             SELECT u.user_id FROM usage_daily u WHERE ${inRange} AND ${filter}`;
+  const former =
+    scope.accountOwnerId === null
+      ? sql<boolean>`false`
+      : sql<boolean>`(p.id <> ${scope.accountOwnerId} AND m.account_owner_id IS DISTINCT FROM ${scope.accountOwnerId})`;
   const { rows } = await sql<MemberUsage & { isTotal: boolean }>`
     WITH people AS (${people})
-    SELECT grouping(p.id) = 1 AS is_total, p.id AS user_id, m.email, m.name, ${SUMS}
+    SELECT grouping(p.id) = 1 AS is_total, p.id AS user_id, m.email, m.name,
+           coalesce(${former}, false) AS former_member, ${SUMS}
     FROM people p
     JOIN users m ON m.id = p.id
     LEFT JOIN usage_daily u ON u.user_id = p.id AND ${inRange} AND ${filter}
-    GROUP BY GROUPING SETS ((p.id, m.email, m.name), ())
+    GROUP BY GROUPING SETS ((p.id, m.email, m.name, m.account_owner_id), ())
     ORDER BY is_total, total_cost DESC, m.email`.execute(db);
-  const { isTotal: _total, userId: _user, email: _email, name: _name, ...totals } = rows.at(-1)!;
+  const {
+    isTotal: _total,
+    userId: _user,
+    email: _email,
+    name: _name,
+    formerMember: _former,
+    ...totals
+  } = rows.at(-1)!;
   const byMember = rows.slice(0, -1).map(({ isTotal: _, ...member }) => member);
   return {
     from: input.from,
