@@ -14,12 +14,14 @@ import { addDays, utcDay } from '@hops/api/days';
 import { formatUsd, sumDecimals } from '@hops/api/decimal';
 import type { ClusterCapacity, HopsEvent, OutboxEvent } from '@hops/api/events';
 import type { HopsClient } from './api.ts';
-import { when } from './blocks/format.ts';
+import { count, when } from './blocks/format.ts';
 import { context, esc, header, section, type Block, type Reply } from './blocks/kit.ts';
 import { rankingTable, type RankedAccount } from './blocks/ranking.ts';
 import type { Logger } from './log.ts';
 
 const ALERTS_CONSUMER = 'slackbot';
+/** How many accounts the daily digest ranks. */
+const DIGEST_TOP = 10;
 const DIGEST_CONSUMER = 'slackbot-digest';
 
 export interface AlertWorkerOptions {
@@ -57,7 +59,7 @@ function alertLine(event: HopsEvent): string {
     }
     case 'cluster.no_room': {
       const { email, users } = event.payload;
-      return `:rotating_light: No active cluster has room for the account of *${esc(email)}* (${users} users). Add capacity or a cluster, then \`/hops assign ${esc(email)} auto\`.`;
+      return `:rotating_light: No active cluster has room for the account of *${esc(email)}* (${count(users, 'user')}). Add capacity or a cluster, then \`/hops assign ${esc(email)} auto\`.`;
     }
     case 'credits.exhausted': {
       const { email, unpaidUsage } = event.payload;
@@ -104,7 +106,8 @@ export function formatAlert(event: OutboxEvent): Reply {
   return { text: line.replace(/[*`]/g, '').replace(/:[a-z_]+: /, ''), blocks };
 }
 
-export function formatDigest(day: string, lines: RankedAccount[]): Reply {
+/** `limit`: how many accounts were asked for; fewer lines mean every account with usage is there. */
+export function formatDigest(day: string, lines: RankedAccount[], limit = DIGEST_TOP): Reply {
   const title = `Cost by account, ${day}`;
   if (lines.length === 0) {
     return {
@@ -113,12 +116,19 @@ export function formatDigest(day: string, lines: RankedAccount[]): Reply {
     };
   }
   const total = sumDecimals(lines.map((l) => l.totalCost));
+  const accounts = count(lines.length, 'account');
+  const which =
+    lines.length < limit
+      ? lines.length === 1
+        ? 'the only account with usage'
+        : `all ${accounts} with usage`
+      : `the top ${accounts}`;
   return {
-    text: `${title}: ${formatUsd(total)} across the top ${lines.length} accounts`,
+    text: `${title}: ${formatUsd(total)} across ${which}`,
     blocks: [
       header(title),
       rankingTable(lines),
-      context(`${formatUsd(total)} across these ${lines.length} accounts · UTC day`),
+      context(`${formatUsd(total)} across ${which} · UTC day`),
     ],
   };
 }
@@ -224,8 +234,8 @@ export class AlertWorker {
       return false;
     }
     const api = await digest.asAdmin();
-    const ranking = await api.usage.top.query({ from: day, to: day, limit: 10 });
-    await post(formatDigest(day, ranking)); // 1. post …
+    const ranking = await api.usage.top.query({ from: day, to: day, limit: DIGEST_TOP });
+    await post(formatDigest(day, ranking, DIGEST_TOP)); // 1. post …
     await service.events.commit.mutate({ consumer: DIGEST_CONSUMER, lastEventId: key }); // 2. … then commit
     this.lastDigestKey = key;
     log.info({ day }, 'daily digest posted');

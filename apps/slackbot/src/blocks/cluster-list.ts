@@ -1,5 +1,6 @@
 // Every cluster with users / capacity, a bar, its status and whether it is over capacity.
 import type { ApiOutputs } from '../api.ts';
+import { count } from './format.ts';
 import { context, header, table, type Reply } from './kit.ts';
 
 type ClusterView = ApiOutputs['clusters']['list'][number];
@@ -26,12 +27,12 @@ export function clusterList(clusters: ClusterView[]): Reply {
   const users = clusters.reduce((n, c) => n + c.currentUsers, 0);
   const capacity = clusters.reduce((n, c) => n + c.maxUsers, 0);
   return {
-    text: `${clusters.length} clusters, ${users}/${capacity} users${over.length ? `; over capacity: ${over.join(', ')}` : ''}`,
+    text: `${count(clusters.length, 'cluster')}, ${users}/${capacity} users${over.length ? `; over capacity: ${over.join(', ')}` : ''}`,
     blocks: [
       header('Clusters'),
       table(['cluster', '>users', 'load', '>used', 'status', '>accounts'], rows),
       context(
-        `${users} of ${capacity} places in use` +
+        `${users} of ${count(capacity, 'place')} in use` +
           (over.length ? `  ·  :rotating_light: over capacity: ${over.join(', ')}` : ''),
       ),
     ],

@@ -2,7 +2,7 @@
 import type { types } from '@slack/bolt';
 import type { ApiOutputs } from '../api.ts';
 import { context, esc, header, section, type Block, type Reply } from './kit.ts';
-import { when } from './format.ts';
+import { count, when } from './format.ts';
 
 export type InviteView = ApiOutputs['invites']['list'][number];
 
@@ -31,7 +31,7 @@ export function inviteList(
     blocks.push(context(`…and ${invites.length - SHOWN} more, see the dashboard.`));
   }
   return {
-    text: `${invites.length} open invite${invites.length === 1 ? '' : 's'} of ${ownerEmail}: ${invites.map((i) => i.email).join(', ')}`,
+    text: `${count(invites.length, 'open invite')} of ${ownerEmail}: ${invites.map((i) => i.email).join(', ')}`,
     blocks,
   };
 }

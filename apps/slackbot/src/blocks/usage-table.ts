@@ -6,7 +6,11 @@ import { context, esc, header, table, type Block, type Reply } from './kit.ts';
 interface UsageBreakdownLine {
   email: string;
   totalCost: string;
+  /** No longer in the account (removed, or left); their usage while in it is still the account's. */
+  formerMember: boolean;
 }
+
+export const FORMER_MEMBER = '(no longer a member)';
 
 /**
  * One line per quantity with its cost beside it; a cost priced from several quantities (storage:
@@ -47,9 +51,19 @@ export function usageTable(options: {
     blocks.push(
       table(
         ['user', '>cost'],
-        options.breakdown.map((line) => [line.email, formatUsd(line.totalCost)]),
+        options.breakdown.map((line) => [
+          line.formerMember ? `${line.email} ${FORMER_MEMBER}` : line.email,
+          formatUsd(line.totalCost),
+        ]),
       ),
     );
+    if (options.breakdown.some((line) => line.formerMember)) {
+      blocks.push(
+        context(
+          `${FORMER_MEMBER}: removed from the account or left it; what they used while in it is billed to the account.`,
+        ),
+      );
+    }
   }
   return {
     text: `${options.title}: ${formatUsd(figures.totalCost)} from ${from} to ${to}`,

@@ -3,7 +3,7 @@ import type { ApiOutputs } from '../api.ts';
 import { context, esc, fields, header, section, type Reply } from './kit.ts';
 import { compareDecimals, creditsOf, formatUsd } from '@hops/api/decimal';
 import { COSTS } from '@hops/api/resources';
-import { when } from './format.ts';
+import { count, when } from './format.ts';
 
 type UserDetail = ApiOutputs['admin']['users']['get'];
 
@@ -11,8 +11,7 @@ export function roleLine(detail: UserDetail): string {
   const { user, account } = detail;
   const admin = user.isAdmin ? ', admin' : '';
   if (user.role === 'owner') {
-    const n = account.members.length;
-    return `Account owner (${n === 1 ? '1 member' : `${n} members`})${admin}`;
+    return `Account owner (${count(account.members.length, 'member')})${admin}`;
   }
   return `Member of ${account.owner.email}'s account${admin}`;
 }
@@ -28,7 +27,7 @@ export function userCard(detail: UserDetail, billing: string | null = null): Rep
   const status = user.status === 'active' ? 'active' : `*${user.status.toUpperCase()}*`;
   const clusterText = cluster ? `${cluster.name} (${cluster.status})` : 'not assigned';
   const creditsText = credits
-    ? `${formatUsd(credits.available)} available (${creditsOf(credits.available)} credits)` +
+    ? `${formatUsd(credits.available)} available (${count(creditsOf(credits.available), 'credit')})` +
       (compareDecimals(credits.unpaidUsage, '0') !== 0
         ? `, ${formatUsd(credits.unpaidUsage)} unpaid`
         : '')
@@ -56,7 +55,7 @@ export function userCard(detail: UserDetail, billing: string | null = null): Rep
         ['Last sign-in', when(user.lastLoginAt)],
       ]),
       ...(billing ? [section(esc(billing))] : []),
-      context(`${costs}  ·  id \`${esc(user.id)}\`  ·  ${user.loginCount} sign-ins`),
+      context(`${costs}  ·  id \`${esc(user.id)}\`  ·  ${count(user.loginCount, 'sign-in')}`),
     ],
   };
 }

@@ -3,6 +3,17 @@ import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { readAmount, readRole, readWholeNumber, tokenize, UsageError } from './args.ts';
 
+/** The sentence of the UsageError `read` throws. */
+function refusalOf(read: () => unknown): string {
+  try {
+    read();
+  } catch (error) {
+    if (error instanceof UsageError) return error.message;
+    throw error;
+  }
+  throw new Error('accepted');
+}
+
 describe('tokenize', () => {
   test('quoted phrases are one word, in straight and curly quotes', () => {
     expect(tokenize('suspend bob@acme.test "card declined" twice')).toEqual([
@@ -113,6 +124,39 @@ describe('other arguments', () => {
     for (const bad of ['0', '401', '-1', '7.0', '1e2', 'seven']) {
       expect(() => readWholeNumber(bad, 'Days', range), bad).toThrow(UsageError);
     }
+  });
+
+  test('a refused whole number says which rule it broke', () => {
+    const range = { min: 1, max: 400, default: 30 };
+    const why = (word: string) => refusalOf(() => readWholeNumber(word, 'Days', range));
+    expect(why('-5')).toBe('Days must be a positive whole number (from 1 to 400), not `-5`.');
+    expect(why('0')).toBe('Days must be a positive whole number (from 1 to 400), not `0`.');
+    expect(why('-1.5')).toBe('Days must be a positive whole number (from 1 to 400), not `-1.5`.');
+    expect(why('1.5')).toBe(
+      'Days must be a whole number without decimals (from 1 to 400), not `1.5`.',
+    );
+    expect(why('401')).toBe('Days must be at most 400, not `401`.');
+    expect(why('1e2')).toBe(
+      'Days must be a whole number written in digits (from 1 to 400), not `1e2`.',
+    );
+    expect(why('seven')).toMatch(/written in digits/);
+    expect(refusalOf(() => readWholeNumber('-2', 'N', { min: 5, max: 9, default: 5 }))).toBe(
+      'N must be at least 5, not `-2`.',
+    );
+    expect(readWholeNumber('+7', 'Days', range)).toBe(7);
+  });
+
+  test('a refused amount says what is wrong with it', () => {
+    const why = (word: string) => refusalOf(() => readAmount(word));
+    expect(why('-5')).toMatch(/^The amount must be positive, not `-5`/);
+    expect(why('-0.25')).toMatch(/^The amount must be positive/);
+    expect(why('12.34567')).toBe('The amount can have at most 4 decimals, not 5 (`12.34567`).');
+    expect(why('.5')).toMatch(/write digits on both sides of the point/);
+    expect(why('5.')).toMatch(/write digits on both sides of the point/);
+    expect(why('1e3')).toMatch(/^`1e3` is not an amount: write a number of USD in digits/);
+    expect(why('12345678901')).toMatch(/^The amount is too large/);
+    expect(why('0.00')).toBe('The amount must be greater than zero.');
+    expect(why('')).toBe('Give an amount in USD.');
   });
 
   test('roles by their name or short name, any case', () => {

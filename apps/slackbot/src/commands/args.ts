@@ -53,35 +53,66 @@ export function readEmail(word: string | undefined, what = 'an e-mail address'):
   return word;
 }
 
+/**
+ * A whole number within a range (the default when absent). A refusal says which rule the word
+ * broke — negative, decimals, out of range, not digits — not merely that it was not accepted.
+ */
 export function readWholeNumber(
   word: string | undefined,
   what: string,
   range: { min: number; max: number; default: number },
 ): number {
   if (word === undefined) return range.default;
-  if (!/^\d{1,6}$/.test(word))
-    throw new UsageError(`${what} must be a whole number, not \`${word}\`.`);
-  const n = Number(word);
-  if (n < range.min || n > range.max) {
-    throw new UsageError(`${what} must be between ${range.min} and ${range.max}.`);
-  }
+  const { min, max } = range;
+  const span = `from ${min} to ${max}`;
+  const refuse = (rule: string) => new UsageError(`${what} must be ${rule}, not \`${word}\`.`);
+  const belowMin = () =>
+    min === 1 ? refuse(`a positive whole number (${span})`) : refuse(`at least ${min}`);
+  const number = /^([+-]?)(\d+)(\.\d*)?$/.exec(word);
+  if (!number) throw refuse(`a whole number written in digits (${span})`);
+  const [, sign, digits, decimals] = number;
+  if (sign === '-' && !/^0+$/.test(digits!)) throw belowMin();
+  if (decimals !== undefined) throw refuse(`a whole number without decimals (${span})`);
+  const n = Number(digits);
+  if (n < min) throw belowMin();
+  if (n > max) throw refuse(`at most ${max}`);
   return n;
 }
 
 /**
  * A positive amount of USD with at most 4 decimals ("25", "12.50", "$0.25"), returned as the
- * decimal string the API takes.
+ * decimal string the API takes. A refusal names what is wrong with the amount.
  */
 export function readAmount(word: string | undefined): string {
-  if (word === undefined) throw new UsageError('Give an amount in USD.');
-  const match = /^\$?(\d{1,10})(?:\.(\d{1,4}))?$/.exec(word.replace(/,/g, ''));
+  if (word === undefined || word.trim() === '') throw new UsageError('Give an amount in USD.');
+  const plain = word.replace(/,/g, '');
+  const example = 'like 25 or 12.50';
+  if (/^-\$?\d*\.?\d+$/.test(plain)) {
+    throw new UsageError(
+      `The amount must be positive, not \`${word}\`: give a number of USD ${example}.`,
+    );
+  }
+  if (/^\$?(\.\d+|\d+\.)$/.test(plain)) {
+    throw new UsageError(
+      `\`${word}\` is not an amount: write digits on both sides of the point, ${example}.`,
+    );
+  }
+  const match = /^\$?(\d+)(?:\.(\d+))?$/.exec(plain);
   if (!match) {
     throw new UsageError(
-      `\`${word}\` is not an amount: use a number of USD with at most 4 decimals, like 25 or 12.50.`,
+      `\`${word}\` is not an amount: write a number of USD in digits, ${example}, without a sign or exponent.`,
     );
   }
   const whole = match[1]!.replace(/^0+(?=\d)/, '');
   const fraction = match[2] ?? '';
+  if (fraction.length > 4) {
+    throw new UsageError(
+      `The amount can have at most 4 decimals, not ${fraction.length} (\`${word}\`).`,
+    );
+  }
+  if (whole.length > 10) {
+    throw new UsageError(`The amount is too large: at most 9999999999.9999 USD, not \`${word}\`.`);
+  }
   if (/^0+$/.test(whole) && /^0*$/.test(fraction)) {
     throw new UsageError('The amount must be greater than zero.');
   }

@@ -4,7 +4,7 @@ import { creditsOf, formatUsd, USD_PER_CREDIT } from '@hops/api/decimal';
 import { creditPool, type CreditPool } from '@hops/api/schemas';
 import { z } from 'zod';
 import { context, esc, fields, header, success, table, type Reply } from '../blocks/kit.ts';
-import { when } from '../blocks/format.ts';
+import { count, when } from '../blocks/format.ts';
 import { confirmable, userTarget } from '../confirm.ts';
 import { noMore, readAmount, readEmail, readReason, UsageError } from './args.ts';
 import type { Command, CommandContext } from './command.ts';
@@ -23,7 +23,7 @@ async function balance(ctx: CommandContext, email: string): Promise<Reply> {
     blocks: [
       header(title),
       fields([
-        ['Available', `${formatUsd(bal.available)} (${creditsOf(bal.available)} credits)`],
+        ['Available', `${formatUsd(bal.available)} (${count(creditsOf(bal.available), 'credit')})`],
         ['Paid', formatUsd(bal.paid)],
         ['Free', formatUsd(bal.free)],
         ['Billing', bal.billingMode],
@@ -45,7 +45,10 @@ async function balance(ctx: CommandContext, email: string): Promise<Reply> {
             ]),
           )
         : context('No transactions yet.'),
-      context(`1 credit = USD ${USD_PER_CREDIT}  ·  last ${txs.items.length} transactions`),
+      context(
+        `1 credit = USD ${USD_PER_CREDIT}` +
+          (txs.items.length > 0 ? `  ·  last ${count(txs.items.length, 'transaction')}` : ''),
+      ),
     ],
   };
 }
@@ -87,7 +90,7 @@ async function grantPrompt(ctx: CommandContext, args: string[]): Promise<Reply> 
   const owner = detail.account.owner;
   return grant.prompt(
     { userId: owner.id, email: owner.email, amount, pool, reason },
-    `Grant *${formatUsd(amount)}* (${creditsOf(amount)} credits) of ${pool} credits to *${esc(owner.email)}*?`,
+    `Grant *${formatUsd(amount)}* (${count(creditsOf(amount), 'credit')}) of ${pool} credits to *${esc(owner.email)}*?`,
     [
       ...(owner.id !== detail.user.id
         ? [`${esc(detail.user.email)} is a member: credits go to the owner`]

@@ -1,6 +1,8 @@
-// `/hops top [days] [n]`: the N accounts that cost most over the last days.
+// `/hops top [days] [n]`: the N accounts that cost most over the last days. The title counts the
+// accounts listed: when fewer than N had usage, it says so rather than promising N.
 import { formatUsd } from '@hops/api/decimal';
 import { lastDays } from '@hops/api/days';
+import { count } from '../blocks/format.ts';
 import { context, header, type Reply } from '../blocks/kit.ts';
 import { rankingTable } from '../blocks/ranking.ts';
 import { noMore, readWholeNumber } from './args.ts';
@@ -17,19 +19,25 @@ export const top: Command = {
     noMore(rest);
     const { from, to } = lastDays(days, ctx.today);
     const ranking = await ctx.api.usage.top.query({ from, to, limit: n });
-    const title = `Top ${n} accounts by cost, last ${days} day${days === 1 ? '' : 's'}`;
+    const period = `last ${count(days, 'day')}`;
     if (ranking.length === 0) {
+      const title = `Top accounts by cost, ${period}`;
       return {
         text: `${title}: no usage.`,
-        blocks: [header(title), context('No usage in this period.')],
+        blocks: [header(title), context(`No account had usage from ${from} to ${to}.`)],
       };
     }
+    const title = `Top ${count(ranking.length, 'account')} by cost, ${period}`;
+    const fewer =
+      ranking.length < n
+        ? `  ·  only ${count(ranking.length, 'account')} had usage, so ${ranking.length === 1 ? 'it is' : 'all are'} listed (of the ${n} asked for)`
+        : '';
     return {
       text: `${title}: ${ranking.map((r) => `${r.ownerEmail} ${formatUsd(r.totalCost)}`).join(', ')}`,
       blocks: [
         header(title),
         rankingTable(ranking),
-        context(`${from} to ${to} (UTC days, inclusive)`),
+        context(`${from} to ${to} (UTC days, inclusive)${fewer}`),
       ],
     };
   },

@@ -1,4 +1,5 @@
 // `/hops unassign <email>`: takes a whole account off its cluster, after Confirm.
+import { count } from '../blocks/format.ts';
 import { esc, success } from '../blocks/kit.ts';
 import { roleLine } from '../blocks/user-card.ts';
 import { confirmable, userTarget } from '../confirm.ts';
@@ -14,9 +15,8 @@ const unassignment = confirmable({
     if (result.status === 'unchanged') {
       return success(`The account of ${action.email} was not on any cluster; nothing changed.`);
     }
-    const n = result.users;
     return success(
-      `Unassigned the account of ${action.email} (${n === 1 ? '1 user' : `${n} users`} left their cluster).`,
+      `Unassigned the account of ${action.email} (${count(result.users, 'user')} left their cluster).`,
     );
   },
 });

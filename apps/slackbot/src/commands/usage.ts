@@ -2,6 +2,7 @@
 // an owner that is the whole account (what they pay) with each user's share; for a member, their own.
 import { lastDays } from '@hops/api/days';
 import { compareDecimals } from '@hops/api/decimal';
+import { count } from '../blocks/format.ts';
 import { usageTable } from '../blocks/usage-table.ts';
 import { noMore, readEmail, readWholeNumber } from './args.ts';
 import type { Command } from './command.ts';
@@ -17,7 +18,7 @@ export const usage: Command = {
     noMore(rest);
     const { from, to } = lastDays(days, ctx.today);
     const detail = await ctx.api.admin.users.get.query({ email: address });
-    const period = `${days} day${days === 1 ? '' : 's'}`;
+    const period = count(days, 'day');
     if (detail.user.role === 'owner') {
       const summary = await ctx.api.usage.summary.query({
         from,
@@ -30,8 +31,12 @@ export const usage: Command = {
         from,
         to,
         figures: summary.totals,
-        note: `${users.length} user${users.length === 1 ? '' : 's'} with usage`,
-        breakdown: users.map((m) => ({ email: m.email, totalCost: m.totalCost })),
+        note: `${count(users.length, 'user')} with usage`,
+        breakdown: users.map(({ email, totalCost, formerMember }) => ({
+          email,
+          totalCost,
+          formerMember,
+        })),
       });
     }
     // A member: their own usage (whoever paid for it).
