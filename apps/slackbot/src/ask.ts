@@ -1,7 +1,8 @@
 // `pnpm --filter @hops/slackbot ask "/hops whois alice@acme.test"`: runs a command line through
 // the bot's own handlers against the configured API, acting as an admin (--as <email>, or
 // HOPS_ASK_AS, default the demo admin), and prints the reply as text. For development without
-// Slack. A mutating command prints its Confirm prompt; add --yes to confirm it.
+// Slack. A mutating command prints its Confirm prompt; add --yes to confirm it. A command that
+// fails (a wrong argument, a refusal, an API error) prints its sentence on stderr and exits 1.
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { utcDay } from '@hops/api/days';
@@ -27,7 +28,13 @@ const USAGE = `Usage: pnpm --filter @hops/slackbot ask [--as <admin email>] [--y
   --yes   carry out a command that asks for a Confirm
   --json  print the Block Kit reply as JSON instead of text`;
 
-export function parseAskArgs(argv: string[], defaultAs: string): AskOptions | string {
+/** What `ask` prints instead of running a line: its usage (asked for, or no line given) or a mistake. */
+export interface AskMessage {
+  message: string;
+  exitCode: 0 | 1;
+}
+
+export function parseAskArgs(argv: string[], defaultAs: string): AskOptions | AskMessage {
   const rest: string[] = [];
   let as = defaultAs;
   let yes = false;
@@ -36,18 +43,18 @@ export function parseAskArgs(argv: string[], defaultAs: string): AskOptions | st
     const arg = argv[i]!;
     if (arg === '--as') {
       const value = argv[++i];
-      if (!value) return 'Give an e-mail after --as.';
+      if (!value) return { message: `Give an e-mail after --as.\n${USAGE}`, exitCode: 1 };
       as = value;
     } else if (arg.startsWith('--as=')) as = arg.slice('--as='.length);
     else if (arg === '--yes' || arg === '-y') yes = true;
     else if (arg === '--json') json = true;
-    else if (arg === '--help' || arg === '-h') return USAGE;
+    else if (arg === '--help' || arg === '-h') return { message: USAGE, exitCode: 0 };
     else if (arg === '--') rest.push(...argv.splice(i + 1));
     else rest.push(arg);
   }
   // One argument is the whole line; several are words, re-quoted where the shell split phrases.
   const line = rest.length === 1 ? rest[0]! : rest.map(quote).join(' ');
-  if (!line.trim()) return USAGE;
+  if (!line.trim()) return { message: `Give a command line.\n${USAGE}`, exitCode: 1 };
   return { line, as, yes, json };
 }
 
@@ -67,7 +74,7 @@ function pendingConfirmation(reply: Reply): Confirmation | null {
   return null;
 }
 
-/** Runs one line and returns what to print (and whether it succeeded as far as `ask` can tell). */
+/** Runs one line and returns what to print, and whether the command did what was asked. */
 export async function ask(
   options: AskOptions,
   config: { url: string; serviceToken: string },
@@ -91,14 +98,15 @@ export async function ask(
     options.json ? JSON.stringify(reply.blocks, null, 2) : replyToText(reply);
   const reply = await runCommand(ctx, options.line, log);
   const confirmation = pendingConfirmation(reply);
-  if (!confirmation) return { output: show(reply), ok: true };
+  if (!confirmation) return { output: show(reply), ok: !reply.failed };
   if (!options.yes) {
     return {
       output: `${show(reply)}\n(Nothing changed. Run again with --yes to confirm.)`,
       ok: true,
     };
   }
-  return { output: show(await runConfirmed(ctx, confirmation, log)), ok: true };
+  const outcome = await runConfirmed(ctx, confirmation, log);
+  return { output: show(outcome), ok: !outcome.failed };
 }
 
 async function main() {
@@ -113,9 +121,9 @@ async function main() {
     throw error;
   }
   const options = parseAskArgs(process.argv.slice(2), env.HOPS_ASK_AS);
-  if (typeof options === 'string') {
-    console.log(options);
-    process.exit(options === USAGE ? 0 : 1);
+  if ('message' in options) {
+    (options.exitCode === 0 ? console.log : console.error)(options.message);
+    process.exit(options.exitCode);
   }
   const log = createLogger('warn', 2);
   const { output, ok } = await ask(
@@ -123,7 +131,8 @@ async function main() {
     { url: env.HOPS_API_URL, serviceToken: env.HOPS_SERVICE_TOKEN },
     log,
   );
-  console.log(output);
+  if (ok) console.log(output);
+  else console.error(output);
   process.exitCode = ok ? 0 : 1;
 }
 

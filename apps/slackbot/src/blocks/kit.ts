@@ -13,6 +13,8 @@ export interface Reply {
   /** Fallback text (notifications, screen readers); also what `ask` prints when there are no blocks. */
   text: string;
   blocks: Block[];
+  /** Set when the command did not do what was asked (a refusal, a wrong argument, an API error): `ask` exits 1. */
+  failed?: true;
 }
 
 /** Slack's mrkdwn needs &, < and > escaped in user-supplied text. */
@@ -92,11 +94,13 @@ function truncate(text: string, max: number): string {
   return cut.slice(0, cut.lastIndexOf('\n')) + '\n…';
 }
 
-/** A short message with an icon, the shape of every error and refusal. */
+/** A short message with an icon, the shape of every outcome, error and refusal. */
 function notice(icon: string, text: string): Reply {
   return { text, blocks: [section(`${icon} ${esc(text)}`)] };
 }
 
-export const warning = (text: string) => notice(':warning:', text);
-export const refusal = (text: string) => notice(':no_entry:', text);
+/** Something went wrong or was wrong (an API error, a bad button): a failed reply. */
+export const warning = (text: string): Reply => ({ ...notice(':warning:', text), failed: true });
+/** Not allowed (not an admin, suspended): a failed reply. */
+export const refusal = (text: string): Reply => ({ ...notice(':no_entry:', text), failed: true });
 export const success = (text: string) => notice(':white_check_mark:', text);

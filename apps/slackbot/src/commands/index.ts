@@ -44,6 +44,7 @@ function findCommand(name: string): Command | undefined {
 function usageReply(command: Command, problem?: string): Reply {
   const usage = usageText(command);
   return {
+    failed: true,
     text: `${problem ? `${problem} ` : ''}Usage: ${usage}`,
     blocks: [
       section(`:warning: ${problem ? `${esc(problem)} ` : ''}Usage:\n\`\`\`${esc(usage)}\`\`\``),
