@@ -6,6 +6,7 @@ import * as m0003 from './0003_events_outbox.ts';
 import * as m0004 from './0004_usage_date_covering_index.ts';
 import * as m0005 from './0005_billing.ts';
 import * as m0006 from './0006_checkout_credits.ts';
+import * as m0007 from './0007_unreported_usage_index.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001_documented_schema': m0001,
@@ -14,4 +15,5 @@ export const migrations: Record<string, Migration> = {
   '0004_usage_date_covering_index': m0004,
   '0005_billing': m0005,
   '0006_checkout_credits': m0006,
+  '0007_unreported_usage_index': m0007,
 };

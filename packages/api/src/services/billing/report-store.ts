@@ -74,6 +74,7 @@ export async function reportedAccounts(db: Executor): Promise<ReportedAccount[]>
 }
 
 interface DayRow {
+  ownerId: string;
   date: string;
   total: string;
   marked: boolean;
@@ -86,48 +87,72 @@ interface DayRow {
   createdAt: Date | null;
 }
 
-/** Every day of the owner that has usage or a report, oldest first. */
-export async function reportDays(db: Executor, ownerId: string): Promise<ReportDay[]> {
+/**
+ * The owner-days of these owners that may need telling Stripe, oldest first per owner: a usage row
+ * not marked reported (ingestion clears the mark whenever a row changes, so every change since
+ * Stripe was told shows here) or a revision still pending. Days marked and settled are not read at
+ * all, so a run costs what changed since the last one, not the accounts' whole history.
+ */
+export async function reportDays(
+  db: Executor,
+  ownerIds: readonly string[],
+): Promise<Map<string, ReportDay[]>> {
+  const days = new Map<string, ReportDay[]>();
+  if (ownerIds.length === 0) return days;
   const { rows } = await sql<DayRow>`
-    WITH totals AS (
-      SELECT date, sum(total_cost) AS total, bool_and(reported_to_stripe) AS marked
-      FROM usage_daily WHERE account_owner_id = ${ownerId} GROUP BY date
-    ),
-    latest AS (
-      SELECT DISTINCT ON (date) date, id, revision, units, identifier, state, created_at
-      FROM stripe_usage_reports WHERE owner_id = ${ownerId}
-      ORDER BY date, revision DESC
-    ),
-    sent AS (
-      SELECT DISTINCT ON (date) date, units
-      FROM stripe_usage_reports WHERE owner_id = ${ownerId} AND state = 'sent'
-      ORDER BY date, revision DESC
+    WITH owners AS (SELECT unnest(${ownerIds}::text[]) AS owner_id),
+    candidates AS (
+      SELECT u.account_owner_id AS owner_id, u.date
+      FROM owners o JOIN usage_daily u
+        ON u.account_owner_id = o.owner_id AND NOT u.reported_to_stripe
+      UNION
+      SELECT r.owner_id, r.date
+      FROM owners o JOIN stripe_usage_reports r
+        ON r.owner_id = o.owner_id AND r.state = 'pending'
     )
-    SELECT to_char(coalesce(t.date, l.date), 'YYYY-MM-DD') AS date,
+    SELECT c.owner_id, to_char(c.date, 'YYYY-MM-DD') AS date,
            coalesce(t.total, 0)::text AS total, coalesce(t.marked, true) AS marked,
            s.units::text AS sent_units,
            l.id, l.revision, l.units::text AS units, l.identifier, l.state, l.created_at
-    FROM totals t
-    FULL JOIN latest l ON l.date = t.date
-    LEFT JOIN sent s ON s.date = coalesce(t.date, l.date)
-    ORDER BY 1`.execute(db);
-  return rows.map((r) => ({
-    date: r.date,
-    units: unitsOf(r.total),
-    marked: r.marked,
-    sentUnits: r.sentUnits === null ? null : BigInt(r.sentUnits),
-    latest:
-      r.id === null
-        ? null
-        : {
-            id: r.id,
-            revision: r.revision!,
-            units: BigInt(r.units!),
-            identifier: r.identifier!,
-            state: r.state!,
-            createdAt: r.createdAt!,
-          },
-  }));
+    FROM candidates c
+    CROSS JOIN LATERAL (
+      SELECT sum(total_cost) AS total, bool_and(reported_to_stripe) AS marked
+      FROM usage_daily WHERE account_owner_id = c.owner_id AND date = c.date
+    ) t
+    LEFT JOIN LATERAL (
+      SELECT id, revision, units, identifier, state, created_at
+      FROM stripe_usage_reports WHERE owner_id = c.owner_id AND date = c.date
+      ORDER BY revision DESC LIMIT 1
+    ) l ON true
+    LEFT JOIN LATERAL (
+      SELECT units FROM stripe_usage_reports
+      WHERE owner_id = c.owner_id AND date = c.date AND state = 'sent'
+      ORDER BY revision DESC LIMIT 1
+    ) s ON true
+    ORDER BY c.owner_id, c.date`.execute(db);
+  for (const r of rows) {
+    const day: ReportDay = {
+      date: r.date,
+      units: unitsOf(r.total),
+      marked: r.marked,
+      sentUnits: r.sentUnits === null ? null : BigInt(r.sentUnits),
+      latest:
+        r.id === null
+          ? null
+          : {
+              id: r.id,
+              revision: r.revision!,
+              units: BigInt(r.units!),
+              identifier: r.identifier!,
+              state: r.state!,
+              createdAt: r.createdAt!,
+            },
+    };
+    const list = days.get(r.ownerId);
+    if (list) list.push(day);
+    else days.set(r.ownerId, [day]);
+  }
+  return days;
 }
 
 /** A revision to write: the day's total, `pending` (to go out) or `late` (never sent). */

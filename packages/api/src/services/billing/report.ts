@@ -47,6 +47,9 @@ export type ReportDeps = Pick<BillingDeps, 'stripe'> & { log?: Logger | undefine
  */
 export const LATE_AFTER_DAYS = 35;
 
+/** Accounts whose candidate days are read in one query. */
+const CHUNK = 200;
+
 /** pg_try_advisory_lock key of the reporter (the outbox's is 7 060 001). */
 const REPORT_LOCK = 7_060_002;
 
@@ -112,11 +115,21 @@ async function reportAll(
     units: 0n,
     retryAfter: null,
   };
-  for (const account of await reportedAccounts(db)) {
-    const eventsBefore = run.events;
-    const outcome = await reportAccount(run, account);
-    if (run.events > eventsBefore) run.accounts += 1;
-    if (outcome === 'stop') break;
+  const accounts = await reportedAccounts(db);
+  chunks: for (let at = 0; at < accounts.length; at += CHUNK) {
+    const chunk = accounts.slice(at, at + CHUNK);
+    const days = await reportDays(
+      db,
+      chunk.map((a) => a.ownerId),
+    );
+    for (const account of chunk) {
+      const owned = days.get(account.ownerId);
+      if (!owned) continue;
+      const eventsBefore = run.events;
+      const outcome = await reportAccount(run, account, owned);
+      if (run.events > eventsBefore) run.accounts += 1;
+      if (outcome === 'stop') break chunks;
+    }
   }
   if (run.retryAfter !== null) {
     // Stripe said when to come back: the next run is queued for then, not for the next tick.
@@ -139,8 +152,12 @@ async function reportAll(
  * written in one transaction before any is sent, and goes out; what Stripe took is marked in one
  * more. A crash anywhere leaves rows pending, and the next run re-sends them as they were.
  */
-async function reportAccount(run: Run, account: ReportedAccount): Promise<Outcome> {
-  let days = await reportDays(run.db, account.ownerId);
+async function reportAccount(
+  run: Run,
+  account: ReportedAccount,
+  candidates: ReportDay[],
+): Promise<Outcome> {
+  let days = candidates;
   const leftovers = days.filter((d) => d.latest?.state === 'pending');
   if (leftovers.length > 0) {
     const outcome = await sendAll(
@@ -149,7 +166,7 @@ async function reportAccount(run: Run, account: ReportedAccount): Promise<Outcom
       leftovers.map((d) => ({ ...d.latest!, date: d.date })),
     );
     if (outcome !== 'ok') return outcome;
-    days = await reportDays(run.db, account.ownerId);
+    days = (await reportDays(run.db, [account.ownerId])).get(account.ownerId) ?? [];
   }
 
   const plan = planDays(days, run.today);
