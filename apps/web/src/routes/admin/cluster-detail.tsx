@@ -1,6 +1,6 @@
 // /admin/clusters/:id: one cluster, editing it (secrets write-only), and the accounts on it with
-// moving, unassigning and assigning another account here.
-import { email as emailSchema } from '@hops/api/schemas';
+// moving, unassigning and assigning another account here — each move checked before its Confirm.
+import { describeInputError, email as emailSchema } from '@hops/api/schemas';
 import {
   Anchor,
   Button,
@@ -14,9 +14,16 @@ import {
   Title,
 } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link, useParams } from 'react-router';
+import {
+  AssignConfirmation,
+  CheckedAssignButton,
+  planSentence,
+  useAssignPreview,
+  type AssignPlan,
+} from '../../components/assign-check.tsx';
 import { StatusBadge } from '../../components/badges.tsx';
 import { CapacityBar } from '../../components/capacity-bar.tsx';
 import { ClusterForm, type ClusterFormValues } from '../../components/cluster-form.tsx';
@@ -28,7 +35,7 @@ import { Empty, ErrorState, Loading } from '../../components/states.tsx';
 import { formatDateTime } from '../../lib/dates.ts';
 import { notifyDone } from '../../lib/notify.ts';
 import { useRefreshAll } from '../../lib/refresh.ts';
-import { useTRPC, type RouterInputs, type RouterOutputs } from '../../lib/trpc.ts';
+import { errorMessage, useTRPC, type RouterInputs, type RouterOutputs } from '../../lib/trpc.ts';
 
 type ClusterDetail = RouterOutputs['clusters']['get'];
 type Cluster = ClusterDetail['cluster'];
@@ -95,11 +102,8 @@ function EditCluster({ cluster }: { cluster: Cluster }) {
 
 function MoveAccount({ account, cluster }: { account: ClusterAccount; cluster: Cluster }) {
   const trpc = useTRPC();
-  const refresh = useRefreshAll();
   const clusters = useQuery(trpc.clusters.list.queryOptions());
-  const assign = useMutation(trpc.clusters.assign.mutationOptions({ onSuccess: refresh }));
   const [target, setTarget] = useState<string | null>(null);
-  const targetName = clusters.data?.find((c) => c.id === target)?.name;
   return (
     <Group gap={6} wrap="nowrap" justify="flex-end">
       <Select
@@ -109,22 +113,18 @@ function MoveAccount({ account, cluster }: { account: ClusterAccount; cluster: C
         aria-label={`Move ${account.owner.email} to`}
         data={(clusters.data ?? [])
           .filter((c) => c.id !== cluster.id)
-          .map((c) => ({ value: c.id, label: `${c.name} (${c.currentUsers}/${c.maxUsers})` }))}
+          .map((c) => ({
+            value: c.id,
+            label: `${c.name} (${c.currentUsers}/${c.maxUsers}${c.status === 'active' ? '' : `, ${c.status}`})`,
+          }))}
         value={target}
         onChange={setTarget}
       />
-      <ConfirmAction
+      <CheckedAssignButton
         label="Move"
-        color="blue"
-        title="Move this account?"
-        disabled={!target}
-        onConfirm={async () => {
-          if (target) await assign.mutateAsync({ userId: account.owner.id, clusterId: target });
-        }}
-      >
-        {account.owner.email} and their {account.members}{' '}
-        {account.members === 1 ? 'member' : 'members'} move from {cluster.name} to {targetName}.
-      </ConfirmAction>
+        input={target ? { userId: account.owner.id, clusterId: target } : null}
+        onDone={() => setTarget(null)}
+      />
     </Group>
   );
 }
@@ -187,59 +187,68 @@ function Accounts({ detail }: { detail: ClusterDetail }) {
 }
 
 function AssignHere({ cluster }: { cluster: Cluster }) {
-  const trpc = useTRPC();
-  const queryClient = useQueryClient();
   const [email, setEmail] = useState('');
   const [problem, setProblem] = useState<string | null>(null);
-  const assign = useMutation(
-    trpc.clusters.assign.mutationOptions({
-      onSuccess: async () => {
-        notifyDone(`The account of ${email} is on ${cluster.name}.`);
-        setEmail('');
-        await queryClient.invalidateQueries();
-      },
-    }),
-  );
-  const check = () => {
+  const [plan, setPlan] = useState<AssignPlan | null>(null);
+  const preview = useAssignPreview();
+  // Check first: the e-mail's form here, then the API says whose account would move, or why not.
+  const check = async () => {
     const parsed = emailSchema.safeParse(email);
-    setProblem(parsed.success ? null : (parsed.error.issues[0]?.message ?? 'Enter an e-mail'));
-    return parsed.success ? parsed.data : null;
+    if (!parsed.success) {
+      setProblem(describeInputError(parsed.error));
+      return;
+    }
+    setProblem(null);
+    const answer = await preview
+      .mutateAsync({ email: parsed.data, clusterId: cluster.id })
+      .catch((error: unknown) => {
+        setProblem(errorMessage(error));
+        return null;
+      });
+    if (!answer) return;
+    if (!answer.ok) setProblem(answer.message);
+    else if (answer.change === 'unchanged') setProblem(planSentence(answer));
+    else setPlan(answer);
   };
   return (
     <Card withBorder>
-      <Stack gap="xs">
-        <Title order={2} size="h5">
-          Assign an account here
-        </Title>
-        <Group align="flex-start" gap="sm" wrap="wrap">
-          <TextInput
-            placeholder="Account owner's e-mail"
-            aria-label="Account owner's e-mail"
-            value={email}
-            onChange={(event) => setEmail(event.currentTarget.value)}
-            error={problem}
-            style={{ flex: '1 1 240px' }}
-          />
-          <ConfirmAction
-            label="Assign"
-            color="blue"
-            title={`Assign to ${cluster.name}?`}
-            disabled={!email.trim()}
-            buttonProps={{ size: 'sm' }}
-            onConfirm={async () => {
-              const valid = check();
-              if (!valid) throw new Error('Enter a valid e-mail address.');
-              const detail = await queryClient.fetchQuery(
-                trpc.admin.users.get.queryOptions({ email: valid }),
-              );
-              await assign.mutateAsync({ userId: detail.user.id, clusterId: cluster.id });
-            }}
-          >
-            The whole account of {email || 'this owner'} moves to {cluster.name}
-            {cluster.status !== 'active' ? ` (which is ${cluster.status})` : ''}.
-          </ConfirmAction>
-        </Group>
-      </Stack>
+      <form
+        noValidate
+        onSubmit={(event) => {
+          event.preventDefault();
+          void check();
+        }}
+      >
+        <Stack gap="xs">
+          <Title order={2} size="h5">
+            Assign an account here
+          </Title>
+          <Group align="flex-start" gap="sm" wrap="wrap">
+            <TextInput
+              placeholder="Account owner's e-mail"
+              aria-label="Account owner's e-mail"
+              type="email"
+              value={email}
+              onChange={(event) => {
+                setEmail(event.currentTarget.value);
+                setProblem(null);
+              }}
+              error={problem}
+              style={{ flex: '1 1 240px' }}
+            />
+            <Button
+              type="submit"
+              color="blue"
+              variant="light"
+              loading={preview.isPending}
+              disabled={!email.trim()}
+            >
+              Assign
+            </Button>
+          </Group>
+        </Stack>
+      </form>
+      <AssignConfirmation plan={plan} onClose={() => setPlan(null)} onDone={() => setEmail('')} />
     </Card>
   );
 }
