@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { lastDays, utcDay } from '@hops/api/days';
 import { formatUsd, sumDecimals } from '@hops/api/decimal';
+import { makeUser } from '@hops/api/testing';
 import { REVOKE_ACTION } from '@hops/slackbot';
 import { buttonValue, startStack, type Stack } from '../src/stack.ts';
 
@@ -270,6 +271,55 @@ describe('prompts of the mutating commands', () => {
       /no cluster named mars-1\. Clusters: .*eu-west-1-prod/,
     );
     await expectUsage('assign alice@acme.test', '/hops assign <email> <cluster name | auto>');
+  });
+
+  test('assign checks first: an unknown e-mail, a member, a suspended account or a cluster without room get a sentence and no Confirm', async () => {
+    const suspended = await makeUser(stack.db, {
+      email: 'sam.suspended@assign.test',
+      status: 'suspended',
+    });
+    const noConfirm: [string, string][] = [
+      [
+        'assign nobody@nowhere.test eu-west-1-prod',
+        '⚠ No user has the e-mail nobody@nowhere.test.',
+      ],
+      [
+        'assign bob@acme.test eu-west-1-prod',
+        '⚠ bob@acme.test is a member of another account and moves with it; assign the account owner instead.',
+      ],
+      [
+        `assign ${suspended.email} eu-west-1-prod`,
+        '⚠ The account of sam.suspended@assign.test is suspended. Reactivate it before assigning it to a cluster.',
+      ],
+      [
+        // Already there: said so, with nothing to confirm.
+        'assign alice@acme.test us-east-1-prod',
+        '✔ The account of alice@acme.test is already on us-east-1-prod',
+      ],
+    ];
+    for (const [line, sentence] of noConfirm) {
+      const { text, reply } = await stack.slash(line);
+      expect(text).toContain(sentence);
+      expect(text).not.toContain('[Confirm]');
+      expect(reply.response_type).toBe('ephemeral');
+    }
+    const detail = await stack.admin.admin.users.get.query({ email: suspended.email });
+    expect(detail.cluster).toBeNull();
+  });
+
+  test('assign warns in the prompt before moving an account onto a cluster in maintenance', async () => {
+    const { text } = await stack.slash('assign frank@globex.test us-west-2-staging');
+    expect(text).toContain(
+      'Assign the account of frank@globex.test from eu-west-1-prod to us-west-2-staging?',
+    );
+    expect(text).toContain(
+      "⚠ us-west-2-staging is in maintenance: the account's people may not be able to work there until it is active again.",
+    );
+    expect(text).toContain('[Confirm] [Cancel]');
+    // Without maintenance, no warning.
+    expect((await stack.slash('assign frank@globex.test us-east-1-prod')).text).not.toContain(
+      'maintenance',
+    );
   });
 
   test('suspend needs a reason; reactivate and unassign take one e-mail', async () => {

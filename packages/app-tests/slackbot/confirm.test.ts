@@ -64,9 +64,10 @@ describe('assign', () => {
     expect((await user('nina@stark.test')).cluster).not.toBeNull();
   });
 
-  test('a member cannot be assigned alone: the API says so, nothing moves', async () => {
-    const text = await confirm('assign bob@acme.test eu-west-1-prod');
+  test('a member cannot be assigned alone: the check says so before any Confirm, nothing moves', async () => {
+    const { text } = await stack.slash('assign bob@acme.test eu-west-1-prod');
     expect(text).toMatch(/^⚠ bob@acme\.test is a member of another account/);
+    expect(text).not.toContain('[Confirm]');
     expect((await user('bob@acme.test')).cluster?.name).toBe('us-east-1-prod');
   });
 });

@@ -1,7 +1,8 @@
-// `/hops assign <email> <cluster or auto>`: moves a whole account, after Confirm.
+// `/hops assign <email> <cluster or auto>`: moves a whole account, after Confirm. Checked first
+// (clusters.previewAssign): an unknown e-mail, a member, a suspended account or a cluster without
+// room is answered with its sentence and no Confirm; a cluster in maintenance is warned about.
 import { z } from 'zod';
-import { esc, success, type Reply } from '../blocks/kit.ts';
-import { roleLine } from '../blocks/user-card.ts';
+import { esc, success, warning, type Reply } from '../blocks/kit.ts';
 import { confirmable, userTarget } from '../confirm.ts';
 import { noMore, readEmail, UsageError } from './args.ts';
 import type { Command } from './command.ts';
@@ -43,9 +44,7 @@ export const assign: Command = {
     const address = readEmail(email);
     if (!clusterWord) throw new UsageError("Give a cluster name, or 'auto'.");
     noMore(rest);
-    const detail = await ctx.api.admin.users.get.query({ email: address });
     let clusterId = 'auto';
-    let clusterName = 'the least-loaded active cluster with room (auto)';
     if (clusterWord.toLowerCase() !== 'auto') {
       const all = await ctx.api.clusters.list.query();
       const cluster = all.find((c) => c.name.toLowerCase() === clusterWord.toLowerCase());
@@ -55,18 +54,34 @@ export const assign: Command = {
         );
       }
       clusterId = cluster.id;
-      clusterName = cluster.name;
     }
-    const from = detail.cluster ? `from ${detail.cluster.name} ` : '';
-    const users = detail.account.members.length + 1;
+    const plan = await ctx.api.clusters.previewAssign.query({ email: address, clusterId });
+    if (!plan.ok) return warning(plan.message);
+    const load = `${plan.to.currentUsers}/${plan.to.maxUsers} users`;
+    if (plan.change === 'unchanged') {
+      return success(
+        `The account of ${plan.owner.email} is already on ${plan.to.name} (${load}); nothing to change.`,
+      );
+    }
+    const clusterName = plan.auto
+      ? `${plan.to.name} (auto: the least-loaded active cluster with room)`
+      : plan.to.name;
+    const from = plan.from ? `from ${plan.from.name} ` : '';
+    const members = plan.members === 1 ? '1 member' : `${plan.members} members`;
     return assignment.prompt(
-      { userId: detail.user.id, email: detail.user.email, clusterId, clusterName },
-      `Assign the account of *${esc(detail.user.email)}* ${esc(from)}to *${esc(clusterName)}*?`,
+      // Confirm assigns to the cluster the check named, so it does what the prompt said.
+      {
+        userId: plan.owner.id,
+        email: plan.owner.email,
+        clusterId: plan.to.id,
+        clusterName: plan.to.name,
+      },
+      `Assign the account of *${esc(plan.owner.email)}* ${esc(from)}to *${esc(clusterName)}*?`,
       [
-        esc(roleLine(detail)),
-        ...(detail.user.role === 'owner'
-          ? [`${users} user${users === 1 ? '' : 's'} move together`]
-          : []),
+        `Account owner (${members})`,
+        `${plan.users} user${plan.users === 1 ? '' : 's'} move together`,
+        `${esc(plan.to.name)} now has ${load}`,
+        ...plan.warnings.map((w) => `:warning: ${esc(w)}`),
       ],
     );
   },
