@@ -1,21 +1,23 @@
-// /admin/usage: what every account costs over a range — the accounts that cost most, and totals.
+// /admin/usage: what every account costs over a range — the accounts that cost most, and totals;
+// a CSV download holds exactly the table's rows, in its order, cell for cell.
 import { compareDecimals, formatUsd, sumDecimals } from '@hops/api/decimal';
-import { Anchor, Card, Group, Select, SimpleGrid, Stack, Title } from '@mantine/core';
+import { Anchor, Button, Card, Group, Select, SimpleGrid, Stack, Text, Title } from '@mantine/core';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useMemo, useState } from 'react';
 import { Link } from 'react-router';
-import { DataTable, useDataTable, type Column } from '../../components/data-table.tsx';
+import { DataTable, shownRows, useDataTable, type Column } from '../../components/data-table.tsx';
 import { TopAccountsChart } from '../../components/lazy-charts.tsx';
 import { PageHeader } from '../../components/page-header.tsx';
 import { RangePicker } from '../../components/range-picker.tsx';
 import { Stat } from '../../components/stat.tsx';
 import { Empty, ErrorState, Loading } from '../../components/states.tsx';
+import { downloadCsv, toCsv } from '../../lib/csv.ts';
 import { useRangeParam } from '../../lib/range.ts';
 import { useTRPC, type RouterOutputs } from '../../lib/trpc.ts';
 
 type TopAccount = RouterOutputs['usage']['top'][number] & { rank: number };
 
-const columns: Column<TopAccount>[] = [
+const topAccountColumns: Column<TopAccount>[] = [
   {
     id: 'rank',
     header: '#',
@@ -70,7 +72,16 @@ export default function AdminUsagePage() {
       (all.data ?? []).slice(0, limit).map((account, index) => ({ ...account, rank: index + 1 })),
     [all.data, limit],
   );
-  const table = useDataTable({ columns, rows, getRowId: (a) => a.accountOwnerId });
+  const table = useDataTable({
+    columns: topAccountColumns,
+    rows,
+    getRowId: (a) => a.accountOwnerId,
+  });
+  const download = () =>
+    downloadCsv(
+      `hops-usage-by-account-${range.from}-to-${range.to}.csv`,
+      toCsv(topAccountColumns, shownRows(table)),
+    );
   // The sum of the fetched page (at most 100 accounts), not of every account.
   const total = sumDecimals((all.data ?? []).map((a) => a.totalCost));
   const users = (all.data ?? []).reduce((n, a) => n + a.activeUsers, 0);
@@ -121,6 +132,15 @@ export default function AdminUsagePage() {
               />
             </Card>
             <DataTable table={table} label="Top accounts" />
+            <Group justify="space-between" gap="sm" wrap="wrap">
+              <Text size="xs" c="dimmed">
+                The CSV holds exactly the rows above, in this order; show more accounts to export
+                more (up to 100).
+              </Text>
+              <Button variant="default" size="xs" onClick={download}>
+                Download CSV
+              </Button>
+            </Group>
           </>
         )}
       </Stack>

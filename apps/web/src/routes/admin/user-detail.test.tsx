@@ -1,7 +1,9 @@
 import { COSTS, QUANTITY_FIELDS } from '@hops/api/resources';
-import { screen, within } from '@testing-library/react';
+import { cleanup, screen, waitFor, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
 import { Route, Routes } from 'react-router';
 import { describe, expect, it } from 'vitest';
+import { formatDateTime } from '../../lib/dates.ts';
 import { admin, apiError, owner, renderPage, type Handlers } from '../../test/render.tsx';
 import type { BillingStatus, Invoice } from '../billing/types.ts';
 import AdminUserPage from './user-detail.tsx';
@@ -24,6 +26,7 @@ const ownerDetail: UserDetail = {
     stripeCustomerId: 'cus_1',
     featureFlags: {},
   },
+  statusChange: null,
   account: {
     owner: { id: 'dev|alice', email: 'alice@acme.test', name: 'Alice Owner', status: 'active' },
     members: [],
@@ -96,7 +99,7 @@ function show(detail: UserDetail, billing: Handlers = {}) {
   );
 }
 
-describe('admin user page: billing', () => {
+describe('admin user page: billing', { timeout: 30_000 }, () => {
   it("shows an owner's card, subscription, reporting and invoices, for that owner", async () => {
     const { calls } = show(ownerDetail, { 'billing.invoices': () => [invoice] });
     const section = await screen.findByTestId('user-billing');
@@ -174,5 +177,148 @@ describe('admin user page: billing', () => {
     expect(await screen.findByText('Bob Builder', { selector: 'h1, h2' })).toBeInTheDocument();
     expect(screen.queryByTestId('user-billing')).not.toBeInTheDocument();
     expect(calls.map((c) => c.path).filter((p) => p.startsWith('billing.'))).toEqual([]);
+  });
+});
+
+const suspended: UserDetail = {
+  ...ownerDetail,
+  user: { ...ownerDetail.user, status: 'suspended' },
+  statusChange: {
+    status: 'suspended',
+    at: '2026-01-05T10:30:00.000Z',
+    by: { id: 'dev|admin', email: 'admin@hops.test', name: 'Ada Admin' },
+    via: 'slack',
+    reason: 'Chargeback on invoice HOPS-0007',
+  },
+};
+
+describe('admin user page: why the status', { timeout: 30_000 }, () => {
+  it('says who suspended the user, when, where and why', async () => {
+    show(suspended);
+    const note = await screen.findByTestId('user-status-note');
+    expect(note).toHaveTextContent('Suspended account');
+    expect(note).toHaveTextContent(
+      `Suspended ${formatDateTime(suspended.statusChange!.at)} by Ada Admin (admin@hops.test) in Slack. ` +
+        'Reason: “Chargeback on invoice HOPS-0007”.',
+    );
+    expect(within(note).getByRole('link', { name: 'See the audit log' })).toHaveAttribute(
+      'href',
+      '/admin/audit?targetId=dev%7Calice',
+    );
+  });
+
+  it('says so when nothing records why the user is suspended', async () => {
+    show({ ...suspended, statusChange: null });
+    const note = await screen.findByTestId('user-status-note');
+    expect(note).toHaveTextContent('who did it and why is not recorded');
+  });
+
+  it('says who let a user back in, and shows nothing for a user never suspended', async () => {
+    show({
+      ...ownerDetail,
+      statusChange: { ...suspended.statusChange!, status: 'active', via: 'web', reason: 'Paid' },
+    });
+    expect(await screen.findByTestId('user-status-note')).toHaveTextContent(
+      `Reactivated ${formatDateTime(suspended.statusChange!.at)} by Ada Admin (admin@hops.test) in the dashboard: “Paid”.`,
+    );
+    cleanup();
+    show(ownerDetail);
+    await screen.findByText('Alice Owner', { selector: 'h1, h2' });
+    expect(screen.queryByTestId('user-status-note')).not.toBeInTheDocument();
+  });
+});
+
+describe('admin user page: granting credits', { timeout: 30_000 }, () => {
+  const granted = () => ({ paid: '0', free: '25', available: '25', unpaidUsage: '0' });
+
+  async function fillGrant(amount: string) {
+    const user = userEvent.setup();
+    await user.type(await screen.findByLabelText('Amount (USD)'), amount);
+    await user.type(screen.getByLabelText('Reason'), 'Goodwill');
+    await user.click(screen.getByRole('button', { name: 'Grant…' }));
+    return { user, dialog: await screen.findByRole('dialog', { name: 'Grant credits?' }) };
+  }
+
+  it('names the owner who receives the credits, on their own page', async () => {
+    show(ownerDetail);
+    expect(await screen.findByTestId('grant-recipient')).toHaveTextContent(
+      'Credits go to Alice Owner (alice@acme.test), the owner of this account, who pays for everyone in it.',
+    );
+  });
+
+  it("on a member's page, says the credits go to the account owner, and grants them there", async () => {
+    const { calls } = show(
+      {
+        ...memberDetail,
+        account: { ...memberDetail.account, members: [] },
+      },
+      { 'credits.grant': granted },
+    );
+    expect(await screen.findByTestId('grant-recipient')).toHaveTextContent(
+      'Bob Builder is a member and pays through their owner: credits go to the account owner, Alice Owner (alice@acme.test).',
+    );
+    const { user, dialog } = await fillGrant('25');
+    expect(dialog).toHaveTextContent(
+      'Grant $25.00 of free credits to Alice Owner (alice@acme.test), the account owner?',
+    );
+    expect(within(dialog).queryByTestId('grant-large')).not.toBeInTheDocument();
+    await user.click(within(dialog).getByRole('button', { name: 'Grant credits' }));
+    await waitFor(() =>
+      expect(calls.filter((c) => c.path === 'credits.grant').map((c) => c.input)).toEqual([
+        { userId: 'dev|alice', amount: '25', pool: 'free', reason: 'Goodwill' },
+      ]),
+    );
+  });
+
+  it('asks a second time from $1,000, with the amount typed again', async () => {
+    const { calls } = show(ownerDetail, { 'credits.grant': granted });
+    const { user, dialog } = await fillGrant('2500');
+    const large = within(dialog).getByTestId('grant-large');
+    expect(large).toHaveTextContent('$2,500.00 is 10,000 credits, at or above the $1,000.00');
+    const confirm = within(dialog).getByRole('button', { name: 'Grant credits' });
+    expect(confirm).toBeDisabled();
+    expect(within(dialog).getByTestId('grant-disabled-why')).toHaveTextContent(
+      'Type 2500 above to grant it.',
+    );
+    // A slipped zero does not confirm it.
+    const again = within(dialog).getByLabelText('Type the amount again (USD)');
+    await user.type(again, '250');
+    expect(confirm).toBeDisabled();
+    await user.click(confirm);
+    expect(calls.filter((c) => c.path === 'credits.grant')).toEqual([]);
+    await user.clear(again);
+    await user.type(again, '2500.00');
+    expect(confirm).toBeEnabled();
+    await user.click(confirm);
+    await waitFor(() =>
+      expect(calls.filter((c) => c.path === 'credits.grant').map((c) => c.input)).toEqual([
+        { userId: 'dev|alice', amount: '2500', pool: 'free', reason: 'Goodwill' },
+      ]),
+    );
+  });
+
+  it('asks only once just below the threshold', async () => {
+    show(ownerDetail, { 'credits.grant': granted });
+    const { dialog } = await fillGrant('999.99');
+    expect(within(dialog).queryByTestId('grant-large')).not.toBeInTheDocument();
+    expect(within(dialog).getByRole('button', { name: 'Grant credits' })).toBeEnabled();
+  });
+
+  it('shows the API’s refusal in the dialog and keeps it open', async () => {
+    show(ownerDetail, {
+      'credits.grant': () => {
+        throw apiError(
+          'BAD_REQUEST',
+          'That grant would take the balance past what an account can hold.',
+        );
+      },
+    });
+    const { user, dialog } = await fillGrant('5');
+    await user.click(within(dialog).getByRole('button', { name: 'Grant credits' }));
+    expect(
+      await within(dialog).findByText(
+        'That grant would take the balance past what an account can hold.',
+      ),
+    ).toBeVisible();
   });
 });

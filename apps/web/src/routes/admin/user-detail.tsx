@@ -1,6 +1,6 @@
-// /admin/users/:id: one user with their account, cluster, credits, 30-day usage and (owners) billing,
-// and every admin action of SPEC §3.5; each destructive one asks first. The sections are in
-// user-detail/.
+// /admin/users/:id: one user with why they have their status, their account, cluster, credits,
+// 30-day usage and (owners) billing, and every admin action of SPEC §3.5; each destructive one
+// asks first. The sections are in user-detail/.
 import { SimpleGrid, Stack } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { useParams } from 'react-router';
@@ -13,6 +13,7 @@ import { GrantCredits } from './user-detail/credits.tsx';
 import { DetailsCard } from './user-detail/details.tsx';
 import { UserHeader } from './user-detail/header.tsx';
 import { UserStats } from './user-detail/stats.tsx';
+import { StatusNote } from './user-detail/status.tsx';
 import { UsageCard } from './user-detail/usage.tsx';
 
 export default function AdminUserPage() {
@@ -27,6 +28,7 @@ export default function AdminUserPage() {
     <>
       <UserHeader user={d.user} />
       <Stack gap="md">
+        <StatusNote detail={d} />
         <UserStats detail={d} />
         <UserActions detail={d} />
         <GrantCredits detail={d} />

@@ -1,6 +1,7 @@
-// /admin/users: every user, searched and filtered, one keyset page at a time.
+// /admin/users: every user, searched, filtered (people on no cluster too) and sorted by any column
+// on the server, one keyset page at a time.
 import { userStatus } from '@hops/api/schemas';
-import { Anchor, Group, Select, Stack, Text, TextInput } from '@mantine/core';
+import { ActionIcon, Anchor, Group, Select, Stack, Text, TextInput, Tooltip } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useMemo } from 'react';
@@ -20,6 +21,32 @@ type ListInput = RouterInputs['admin']['users']['list'];
 const STATUSES = userStatus.options;
 /** The list's role filter (admin is a right, not a role, but it filters the same way). */
 const ROLES: readonly NonNullable<ListInput['role']>[] = ['owner', 'member', 'admin'];
+
+type Sort = NonNullable<ListInput['sort']>;
+type Order = NonNullable<ListInput['order']>;
+/** The API sorts; each order is named after the column it sorts by. */
+const SORTS: Record<Sort, string> = {
+  signedUp: 'Signed up',
+  lastSignIn: 'Last sign-in',
+  user: 'User (name, or e-mail)',
+  email: 'E-mail',
+  role: 'Role',
+  status: 'Status',
+  billing: 'Billing',
+  cluster: 'Cluster',
+};
+const SORT_KEYS = Object.keys(SORTS) as Sort[];
+/** The API's default direction of each order: newest dates first, text A to Z. */
+const defaultOrder = (sort: Sort): Order =>
+  sort === 'signedUp' || sort === 'lastSignIn' ? 'desc' : 'asc';
+const isDate = (sort: Sort) => sort === 'signedUp' || sort === 'lastSignIn';
+function orderWords(sort: Sort, order: Order): string {
+  if (isDate(sort)) return order === 'desc' ? 'newest first' : 'oldest first';
+  return order === 'asc' ? 'A to Z' : 'Z to A';
+}
+
+/** The cluster filter's choice for people on no cluster (the API's word for it). */
+const UNASSIGNED = 'unassigned';
 
 const columns: Column<UserItem>[] = [
   {
@@ -51,7 +78,12 @@ const columns: Column<UserItem>[] = [
     text: (u) => u.status,
     render: (u) => <StatusBadge status={u.status} />,
   },
-  { id: 'billing', header: 'Billing', text: (u) => (u.role === 'owner' ? u.billingMode : '—') },
+  {
+    id: 'billing',
+    header: 'Billing',
+    // A member pays through their owner (and the list sorts them so).
+    text: (u) => (u.role === 'owner' ? u.billingMode : 'via owner'),
+  },
   { id: 'cluster', header: 'Cluster', text: (u) => u.cluster?.name ?? 'unassigned' },
   { id: 'created', header: 'Signed up', text: (u) => formatDay(u.createdAt) },
   { id: 'last', header: 'Last sign-in', text: (u) => formatDateTime(u.lastLoginAt) },
@@ -69,10 +101,12 @@ export default function AdminUsersPage() {
   const status = pick(params.get('status'), STATUSES);
   const role = pick(params.get('role'), ROLES);
   const clusterId = params.get('cluster') ?? undefined;
+  const sort = pick(params.get('sort'), SORT_KEYS) ?? 'signedUp';
+  const order = pick(params.get('order'), ['asc', 'desc'] as const) ?? defaultOrder(sort);
   const limit = Number(params.get('limit') ?? 50) || 50;
   const [debouncedSearch] = useDebouncedValue(search.trim(), 300);
 
-  const filterKey = JSON.stringify([debouncedSearch, status, role, clusterId, limit]);
+  const filterKey = JSON.stringify([debouncedSearch, status, role, clusterId, sort, order, limit]);
   const pager = useCursorPager(filterKey);
   const input: ListInput = {
     limit,
@@ -80,6 +114,8 @@ export default function AdminUsersPage() {
     ...(status ? { status } : {}),
     ...(role ? { role } : {}),
     ...(clusterId ? { clusterId } : {}),
+    ...(sort !== 'signedUp' ? { sort } : {}),
+    ...(order !== defaultOrder(sort) ? { order } : {}),
     ...(pager.cursor ? { cursor: pager.cursor } : {}),
   };
   const users = useQuery({
@@ -92,7 +128,10 @@ export default function AdminUsersPage() {
 
   return (
     <>
-      <PageHeader title="Users" description="Everyone who has signed in, newest first." />
+      <PageHeader
+        title="Users"
+        description={`Everyone who has signed in, sorted by “${SORTS[sort]}”, ${orderWords(sort, order)}, across all pages.`}
+      />
       <Stack gap="md">
         <Group gap="sm" align="flex-end" wrap="wrap">
           <TextInput
@@ -124,11 +163,40 @@ export default function AdminUsersPage() {
             label="Cluster"
             placeholder="Any"
             clearable
-            data={(clusters.data ?? []).map((c) => ({ value: c.id, label: c.name }))}
+            data={[
+              { value: UNASSIGNED, label: 'Unassigned (no cluster)' },
+              ...(clusters.data ?? []).map((c) => ({ value: c.id, label: c.name })),
+            ]}
             value={clusterId ?? null}
             onChange={(value) => update({ cluster: value })}
             w={200}
           />
+          <Group gap={4} align="flex-end" wrap="nowrap">
+            <Select
+              label="Sort by"
+              data={SORT_KEYS.map((key) => ({ value: key, label: SORTS[key] }))}
+              value={sort}
+              allowDeselect={false}
+              onChange={(value) => {
+                const next = pick(value, SORT_KEYS) ?? 'signedUp';
+                update({ sort: next === 'signedUp' ? null : next, order: null });
+              }}
+              w={200}
+            />
+            <Tooltip label={`Now ${orderWords(sort, order)}; click to reverse`}>
+              <ActionIcon
+                variant="default"
+                size={36}
+                aria-label={`Sorted ${orderWords(sort, order)}. Reverse the order`}
+                onClick={() => {
+                  const next: Order = order === 'asc' ? 'desc' : 'asc';
+                  update({ order: next === defaultOrder(sort) ? null : next });
+                }}
+              >
+                {order === 'asc' ? '↑' : '↓'}
+              </ActionIcon>
+            </Tooltip>
+          </Group>
         </Group>
         {users.isPending ? (
           <Loading label="Loading users…" />
