@@ -85,4 +85,44 @@ describe('a running server', () => {
     expect(proc.stdout()).toContain('"msg":"stopped"');
     await expect(fetch(`${url}/healthz`)).rejects.toThrow();
   });
+
+  it('takes a Ctrl-C delivered twice (to it and to the tsx in front of it) as one graceful stop', async () => {
+    const proc = run(baseEnv);
+    const url = await listeningUrl(proc);
+    // A request in flight keeps the stop busy while the second SIGINT arrives, as tsx's copy does.
+    const body = JSON.stringify({ records: [] });
+    const answer = new Promise<number>((resolve, reject) => {
+      const req = request(
+        `${url}/trpc/usage.ingest`,
+        {
+          method: 'POST',
+          agent: false,
+          headers: {
+            'content-type': 'application/json',
+            'content-length': body.length,
+            authorization: `Bearer ${SERVICE_TOKEN}`,
+          },
+        },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+        },
+      );
+      req.on('error', reject);
+      req.write(body.slice(0, 5), () => {
+        proc.child.stdout!.on('data', (chunk: Buffer) => {
+          if (!chunk.toString().includes('SIGINT: finishing requests')) return;
+          proc.child.kill('SIGINT');
+          setTimeout(() => req.end(body.slice(5)), 300);
+        });
+        proc.child.kill('SIGINT');
+      });
+    });
+    expect(await answer).toBe(200);
+    const exit = await proc.exited;
+    expect({ code: exit.code, signal: exit.signal }).toEqual({ code: 0, signal: null });
+    expect(proc.stdout()).toContain('"msg":"stopped"');
+    expect(proc.stdout()).not.toContain('again');
+    expect(proc.stderr()).toBe('');
+  });
 });

@@ -22,6 +22,11 @@ import { dashboardFor, WEB_ROOT, type Dashboard } from './static.ts';
 /** In-flight requests get this long after a stop signal; the process is gone within 10 s. */
 const DRAIN_MS = 8_000;
 const STOP_DEADLINE_MS = 10_000;
+/**
+ * A second signal this soon is the same stop delivered twice (Ctrl-C reaches this process and
+ * tsx, which passes it on), not a request to exit at once.
+ */
+const SAME_STOP_MS = 1_000;
 let loaded: LoadedEnv;
 try {
   loaded = loadWebEnv();
@@ -104,14 +109,14 @@ if (env.authMode === 'dev') {
   );
 }
 
-let stopping = false;
+let stopStarted: number | undefined;
 async function stop(signal: string): Promise<void> {
-  if (stopping) {
+  if (stopStarted !== undefined) {
+    if (Date.now() - stopStarted < SAME_STOP_MS) return;
     logger.warn(`${signal} again: exiting now`);
     process.exit(1);
   }
-  stopping = true;
-  const stopStarted = Date.now();
+  const started = (stopStarted = Date.now());
   logger.info(`${signal}: finishing requests in flight, then stopping`);
   setTimeout(() => {
     logger.error(`did not stop within ${STOP_DEADLINE_MS / 1000} s; exiting`);
@@ -126,7 +131,7 @@ async function stop(signal: string): Promise<void> {
     await app?.close();
     // Handlers whose clients already hung up may still be using the database.
     const unfinished = app
-      ? await waitForRequests(app, Math.max(0, DRAIN_MS - (Date.now() - stopStarted)))
+      ? await waitForRequests(app, Math.max(0, DRAIN_MS - (Date.now() - started)))
       : 0;
     if (unfinished > 0) {
       logger.warn(`${unfinished} request(s) still running after ${DRAIN_MS / 1000} s; stopping`);
