@@ -36,7 +36,7 @@ export const day = z
     error: aboutField('date', 'must be a date like 2026-01-31'),
     abort: true,
   })
-  .refine(isDay, { error: aboutField('date', 'is not a day of the calendar') });
+  .refine(isDay, { error: aboutField('date', 'is not a day of the calendar'), abort: true });
 
 /** Inclusive UTC day range; at most 400 days. */
 export const dateRange = z

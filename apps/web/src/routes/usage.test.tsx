@@ -1,5 +1,7 @@
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
+import { lastDays } from '@hops/api/days';
+import { useLocation } from 'react-router';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type * as CsvModule from '../lib/csv.ts';
 import { parseCsv } from '../lib/csv.ts';
@@ -76,7 +78,8 @@ function tableCells(): string[][] {
 
 const path = '/usage?from=2026-01-01&to=2026-01-03';
 
-describe('usage page', () => {
+// Typing and table sorting with user-event are slow on a busy machine.
+describe('usage page', { timeout: 30_000 }, () => {
   it('shows the days, newest first, with money rounded to cents and an exact total', async () => {
     renderPage(<UsagePage />, {
       path,
@@ -84,10 +87,10 @@ describe('usage page', () => {
     });
     await screen.findByRole('table', { name: 'Daily usage' });
     expect(tableCells().map((r) => [r[0], r[1], r[12]])).toEqual([
-      ['Date', 'CPU h', 'Total cost'],
-      ['2026-01-03', '1', '$1,234.50'],
-      ['2026-01-02', '1', '$2.00'],
-      ['2026-01-01', '4.5', '$10.12'],
+      ['Day (UTC)', 'CPU h', 'Total cost'],
+      ['3 Jan 2026', '1', '$1,234.50'],
+      ['2 Jan 2026', '1', '$2.00'],
+      ['1 Jan 2026', '4.5', '$10.12'],
     ]);
     expect(screen.getByTestId('usage-total')).toHaveTextContent('$1,246.63');
   });
@@ -149,5 +152,74 @@ describe('usage page', () => {
         'You can see your own usage only; the account owner sees the team’s.',
       ),
     ).toBeInTheDocument();
+  });
+
+  it('says which figure is exact when the rounded days do not add up to the total', async () => {
+    renderPage(<UsagePage />, {
+      path,
+      handlers: { 'usage.daily': () => rows, 'usage.summary': () => summary },
+    });
+    await screen.findByRole('table', { name: 'Daily usage' });
+    // $10.12 + $2.00 + $1,234.50 is $1,246.62; the exact total is $1,246.63.
+    const notes = await screen.findAllByTestId('rounding-note');
+    expect(notes[0]).toHaveTextContent(
+      'The total $1,246.63 is exact; the days below add up to $1,246.62 because each is rounded to the cent on its own.',
+    );
+    // The breakdown's rows add up here, and it still says which figure is exact.
+    expect(notes[1]).toHaveTextContent(
+      'The total is exact; the people above are each rounded to the cent on their own, so they can add up to a cent more or less.',
+    );
+  });
+});
+
+/** Where the page's address is now (the search part). */
+function Address() {
+  return <output data-testid="address">{useLocation().search}</output>;
+}
+
+describe('usage page: a range in the address it cannot use', { timeout: 30_000 }, () => {
+  it('says why in a sentence, shows the last 30 days, and takes the bad range out of the address', async () => {
+    const { calls } = renderPage(
+      <>
+        <UsagePage />
+        <Address />
+      </>,
+      {
+        path: '/usage?from=2026-13-01&to=2026-01-03&member=dev%7Cbob',
+        handlers: { 'usage.daily': () => rows, 'usage.summary': () => summary },
+      },
+    );
+    expect(await screen.findByTestId('range-notice')).toHaveTextContent(
+      'It asked for 2026-13-01 to 2026-01-03. The start date is not a day of the calendar. Showing the last 30 days instead.',
+    );
+    await waitFor(() =>
+      expect(screen.getByTestId('address')).toHaveTextContent('?member=dev%7Cbob'),
+    );
+    const asked = calls.filter((c) => c.path === 'usage.daily').map((c) => c.input);
+    const fallback = lastDays(30);
+    expect(asked).toContainEqual(expect.objectContaining(fallback));
+    expect(asked).not.toContainEqual(expect.objectContaining({ from: '2026-13-01' }));
+  });
+
+  it('says a reversed range is reversed, in words without code quotes', async () => {
+    renderPage(<UsagePage />, {
+      path: '/usage?from=2026-03-05&to=2026-03-01',
+      handlers: { 'usage.daily': () => rows, 'usage.summary': () => summary },
+    });
+    const notice = await screen.findByTestId('range-notice');
+    expect(notice).toHaveTextContent(
+      'It asked for 2026-03-05 to 2026-03-01. The start date is after the end date. Pick a start on or before the end. Showing the last 30 days instead.',
+    );
+    expect(document.body.textContent).not.toContain('`');
+  });
+
+  it('takes a half range out too, and says which end was missing', async () => {
+    renderPage(<UsagePage />, {
+      path: '/usage?from=2026-03-05',
+      handlers: { 'usage.daily': () => rows, 'usage.summary': () => summary },
+    });
+    expect(await screen.findByTestId('range-notice')).toHaveTextContent(
+      'It asked for 2026-03-05 to (no end). Give the end date. Showing the last 30 days instead.',
+    );
   });
 });

@@ -3,18 +3,30 @@
 // the very rows and cells the table shows.
 import { compareDecimals, formatUsd, sumDecimals } from '@hops/api/decimal';
 import { COSTS, QUANTITIES, type AmountField, type CostField } from '@hops/api/resources';
-import { Anchor, Button, Card, Group, Select, SimpleGrid, Stack, Text, Title } from '@mantine/core';
+import {
+  Alert,
+  Anchor,
+  Button,
+  Card,
+  Group,
+  Select,
+  SimpleGrid,
+  Stack,
+  Text,
+  Title,
+} from '@mantine/core';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useMemo } from 'react';
 import { DataTable, shownRows, useDataTable, type Column } from '../components/data-table.tsx';
 import { UsageChart } from '../components/lazy-charts.tsx';
 import { PageHeader } from '../components/page-header.tsx';
 import { RangePicker } from '../components/range-picker.tsx';
+import { RoundingNote } from '../components/rounding-note.tsx';
 import { Stat } from '../components/stat.tsx';
 import { Empty, ErrorState, Loading } from '../components/states.tsx';
 import { downloadCsv, toCsv } from '../lib/csv.ts';
 import { useMe } from '../lib/me-context.ts';
-import { useRangeParam } from '../lib/range.ts';
+import { useRangeParam, type RangeNotice } from '../lib/range.ts';
 import { useTRPC, type RouterOutputs } from '../lib/trpc.ts';
 import { useUrlState } from '../lib/url-state.ts';
 import { amountColumn, usageColumns } from '../lib/usage-rows.ts';
@@ -42,6 +54,16 @@ function Totals({
         <Stat key={cost.field} label={cost.label} value={usd(costOf(cost.field))} />
       ))}
     </SimpleGrid>
+  );
+}
+
+/** The range in the address could not be used: say why, and what is shown instead. */
+function RangeProblem({ notice }: { notice: RangeNotice }) {
+  const asked = `${notice.asked.from ?? '(no start)'} to ${notice.asked.to ?? '(no end)'}`;
+  return (
+    <Alert color="yellow" title="The range in the address was not used" data-testid="range-notice">
+      It asked for {asked}. {notice.problem} Showing the last 30 days instead.
+    </Alert>
   );
 }
 
@@ -97,7 +119,7 @@ function Breakdown({
 export default function UsagePage() {
   const me = useMe();
   const trpc = useTRPC();
-  const [range, setRange] = useRangeParam();
+  const [range, setRange, rangeNotice] = useRangeParam();
   const [params, update] = useUrlState();
   const isOwner = me.role === 'owner';
   const memberId = isOwner ? params.get('member') : null;
@@ -152,6 +174,7 @@ export default function UsagePage() {
     <>
       <PageHeader title="Usage" description={who} />
       <Stack gap="md">
+        {rangeNotice && <RangeProblem notice={rangeNotice} />}
         <Group justify="space-between" align="flex-end" gap="sm" wrap="wrap">
           <RangePicker value={range} onChange={setRange} />
           {isOwner && members.length > 1 && (
@@ -178,7 +201,16 @@ export default function UsagePage() {
             {shown.isError ? (
               <ErrorState error={shown.error} onRetry={() => void shown.refetch()} />
             ) : (
-              <Totals total={total} costOf={costOf} />
+              <Stack gap={4}>
+                <Totals total={total} costOf={costOf} />
+                {total !== undefined && rows.length > 0 && (
+                  <RoundingNote
+                    total={total}
+                    rows={rows.map((row) => row.totalCost)}
+                    rowsAre="the days below"
+                  />
+                )}
+              </Stack>
             )}
             {total !== undefined && compareDecimals(total, '0') === 0 && (
               <Empty title="No usage in this range">
@@ -202,8 +234,9 @@ export default function UsagePage() {
               </Group>
               <DataTable table={table} label="Daily usage" />
               <Text size="xs" c="dimmed">
-                UTC days. Costs in USD, rounded to cents; quantities as recorded. Storage is the
-                average GB held each day. The CSV holds exactly the rows above, in this order.
+                UTC days. Costs in USD, each day rounded to the cent (the totals above are exact);
+                quantities as recorded. Storage is the average GB held each day. The CSV holds
+                exactly the rows above, in this order.
               </Text>
             </Stack>
           </>
@@ -221,12 +254,19 @@ export default function UsagePage() {
             ) : members.length === 0 ? (
               <Empty title="No one in this account used anything in this range" />
             ) : (
-              <Breakdown
-                members={members}
-                whole={account.data.totalCost}
-                selected={memberId}
-                onSelect={selectMember}
-              />
+              <>
+                <Breakdown
+                  members={members}
+                  whole={account.data.totalCost}
+                  selected={memberId}
+                  onSelect={selectMember}
+                />
+                <RoundingNote
+                  total={account.data.totalCost}
+                  rows={members.map((m) => m.totalCost)}
+                  rowsAre="the people above"
+                />
+              </>
             )}
           </Stack>
         )}
