@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import fastifyCookie from '@fastify/cookie';
 import {
+  createMailer,
   createStripe,
   type ApiDeps,
   appRouter,
@@ -14,7 +15,7 @@ import {
   DATABASE_DOWN,
   isDatabaseUnavailable,
 } from '@hops/api';
-import type { Db, SecretBox, StripeApi } from '@hops/api';
+import type { Db, Mailer, SecretBox, StripeApi } from '@hops/api';
 import { TRPCError } from '@trpc/server';
 import {
   fastifyTRPCPlugin,
@@ -69,6 +70,8 @@ export interface BuildAppOptions {
   oidc?: OidcClient | null;
   /** Default: built from env.stripe (null when Stripe is off); main.ts shares its own with the jobs. */
   stripe?: StripeApi | null;
+  /** Default: built from env.mail (null when mail is off); main.ts shares its own with the jobs. */
+  mail?: Mailer | null;
 }
 
 function requestId(req: IncomingMessage): string {
@@ -106,10 +109,12 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
 
   const stripe =
     options.stripe !== undefined ? options.stripe : env.stripe ? createStripe(env.stripe) : null;
+  const mail = options.mail !== undefined ? options.mail : env.mail ? createMailer(env.mail) : null;
   const baseDeps: Omit<ApiDeps, 'log'> = {
     secrets: options.secrets,
     publicUrl: env.publicUrl,
     stripe,
+    mail,
   };
 
   // Graceful close: Node closes idle keep-alive connections only when close() starts, so a

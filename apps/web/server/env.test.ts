@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { EnvError, loadWebEnv } from './env.ts';
+import { DEV_MAIL_DIR, EnvError, loadWebEnv } from './env.ts';
 
 const KEY = Buffer.alloc(32, 7).toString('base64');
 const SECRET = 's'.repeat(32);
@@ -16,6 +16,7 @@ const production = {
   OIDC_CLIENT_ID: 'client',
   OIDC_CLIENT_SECRET: 'client-secret',
   DATABASE_URL: 'postgres://hops:pw@db.internal:5432/hops',
+  SMTP_URL: 'smtps://hops:pw@smtp.example.com:465',
 };
 
 const folder = mkdtempSync(join(tmpdir(), 'hops-env-'));
@@ -287,5 +288,45 @@ describe('loadWebEnv: Stripe (SPEC §8)', () => {
     expect(refusal({ ...production, ...stripe, STRIPE_METER_EVENT_NAME: 'x'.repeat(101) })).toMatch(
       /STRIPE_METER_EVENT_NAME is invalid/,
     );
+  });
+
+  describe('mail', () => {
+    it('sends through SMTP_URL, from MAIL_FROM', () => {
+      const { env } = loadWebEnv({
+        ...production,
+        SMTP_URL: 'smtps://hops:pw@smtp.example.com:465',
+        MAIL_FROM: 'hops <billing@example.com>',
+      });
+      expect(env.mail).toEqual({
+        smtpUrl: 'smtps://hops:pw@smtp.example.com:465',
+        from: 'hops <billing@example.com>',
+      });
+      expect(loadWebEnv(production).env.mail).toMatchObject({ from: 'hops <no-reply@localhost>' });
+    });
+
+    it('writes .eml files under .data/mail (or MAIL_DIR) without SMTP outside production', () => {
+      const dev = loadWebEnv({ NODE_ENV: 'development' }, { devSecretsFile: devSecretsFile() }).env
+        .mail;
+      expect(dev).toEqual({ from: 'hops <no-reply@localhost>', dropDir: DEV_MAIL_DIR });
+      const elsewhere = loadWebEnv(
+        { NODE_ENV: 'test', MAIL_DIR: '/tmp/m' },
+        { devSecretsFile: devSecretsFile() },
+      );
+      expect(elsewhere.env.mail).toMatchObject({ dropDir: '/tmp/m' });
+    });
+
+    it('sends nothing in production without SMTP_URL, and says so at start', () => {
+      const { env, warnings } = loadWebEnv({ ...production, SMTP_URL: undefined });
+      expect(env.mail).toBeNull();
+      expect(warnings).toContain(
+        'SMTP_URL is not set: no e-mail is sent; owners pass invites on by their copyable link.',
+      );
+    });
+
+    it('refuses a URL that is not SMTP, with the variable named', () => {
+      expect(refusal({ ...production, SMTP_URL: 'https://smtp.example.com' })).toMatch(
+        /SMTP_URL is invalid: use a URL like smtps:\/\/user:pass@smtp.example.com:465/,
+      );
+    });
   });
 });

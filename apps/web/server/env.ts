@@ -1,12 +1,13 @@
 // The API/web server's configuration: every variable it reads, validated once at start (SPEC §4).
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { StripeConfig } from '@hops/api';
+import type { MailConfig, StripeConfig } from '@hops/api';
 import { EnvError, loadDevSecrets, parseEnv } from '@hops/config';
 import { z } from 'zod';
 
 const repoRoot = resolve(fileURLToPath(new URL('../../..', import.meta.url)));
 export const DEV_SECRETS_FILE = resolve(repoRoot, '.data/dev-secrets.json');
+export const DEV_MAIL_DIR = resolve(repoRoot, '.data/mail');
 
 const commaList = z.string().transform((value) =>
   value
@@ -89,6 +90,14 @@ const schema = z.object({
     .int({ error: 'use a number of milliseconds' })
     .min(1000, { error: 'use at least 1000 (one second)' })
     .default(3_600_000),
+  SMTP_URL: z
+    .url({ protocol: /^smtps?$/, error: 'use a URL like smtps://user:pass@smtp.example.com:465' })
+    .optional(),
+  MAIL_FROM: z
+    .string()
+    .regex(/^[^\r\n]*@[^\r\n]*$/, { error: 'use an address like hops <no-reply@example.com>' })
+    .default('hops <no-reply@localhost>'),
+  MAIL_DIR: z.string().min(1).optional(),
   STRIPE_METER_EVENTS_PER_SECOND: z.coerce
     .number({ error: 'use a whole number of requests per second' })
     .int({ error: 'use a whole number of requests per second' })
@@ -122,6 +131,8 @@ export interface WebEnv {
   trustProxy: boolean;
   /** Null when STRIPE_SECRET_KEY is unset: Stripe is off (SPEC §8). */
   stripe: WebStripeConfig | null;
+  /** SMTP (SMTP_URL), or .eml files under MAIL_DIR outside production; null: no mail. */
+  mail: MailConfig | null;
 }
 
 export interface WebStripeConfig extends StripeConfig {
@@ -196,6 +207,14 @@ export function loadWebEnv(
   }
 
   const stripe = stripeConfig(raw, production, problems, warnings);
+  let mail: MailConfig | null = null;
+  if (raw.SMTP_URL) mail = { smtpUrl: raw.SMTP_URL, from: raw.MAIL_FROM };
+  else if (!production) mail = { from: raw.MAIL_FROM, dropDir: raw.MAIL_DIR ?? DEV_MAIL_DIR };
+  else {
+    warnings.push(
+      'SMTP_URL is not set: no e-mail is sent; owners pass invites on by their copyable link.',
+    );
+  }
 
   if (problems.length > 0) throw new EnvError(`Configuration error: ${problems.join('; ')}.`);
 
@@ -219,6 +238,7 @@ export function loadWebEnv(
       trustProxy: raw.TRUST_PROXY,
       jobWorkers: raw.JOB_WORKERS,
       stripe,
+      mail,
     },
     warnings,
   };

@@ -3,6 +3,7 @@
 // the job runner, HTTP, and a graceful stop on SIGTERM/SIGINT.
 import { parseArgs } from 'node:util';
 import {
+  createMailer,
   createStripe,
   migrateJobQueue,
   productJobs,
@@ -69,6 +70,12 @@ try {
   const secrets = new SecretBox(env.encryptionKey);
   // One Stripe client (null when Stripe is off) for the procedures, the webhook and the jobs.
   const stripe = env.stripe ? createStripe(env.stripe) : null;
+  // One mailer (null when mail is off) for the procedures that queue mails and the job that sends.
+  const mail = env.mail ? createMailer(env.mail) : null;
+  if (mail)
+    logger.info(
+      `mail: ${env.mail?.smtpUrl ? 'SMTP to ' : 'written as .eml files to '}${mail.destination}`,
+    );
   if (env.seedDemoData) {
     for (const line of await seedDemoData(database.db, { secrets })) logger.info(`seed: ${line}`);
   }
@@ -78,6 +85,9 @@ try {
       log: logger,
       stripe,
       stripeReportIntervalMs: env.stripe?.reportIntervalMs,
+      mail,
+      secrets,
+      publicUrl: env.publicUrl,
     });
     jobs = await startJobRunner({
       connectionString: database.database.url,
@@ -87,7 +97,7 @@ try {
       log: logger,
     });
   }
-  app = await buildApp({ db: database.db, env, logger, secrets, dashboard, stripe });
+  app = await buildApp({ db: database.db, env, logger, secrets, dashboard, stripe, mail });
   await app.listen({ port: env.port, host: env.host });
 } catch (error) {
   logger.fatal({ err: error }, `Could not start: ${(error as Error).message}`);

@@ -2,6 +2,7 @@
 // the request-level resolution of the caller from a session, a service token, or both (act-as).
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Db } from '@hops/db';
+import type { Mailer } from './integrations/mail.ts';
 import type { StripeApi } from './integrations/stripe.ts';
 import type { SecretBox } from './secrets.ts';
 import { auditActorOf, type AuditActor, type ServiceCaller, type UserActor } from './actor.ts';
@@ -22,6 +23,8 @@ export interface ApiDeps {
   log: Logger;
   /** The Stripe client (SPEC §8); absent or null when STRIPE_SECRET_KEY is unset (Stripe off). */
   stripe?: StripeApi | null;
+  /** The mailer (SPEC §10); absent or null when mail is off (production without SMTP_URL). */
+  mail?: Mailer | null;
 }
 
 export interface Context {

@@ -132,6 +132,22 @@ export interface HopsworksClusters {
   updatedAt: Generated<Timestamp>;
 }
 
+export interface MailOutbox {
+  attempts: Generated<number>;
+  createdAt: Generated<Timestamp>;
+  dedupeKey: string | null;
+  id: Generated<string>;
+  kind: "invite" | "invite_accepted" | "member_removed" | "credits_low" | "credits_exhausted" | "payment_failed" | "spending_cap" | "account_deleted";
+  lastError: string | null;
+  messageId: string | null;
+  params: Generated<Json>;
+  secret: string | null;
+  sentAt: Timestamp | null;
+  state: Generated<"pending" | "sent" | "failed">;
+  toAddress: string;
+  toUserId: string | null;
+}
+
 export interface StripeCheckoutCredits {
   amount: Numeric;
   creditedAt: Generated<Timestamp>;
@@ -279,6 +295,7 @@ export interface DB {
   eventCursors: EventCursors;
   events: Events;
   hopsworksClusters: HopsworksClusters;
+  mailOutbox: MailOutbox;
   stripeCheckoutCredits: StripeCheckoutCredits;
   stripeEvents: StripeEvents;
   stripeProducts: StripeProducts;

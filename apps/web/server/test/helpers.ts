@@ -31,6 +31,7 @@ export function testEnv(overrides: Partial<WebEnv> = {}): WebEnv {
     trustProxy: false,
     jobWorkers: 0,
     stripe: null,
+    mail: null,
     ...overrides,
   };
 }

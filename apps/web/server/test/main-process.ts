@@ -2,6 +2,8 @@
 // start-up tests and the reliability suite's shutdown test.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SERVICE_TOKEN } from './helpers.ts';
 
@@ -20,6 +22,8 @@ export function mainEnv(databaseUrl: string): Record<string, string | undefined>
     ENCRYPTION_KEY: randomBytes(32).toString('base64'),
     SERVICE_TOKENS: SERVICE_TOKEN,
     LOG_LEVEL: 'info',
+    // Mails a test causes are written here, never into the checkout's .data/mail.
+    MAIL_DIR: join(tmpdir(), `hops-test-mail-${randomBytes(6).toString('hex')}`),
   };
 }
 

@@ -11,6 +11,8 @@ import type { Transaction } from '../db.ts';
 export interface TaskPayloads {
   /** SPEC §8: report every changed day of usage to Stripe (crontab, which adds `_cron`). */
   'billing.reportUsage': { _cron?: { ts: string; backfilled?: boolean } };
+  /** SPEC §10: send one row of the mail outbox. */
+  'mail.send': { mailId: string };
 }
 
 export interface EnqueueOptions {

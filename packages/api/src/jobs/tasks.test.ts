@@ -4,7 +4,7 @@ import { parseCronItems } from 'graphile-worker';
 import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { useTestDatabase } from '@hops/db/testing';
-import { makeUser, recordingLogger, userDay } from '../../test/helpers.ts';
+import { makeUser, recordingLogger, testDeps, userDay } from '../../test/helpers.ts';
 import { startStripeWorld } from '../../test/stripe.ts';
 import { utcToday } from '../days.ts';
 import { ingestUsage } from '../services/usage/ingest.ts';
@@ -15,6 +15,7 @@ import { cronEvery, productJobs } from './tasks.ts';
 const { db, url } = await useTestDatabase();
 const world = await startStripeWorld();
 afterAll(() => world.close());
+const { secrets, publicUrl } = testDeps();
 
 describe('billing.reportUsage', () => {
   it('reports the changed days when the queue runs it', async () => {
@@ -38,7 +39,7 @@ describe('billing.reportUsage', () => {
       await enqueue(trx, 'billing.reportUsage', {}, { jobKey: 'billing:report-usage' });
     });
     const log = recordingLogger();
-    const { tasks } = productJobs({ db, log, stripe: world.stripe });
+    const { tasks } = productJobs({ db, log, stripe: world.stripe, secrets, publicUrl });
     await runJobsOnce({ connectionString: url, tasks, log });
     const stored = await db
       .selectFrom('usageDaily')
@@ -52,12 +53,14 @@ describe('billing.reportUsage', () => {
 
   it('is on the crontab only with Stripe on, every STRIPE_REPORT_INTERVAL_MS', () => {
     const log = recordingLogger();
-    expect(productJobs({ db, log }).crontab).toEqual([]);
+    expect(productJobs({ db, log, secrets, publicUrl }).crontab).toEqual([]);
     const { crontab } = productJobs({
       db,
       log,
       stripe: world.stripe,
       stripeReportIntervalMs: 600_000,
+      secrets,
+      publicUrl,
     });
     expect(crontab).toMatchObject([{ task: 'billing.reportUsage', match: '*/10 * * * *' }]);
     expect(() => parseCronItems(crontab.map((c) => ({ ...c })))).not.toThrow();

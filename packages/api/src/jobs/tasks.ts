@@ -3,8 +3,11 @@
 import type { Db } from '@hops/db';
 import type { Logger } from '../context.ts';
 import { AppError } from '../errors.ts';
+import type { Mailer } from '../integrations/mail.ts';
 import type { StripeApi } from '../integrations/stripe.ts';
+import type { SecretBox } from '../secrets.ts';
 import { REPORT_JOB, reportUsage } from '../services/billing/report.ts';
+import { sendQueuedMail } from '../services/mail/outbox.ts';
 import { JOB_KEY_MODE, type TaskPayloads } from './queue.ts';
 import type { CronEntry, TaskHandlers } from './runner.ts';
 
@@ -16,6 +19,12 @@ export interface JobDeps {
   stripe?: StripeApi | null | undefined;
   /** STRIPE_REPORT_INTERVAL_MS (default one hour), mapped onto the crontab by `cronEvery`. */
   stripeReportIntervalMs?: number | undefined;
+  /** The mailer (SPEC §10); absent or null: mail is off, and nothing is queued. */
+  mail?: Mailer | null | undefined;
+  /** Decrypts an invite mail's secret. */
+  secrets: SecretBox;
+  /** The dashboard's URL, for the links in mails. */
+  publicUrl: string;
 }
 
 export interface ProductJobs {
@@ -38,6 +47,14 @@ export function productJobs(deps: JobDeps): ProductJobs {
           if (error instanceof AppError && error.kind === 'CONFLICT') return;
           throw error;
         }
+      },
+      'mail.send': async ({ mailId }, job) => {
+        await sendQueuedMail(
+          deps.db,
+          { mail: deps.mail, secrets: deps.secrets, publicUrl: deps.publicUrl, log: job.log },
+          mailId,
+          job,
+        );
       },
     },
     crontab: deps.stripe

@@ -4,6 +4,7 @@ import { inTransaction } from '@hops/db';
 import { email, projectRole, userId, uuid } from '../schemas.ts';
 import { inviteUrl } from '../services/invites/invite.ts';
 import { acceptInvite, previewInvite } from '../services/invites/link.ts';
+import { mailInvite, mailInviteAccepted } from '../services/invites/mail.ts';
 import {
   createInvite,
   listInvites,
@@ -23,17 +24,19 @@ export const invitesRouter = router({
   create: ownerProcedure
     .input(z.object({ email, projectRole: projectRole.optional(), ownerId: userId.optional() }))
     .mutation(async ({ ctx, input }) => {
-      const { invite, secret } = await inTransaction(ctx.db, (trx) =>
-        createInvite(trx, ctx.actor, input),
-      );
-      return { invite, inviteUrl: inviteUrl(ctx.deps.publicUrl, secret) };
+      const { invite, secret, mailed } = await inTransaction(ctx.db, async (trx) => {
+        const created = await createInvite(trx, ctx.actor, input);
+        return { ...created, mailed: await mailInvite(trx, ctx.deps, ctx.actor.userId, created) };
+      });
+      return { invite, inviteUrl: inviteUrl(ctx.deps.publicUrl, secret), mailed };
     }),
 
   resend: ownerProcedure.input(z.object({ inviteId: uuid })).mutation(async ({ ctx, input }) => {
-    const { invite, secret } = await inTransaction(ctx.db, (trx) =>
-      resendInvite(trx, ctx.actor, input.inviteId),
-    );
-    return { invite, inviteUrl: inviteUrl(ctx.deps.publicUrl, secret) };
+    const { invite, secret, mailed } = await inTransaction(ctx.db, async (trx) => {
+      const resent = await resendInvite(trx, ctx.actor, input.inviteId);
+      return { ...resent, mailed: await mailInvite(trx, ctx.deps, ctx.actor.userId, resent) };
+    });
+    return { invite, inviteUrl: inviteUrl(ctx.deps.publicUrl, secret), mailed };
   }),
 
   revoke: ownerProcedure
@@ -47,9 +50,16 @@ export const invitesRouter = router({
     .query(({ ctx, input }) => previewInvite(ctx.db, input.token)),
 
   accept: authedProcedure.input(z.object({ token: secret })).mutation(async ({ ctx, input }) => {
-    const { accountOwnerId, cluster } = await inTransaction(ctx.db, (trx) =>
-      acceptInvite(trx, ctx.actor, input.token),
-    );
+    const { accountOwnerId, cluster } = await inTransaction(ctx.db, async (trx) => {
+      const accepted = await acceptInvite(trx, ctx.actor, input.token);
+      if (accepted.joined) {
+        await mailInviteAccepted(trx, ctx.deps, {
+          ownerId: accepted.accountOwnerId,
+          memberId: ctx.actor.user.id,
+        });
+      }
+      return accepted;
+    });
     return { accountOwnerId, cluster };
   }),
 });

@@ -7,6 +7,7 @@ import * as m0004 from './0004_usage_date_covering_index.ts';
 import * as m0005 from './0005_billing.ts';
 import * as m0006 from './0006_checkout_credits.ts';
 import * as m0007 from './0007_unreported_usage_index.ts';
+import * as m0008 from './0008_mail_outbox.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001_documented_schema': m0001,
@@ -16,4 +17,5 @@ export const migrations: Record<string, Migration> = {
   '0005_billing': m0005,
   '0006_checkout_credits': m0006,
   '0007_unreported_usage_index': m0007,
+  '0008_mail_outbox': m0008,
 };
