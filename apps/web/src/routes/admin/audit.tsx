@@ -78,15 +78,15 @@ function DetailsCell({ item }: { item: AuditItem }) {
   }
   const long = fields.length > 2 || text.length > 60;
   return (
-    <Stack gap={2} align="flex-start" maw={460} style={{ minWidth: 0 }}>
+    <Stack gap={2} align="flex-start" maw={380} style={{ minWidth: 0 }}>
       {open ? (
         <Stack gap={2} component="dl" m={0} data-testid="audit-details-open">
           {fields.map(([key, value]) => (
             <div key={key} style={{ overflowWrap: 'anywhere' }}>
-              <Text component="dt" size="xs" c="dimmed" span>
+              <Text component="dt" size="xs" c="dimmed" display="inline">
                 {key}:{' '}
               </Text>
-              <Text component="dd" size="sm" m={0} span className="mono">
+              <Text component="dd" size="sm" m={0} display="inline" className="mono">
                 {typeof value === 'object' && value !== null ? (
                   <Code block>{JSON.stringify(value, null, 2)}</Code>
                 ) : (
@@ -235,7 +235,9 @@ export default function AdminAuditPage() {
       notifyDone(
         more || items.length > CSV_MAX_ROWS
           ? `The CSV holds the newest ${CSV_MAX_ROWS.toLocaleString('en-US')} matching entries; narrow the filters to export older ones.`
-          : `The CSV holds all ${kept.length.toLocaleString('en-US')} matching ${kept.length === 1 ? 'entry' : 'entries'}.`,
+          : kept.length === 1
+            ? 'The CSV holds the one matching entry.'
+            : `The CSV holds all ${kept.length.toLocaleString('en-US')} matching entries.`,
       );
     } catch (error) {
       setExportError(error);

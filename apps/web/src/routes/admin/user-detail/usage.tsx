@@ -1,5 +1,5 @@
-// The last 30 days of the user's usage, one line per cost column: for an owner the whole account
-// (what they pay), for a member their own.
+// The last 30 days of the user's usage, one row per cost column with its quantities under it: for
+// an owner the whole account (what they pay), for a member their own.
 import { formatQuantity, formatUsd } from '@hops/api/decimal';
 import { COSTS, quantitiesOf } from '@hops/api/resources';
 import { Card, Group, Stack, Table, Text, Title } from '@mantine/core';
@@ -24,19 +24,24 @@ export function UsageCard({ detail }: { detail: UserDetail }) {
           </Title>
           <Text fw={700}>{formatUsd(u.totalCost)}</Text>
         </Group>
-        <div className="table-scroll">
-          <Table verticalSpacing={4} aria-label="30-day usage">
-            <Table.Tbody>
-              {rows.map((row) => (
-                <Table.Tr key={row.label}>
-                  <Table.Td>{row.label}</Table.Td>
-                  <Table.Td c="dimmed">{row.quantity}</Table.Td>
-                  <Table.Td ta="right">{formatUsd(row.cost)}</Table.Td>
-                </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-        </div>
+        {/* Two columns, the quantities under their resource: it fits a phone without scrolling. */}
+        <Table verticalSpacing={4} aria-label="30-day usage">
+          <Table.Tbody>
+            {rows.map((row) => (
+              <Table.Tr key={row.label}>
+                <Table.Td>
+                  <Text size="sm">{row.label}</Text>
+                  <Text size="xs" c="dimmed" style={{ overflowWrap: 'anywhere' }}>
+                    {row.quantity}
+                  </Text>
+                </Table.Td>
+                <Table.Td ta="right" style={{ verticalAlign: 'top', whiteSpace: 'nowrap' }}>
+                  {formatUsd(row.cost)}
+                </Table.Td>
+              </Table.Tr>
+            ))}
+          </Table.Tbody>
+        </Table>
         <Text size="xs" c="dimmed">
           {detail.user.role === 'owner'
             ? 'The whole account (what the owner pays).'
