@@ -3,30 +3,20 @@
 // the very rows and cells the table shows.
 import { compareDecimals, formatUsd, sumDecimals } from '@hops/api/decimal';
 import { COSTS, QUANTITIES, type AmountField, type CostField } from '@hops/api/resources';
-import {
-  Alert,
-  Anchor,
-  Button,
-  Card,
-  Group,
-  Select,
-  SimpleGrid,
-  Stack,
-  Text,
-  Title,
-} from '@mantine/core';
+import { Anchor, Button, Card, Group, Select, SimpleGrid, Stack, Text, Title } from '@mantine/core';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useMemo } from 'react';
 import { DataTable, shownRows, useDataTable, type Column } from '../components/data-table.tsx';
 import { UsageChart } from '../components/lazy-charts.tsx';
 import { PageHeader } from '../components/page-header.tsx';
 import { RangePicker } from '../components/range-picker.tsx';
+import { RangeProblem } from '../components/range-problem.tsx';
 import { RoundingNote } from '../components/rounding-note.tsx';
 import { Stat } from '../components/stat.tsx';
 import { Empty, ErrorState, Loading } from '../components/states.tsx';
 import { downloadCsv, toCsv } from '../lib/csv.ts';
 import { useMe } from '../lib/me-context.ts';
-import { useRangeParam, type RangeNotice } from '../lib/range.ts';
+import { useRangeParam } from '../lib/range.ts';
 import { useTRPC, type RouterOutputs } from '../lib/trpc.ts';
 import { useUrlState } from '../lib/url-state.ts';
 import { amountColumn, usageColumns } from '../lib/usage-rows.ts';
@@ -54,16 +44,6 @@ function Totals({
         <Stat key={cost.field} label={cost.label} value={usd(costOf(cost.field))} />
       ))}
     </SimpleGrid>
-  );
-}
-
-/** The range in the address could not be used: say why, and what is shown instead. */
-function RangeProblem({ notice }: { notice: RangeNotice }) {
-  const asked = `${notice.asked.from ?? '(no start)'} to ${notice.asked.to ?? '(no end)'}`;
-  return (
-    <Alert color="yellow" title="The range in the address was not used" data-testid="range-notice">
-      It asked for {asked}. {notice.problem} Showing the last 30 days instead.
-    </Alert>
   );
 }
 
