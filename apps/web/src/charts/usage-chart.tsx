@@ -12,6 +12,7 @@ import {
   XAxis,
   YAxis,
 } from 'recharts';
+import { formatDay, formatShortDay } from '../lib/dates.ts';
 import type { DailyUsageRow } from '../lib/usage-rows.ts';
 
 /** Each cost column's colour; the bars stack in the order of COSTS, bottom first. */
@@ -47,7 +48,7 @@ export default function UsageChart({
           <CartesianGrid strokeDasharray="3 3" vertical={false} />
           <XAxis
             dataKey="date"
-            tickFormatter={(day: string) => day.slice(5)}
+            tickFormatter={(day: string) => formatShortDay(day)}
             fontSize={11}
             minTickGap={16}
           />
@@ -60,7 +61,8 @@ export default function UsageChart({
             }}
             labelFormatter={(label, payload) => {
               const row = (payload[0]?.payload as { row?: DailyUsageRow } | undefined)?.row;
-              return row ? `${String(label)} · total ${formatUsd(row.totalCost)}` : String(label);
+              const day = formatDay(String(label));
+              return row ? `${day} (UTC) · total ${formatUsd(row.totalCost)}` : day;
             }}
           />
           {/* In stacking order, bottom first, rather than alphabetical. */}

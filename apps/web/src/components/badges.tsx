@@ -1,6 +1,7 @@
-// A user's or a cluster's status, and a user's role, as coloured badges.
+// A user's or a cluster's status, and a user's role, as coloured badges. A badge always shows its
+// whole word (styles.css keeps it from shrinking in a narrow cell).
 import type { ClusterStatus, UserStatus } from '@hops/api/schemas';
-import { Badge } from '@mantine/core';
+import { Badge, Group } from '@mantine/core';
 import type { Me } from '../lib/trpc.ts';
 
 type Status = UserStatus | ClusterStatus;
@@ -23,16 +24,18 @@ export function StatusBadge({ status }: { status: Status }) {
 }
 
 export function RoleBadge({ role, isAdmin }: { role: Me['role']; isAdmin?: boolean }) {
+  const badge = (
+    <Badge variant="light" color={role === 'owner' ? 'blue' : 'gray'}>
+      {role}
+    </Badge>
+  );
+  if (!isAdmin) return badge;
   return (
-    <>
-      <Badge variant="light" color={role === 'owner' ? 'blue' : 'gray'}>
-        {role}
+    <Group gap={4} wrap="nowrap" display="inline-flex">
+      {badge}
+      <Badge variant="light" color="grape">
+        admin
       </Badge>
-      {isAdmin && (
-        <Badge variant="light" color="grape" ml={4}>
-          admin
-        </Badge>
-      )}
-    </>
+    </Group>
   );
 }

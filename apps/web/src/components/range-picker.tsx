@@ -2,6 +2,7 @@
 import { daysBetween, lastDays, type DayRange } from '@hops/api/days';
 import { Group, SegmentedControl, Text, TextInput } from '@mantine/core';
 import { useState } from 'react';
+import { formatDayRange } from '../lib/dates.ts';
 import { validateRange } from '../lib/range.ts';
 
 const PRESETS = ['7', '30', '90'] as const;
@@ -71,11 +72,10 @@ export function RangePicker({
           />
         </Group>
       )}
-      {mode !== 'custom' && (
-        <Text size="sm" c="dimmed">
-          {value.from} – {value.to} ({daysBetween(value.from, value.to) + 1} days, UTC)
-        </Text>
-      )}
+      {/* In the app's one date format, also beside the date fields (which show the browser's). */}
+      <Text size="sm" c="dimmed" data-testid="range-summary">
+        {formatDayRange(value.from, value.to)} ({daysBetween(value.from, value.to) + 1} UTC days)
+      </Text>
     </Group>
   );
 }

@@ -2,7 +2,7 @@
 // so a download holds exactly the cells on screen. One column per resource of @hops/api/resources.
 import { compareDecimals, formatQuantity, formatUsd } from '@hops/api/decimal';
 import { COSTS, QUANTITIES, type AmountField, type UsageAmounts } from '@hops/api/resources';
-import type { Column } from '../components/data-table.tsx';
+import { dayColumn, type Column } from '../components/data-table.tsx';
 import type { RouterOutputs } from './trpc.ts';
 
 export type DailyUsageRow = RouterOutputs['usage']['daily'][number];
@@ -28,12 +28,8 @@ export function amountColumn<Row extends UsageAmounts>(
 }
 
 export const usageColumns: Column<DailyUsageRow>[] = [
-  {
-    id: 'date',
-    header: 'Date',
-    text: (row) => row.date,
-    compare: (a, b) => a.date.localeCompare(b.date),
-  },
+  // Usage is counted in UTC days (SPEC §3.4); each day's hover says which hours of your clock.
+  dayColumn<DailyUsageRow>('date', 'Day (UTC)', (row) => row.date),
   ...QUANTITIES.map((q) => amountColumn<DailyUsageRow>(q.field, q.heading, 'quantity')),
   ...COSTS.map((c) => amountColumn<DailyUsageRow>(c.field, `${c.label} cost`, 'cost')),
   amountColumn<DailyUsageRow>('totalCost', 'Total cost', 'cost'),

@@ -201,7 +201,7 @@ describe('billing page', () => {
     await screen.findByRole('table', { name: 'Invoices' });
     expect(invoiceCells()).toEqual([
       ['Invoice', 'Status', 'Period', 'Total', 'Amount due', 'Links'],
-      ['HOPS-0002', 'open', '1 Jan 2026 – 1 Feb 2026', '$1,234.50', '$1,234.50', 'ViewPDF'],
+      ['HOPS-0002', 'open', '1 Jan – 1 Feb 2026', '$1,234.50', '$1,234.50', 'ViewPDF'],
       ['HOPS-0001', 'paid', '1 Dec 2025 – 1 Jan 2026', '$20.00', '$0.00', 'View'],
     ]);
     const table = screen.getByRole('table', { name: 'Invoices' });

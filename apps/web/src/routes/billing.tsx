@@ -4,12 +4,11 @@ import { compareDecimals, formatUsd } from '@hops/api/decimal';
 import { Alert, Badge, Card, SimpleGrid, Stack, Text, Title } from '@mantine/core';
 import { keepPreviousData, useQuery, type UseQueryResult } from '@tanstack/react-query';
 import { useMemo, useState } from 'react';
-import { DataTable, useDataTable, type Column } from '../components/data-table.tsx';
+import { DataTable, dateTimeColumn, useDataTable, type Column } from '../components/data-table.tsx';
 import { PageHeader } from '../components/page-header.tsx';
 import { Pager, useCursorPager } from '../components/pager.tsx';
 import { Stat } from '../components/stat.tsx';
 import { Empty, ErrorState, Loading } from '../components/states.tsx';
-import { formatDateTime } from '../lib/dates.ts';
 import { useMe } from '../lib/me-context.ts';
 import { RateCard } from '../components/rate-card.tsx';
 import { useTRPC, type RouterOutputs } from '../lib/trpc.ts';
@@ -24,7 +23,7 @@ import type { BillingStatus } from './billing/types.ts';
 type LedgerLine = RouterOutputs['credits']['transactions']['items'][number];
 
 const ledgerColumns: Column<LedgerLine>[] = [
-  { id: 'at', header: 'When', text: (l) => formatDateTime(l.createdAt) },
+  dateTimeColumn('at', 'When', (l) => l.createdAt),
   {
     id: 'kind',
     header: 'Kind',
@@ -37,7 +36,7 @@ const ledgerColumns: Column<LedgerLine>[] = [
     header: 'Amount',
     text: (l) => formatUsd(l.amount),
     render: (l) => (
-      <Text size="sm" c={compareDecimals(l.amount, '0') < 0 ? 'red.7' : 'teal.7'} fw={500}>
+      <Text size="sm" c={compareDecimals(l.amount, '0') < 0 ? 'red' : 'teal'} fw={500}>
         {compareDecimals(l.amount, '0') > 0 ? '+' : ''}
         {formatUsd(l.amount)}
       </Text>
@@ -157,7 +156,7 @@ export default function BillingPage() {
             {stripe ? ' Buy more credits below.' : ' Contact us to buy more credits.'}
           </Alert>
         )}
-        <SimpleGrid cols={{ base: 1, xs: 2, md: 4 }}>
+        <SimpleGrid cols={{ base: 2, md: 4 }}>
           <Stat
             label="Billing mode"
             value={mode}

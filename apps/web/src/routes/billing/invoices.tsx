@@ -5,7 +5,7 @@ import { useQuery } from '@tanstack/react-query';
 import { useMemo } from 'react';
 import { DataTable, useDataTable, type Column } from '../../components/data-table.tsx';
 import { Empty, ErrorState, Loading } from '../../components/states.tsx';
-import { formatDay } from '../../lib/dates.ts';
+import { formatDayRange, formatUtcDateTime } from '../../lib/dates.ts';
 import { useTRPC } from '../../lib/trpc.ts';
 import type { Invoice } from './types.ts';
 
@@ -32,7 +32,12 @@ const columns: Column<Invoice>[] = [
   {
     id: 'period',
     header: 'Period',
-    text: (i) => `${formatDay(i.periodStart)} – ${formatDay(i.periodEnd)}`,
+    text: (i) => formatDayRange(i.periodStart, i.periodEnd),
+    render: (i) => (
+      <span title={`${formatUtcDateTime(i.periodStart)} to ${formatUtcDateTime(i.periodEnd)}`}>
+        {formatDayRange(i.periodStart, i.periodEnd)}
+      </span>
+    ),
   },
   { id: 'total', header: 'Total', text: (i) => formatUsd(i.total), align: 'right' },
   { id: 'due', header: 'Amount due', text: (i) => formatUsd(i.amountDue), align: 'right' },

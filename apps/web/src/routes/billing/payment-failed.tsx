@@ -1,7 +1,7 @@
 // The banner while Stripe could not collect an invoice; it goes when an invoice is paid.
 import { formatUsd } from '@hops/api/decimal';
 import { Alert, Text } from '@mantine/core';
-import { formatDateTime } from '../../lib/dates.ts';
+import { DateTime } from '../../components/dates.tsx';
 import type { BillingStatus } from './types.ts';
 
 const OWNER_ADVICE =
@@ -18,7 +18,7 @@ export function PaymentFailed({
   return (
     <Alert color="red" title="A payment failed" role="alert" data-testid="billing-payment-failed">
       <Text size="sm">
-        Stripe could not collect {formatUsd(failed.amount)} on {formatDateTime(failed.at)}. {advice}
+        Stripe could not collect {formatUsd(failed.amount)} on <DateTime at={failed.at} />. {advice}
       </Text>
     </Alert>
   );

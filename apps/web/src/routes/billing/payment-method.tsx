@@ -79,9 +79,12 @@ export function PaymentMethod({
           )}
         </Group>
         {card ? (
-          <Text size="lg" fw={600} style={{ overflowWrap: 'anywhere' }}>
-            {cardBrand(card.brand)} •••• {card.last4}
-            <Text span size="sm" c="dimmed" fw={400} ml="xs">
+          <Text size="lg" fw={600}>
+            {/* Each half wraps as a whole: never "expires" on one line and its date on the next. */}
+            <span style={{ whiteSpace: 'nowrap' }}>
+              {cardBrand(card.brand)} •••• {card.last4}
+            </span>{' '}
+            <Text span size="sm" c="dimmed" fw={400} style={{ whiteSpace: 'nowrap' }}>
               expires {cardExpiry(card.expMonth, card.expYear)}
             </Text>
           </Text>

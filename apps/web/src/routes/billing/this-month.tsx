@@ -5,7 +5,7 @@ import { monthStart, utcToday } from '@hops/api/days';
 import { useQuery } from '@tanstack/react-query';
 import { Stat } from '../../components/stat.tsx';
 import { ErrorState } from '../../components/states.tsx';
-import { formatDay } from '../../lib/dates.ts';
+import { formatDay, formatDayRange } from '../../lib/dates.ts';
 import { useTRPC } from '../../lib/trpc.ts';
 import type { BillingStatus } from './types.ts';
 
@@ -30,7 +30,7 @@ export function ThisMonth({ status }: { status: BillingStatus | undefined }) {
       value={summary.data ? formatUsd(summary.data.totalCost) : '…'}
       hint={
         <>
-          {monthStart(today)} to {today}, UTC.
+          {formatDayRange(monthStart(today), today)} (UTC days).
           {status && <> {reportingHint(status)}</>}
         </>
       }

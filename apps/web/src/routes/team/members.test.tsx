@@ -1,6 +1,6 @@
 import { screen, within } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
-import { formatDateTime, formatDay } from '../../lib/dates.ts';
+import { formatDateTime, formatLocalDay } from '../../lib/dates.ts';
 import { owner, renderPage } from '../../test/render.tsx';
 import { Members } from './members.tsx';
 
@@ -30,7 +30,7 @@ describe('Members', () => {
   it("shows when the owner joined and last signed in on the owner's own row", () => {
     renderPage(<Members team={team} canRemove />);
     const row = screen.getByText('Alice Owner').closest('tr')!;
-    expect(within(row).getByText(formatDay(team.owner.joinedAt))).toBeInTheDocument();
+    expect(within(row).getByText(formatLocalDay(team.owner.joinedAt))).toBeInTheDocument();
     expect(within(row).getByText(formatDateTime(team.owner.lastLoginAt))).toBeInTheDocument();
     expect(within(row).getByText('you')).toBeInTheDocument();
     expect(within(row).queryByText('—')).toBeNull();
