@@ -1,8 +1,9 @@
 // A button that asks before it acts. Destructive admin and team actions go through it; the
 // API's refusal, if any, is shown inside the dialog as its sentence.
-import { Button, Group, Modal, Stack, Text, Textarea, type ButtonProps } from '@mantine/core';
+import { Group, Modal, Stack, Text, Textarea, type ButtonProps } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import { useState, type ReactNode } from 'react';
+import { ActionButton } from './action-button.tsx';
 import { ActionError } from './states.tsx';
 
 export function ConfirmAction({
@@ -15,6 +16,7 @@ export function ConfirmAction({
   onConfirm,
   buttonProps,
   disabled,
+  disabledReason,
 }: {
   label: string;
   title: string;
@@ -25,6 +27,9 @@ export function ConfirmAction({
   reason?: { label: string };
   onConfirm: (reason: string) => Promise<unknown>;
   buttonProps?: ButtonProps;
+  /** Why it cannot be used now, as a sentence the button shows (null or false: it can). */
+  disabledReason?: string | null | false;
+  /** @deprecated Says nothing to the person; give `disabledReason` instead. */
   disabled?: boolean;
 }) {
   const [opened, { open, close }] = useDisclosure(false);
@@ -49,7 +54,7 @@ export function ConfirmAction({
 
   return (
     <>
-      <Button
+      <ActionButton
         color={color}
         variant="light"
         size="xs"
@@ -57,11 +62,11 @@ export function ConfirmAction({
           setError(null);
           open();
         }}
-        disabled={disabled}
+        disabledReason={disabledReason || (disabled && 'This cannot be done now.')}
         {...buttonProps}
       >
         {label}
-      </Button>
+      </ActionButton>
       <Modal opened={opened} onClose={close} title={title} centered>
         <Stack>
           <Text size="sm" component="div">
@@ -80,17 +85,21 @@ export function ConfirmAction({
           )}
           <ActionError error={error} />
           <Group justify="flex-end">
-            <Button variant="default" onClick={close} disabled={busy}>
+            <ActionButton
+              variant="default"
+              onClick={close}
+              disabledReason={busy && 'Wait until this is done.'}
+            >
               Cancel
-            </Button>
-            <Button
+            </ActionButton>
+            <ActionButton
               color={color}
               onClick={() => void confirm()}
               loading={busy}
-              disabled={reasonMissing}
+              disabledReason={reasonMissing && 'Give a reason of at least 3 characters first.'}
             >
               {confirmLabel ?? label}
-            </Button>
+            </ActionButton>
           </Group>
         </Stack>
       </Modal>

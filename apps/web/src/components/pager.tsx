@@ -1,7 +1,8 @@
 // Keyset paging (the API's opaque cursors): remembers the cursors of the pages already seen so
 // "Previous" works, and starts over whenever the filters change.
-import { Button, Group, Select, Text } from '@mantine/core';
+import { Group, Select, Text } from '@mantine/core';
 import { useState } from 'react';
+import { ActionButton } from './action-button.tsx';
 
 export function useCursorPager(filterKey: string) {
   const [state, setState] = useState<{ key: string; stack: (string | undefined)[] }>({
@@ -51,17 +52,22 @@ export function Pager({
         />
       </Group>
       <Group gap="xs">
-        <Button size="xs" variant="default" disabled={page <= 1} onClick={onPrevious}>
-          Previous
-        </Button>
-        <Button
+        <ActionButton
           size="xs"
           variant="default"
-          disabled={!nextCursor}
+          disabledReason={page <= 1 && 'This is the first page.'}
+          onClick={onPrevious}
+        >
+          Previous
+        </ActionButton>
+        <ActionButton
+          size="xs"
+          variant="default"
+          disabledReason={!nextCursor && 'This is the last page: there is nothing after it.'}
           onClick={() => nextCursor && onNext(nextCursor)}
         >
           Next
-        </Button>
+        </ActionButton>
       </Group>
     </Group>
   );
