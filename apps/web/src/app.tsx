@@ -1,5 +1,5 @@
 // Providers and routes. Every page is its own chunk, so the first load carries only the frame.
-import { createTheme, MantineProvider } from '@mantine/core';
+import { createTheme, localStorageColorSchemeManager, MantineProvider } from '@mantine/core';
 import { Notifications } from '@mantine/notifications';
 import { QueryClientProvider, type QueryClient } from '@tanstack/react-query';
 import { lazy, Suspense, type ReactNode } from 'react';
@@ -32,6 +32,13 @@ const theme = createTheme({
     'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, "Noto Sans", sans-serif',
 });
 
+/**
+ * Light or dark: the system's setting until the person picks one with the header's toggle, which
+ * is then remembered in this browser (Mantine writes the choice to localStorage).
+ */
+export const COLOR_SCHEME_KEY = 'hops-color-scheme';
+const colorSchemeManager = localStorageColorSchemeManager({ key: COLOR_SCHEME_KEY });
+
 export function Providers({
   client,
   queryClient,
@@ -42,7 +49,11 @@ export function Providers({
   children: ReactNode;
 }) {
   return (
-    <MantineProvider theme={theme}>
+    <MantineProvider
+      theme={theme}
+      defaultColorScheme="auto"
+      colorSchemeManager={colorSchemeManager}
+    >
       <Notifications position="top-right" />
       <QueryClientProvider client={queryClient}>
         <TRPCProvider trpcClient={client} queryClient={queryClient}>

@@ -4,8 +4,23 @@ import '@mantine/notifications/styles.css';
 import './styles.css';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
-import { App } from './app.tsx';
+import { App, COLOR_SCHEME_KEY } from './app.tsx';
 import { createApiClient, createQueryClient } from './lib/trpc.ts';
+
+// Light or dark before the first paint (Mantine confirms it once mounted), so a person who chose
+// dark never sees a light page flash first.
+function chosenColorScheme(): string | null {
+  try {
+    return localStorage.getItem(COLOR_SCHEME_KEY);
+  } catch (error) {
+    console.warn('The light or dark choice could not be read; following the system.', error);
+    return null;
+  }
+}
+const chosen = chosenColorScheme();
+const systemDark = window.matchMedia('(prefers-color-scheme: dark)').matches;
+document.documentElement.dataset.mantineColorScheme =
+  chosen === 'light' || chosen === 'dark' ? chosen : systemDark ? 'dark' : 'light';
 
 const root = document.getElementById('root');
 if (!root) throw new Error('index.html has no #root element');

@@ -1,5 +1,7 @@
-// The signed-in frame: header with the user menu, navigation that collapses to a burger on a phone.
+// The signed-in frame: header with the light/dark toggle and the user menu, navigation that
+// collapses to a burger on a phone.
 import {
+  ActionIcon,
   AppShell,
   Badge,
   Burger,
@@ -10,6 +12,9 @@ import {
   Stack,
   Text,
   UnstyledButton,
+  useComputedColorScheme,
+  useMantineColorScheme,
+  type MantineColorScheme,
 } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import { Suspense, useEffect } from 'react';
@@ -60,8 +65,63 @@ export function Navigation({ onNavigate }: { onNavigate?: () => void }) {
   );
 }
 
+const ICON = {
+  width: 18,
+  height: 18,
+  viewBox: '0 0 24 24',
+  fill: 'none',
+  stroke: 'currentColor',
+  strokeWidth: 2,
+  strokeLinecap: 'round',
+  strokeLinejoin: 'round',
+  'aria-hidden': true,
+} as const;
+
+function SunIcon() {
+  return (
+    <svg {...ICON}>
+      <circle cx="12" cy="12" r="4" />
+      <path d="M12 2v2M12 20v2M4.9 4.9l1.4 1.4M17.7 17.7l1.4 1.4M2 12h2M20 12h2M4.9 19.1l1.4-1.4M17.7 6.3l1.4-1.4" />
+    </svg>
+  );
+}
+
+function MoonIcon() {
+  return (
+    <svg {...ICON}>
+      <path d="M21 12.8A9 9 0 1 1 11.2 3a7 7 0 0 0 9.8 9.8z" />
+    </svg>
+  );
+}
+
+/** Light or dark in one click; the choice is remembered (app.tsx). */
+export function ColorSchemeToggle() {
+  const { setColorScheme } = useMantineColorScheme();
+  const shown = useComputedColorScheme('light');
+  const next = shown === 'dark' ? 'light' : 'dark';
+  return (
+    <ActionIcon
+      variant="default"
+      size="lg"
+      aria-label={`Switch to ${next} mode`}
+      title={`Switch to ${next} mode`}
+      onClick={() => setColorScheme(next)}
+      data-testid="color-scheme-toggle"
+    >
+      {shown === 'dark' ? <SunIcon /> : <MoonIcon />}
+    </ActionIcon>
+  );
+}
+
+const APPEARANCES: { value: MantineColorScheme; label: string }[] = [
+  { value: 'auto', label: 'Same as the system' },
+  { value: 'light', label: 'Light' },
+  { value: 'dark', label: 'Dark' },
+];
+
 function UserMenu() {
   const me = useMe();
+  const { colorScheme, setColorScheme } = useMantineColorScheme();
   return (
     <Menu position="bottom-end" width={240} withinPortal>
       <Menu.Target>
@@ -83,6 +143,19 @@ function UserMenu() {
             {me.email}
           </Text>
         </Menu.Item>
+        <Menu.Divider />
+        <Menu.Label>Appearance</Menu.Label>
+        {APPEARANCES.map((appearance) => (
+          <Menu.Item
+            key={appearance.value}
+            role="menuitemradio"
+            aria-checked={colorScheme === appearance.value}
+            rightSection={colorScheme === appearance.value ? '✓' : null}
+            onClick={() => setColorScheme(appearance.value)}
+          >
+            {appearance.label}
+          </Menu.Item>
+        ))}
         <Menu.Divider />
         <Menu.Item onClick={() => void signOut()}>Sign out</Menu.Item>
       </Menu.Dropdown>
@@ -110,11 +183,14 @@ export function Layout() {
               size="sm"
               aria-label={opened ? 'Close navigation' : 'Open navigation'}
             />
-            <Text component={Link} to="/" fw={800} size="lg" c="teal.8">
+            <Text component={Link} to="/" fw={800} size="lg" className="brand">
               hops
             </Text>
           </Group>
-          <UserMenu />
+          <Group gap="xs" wrap="nowrap">
+            <ColorSchemeToggle />
+            <UserMenu />
+          </Group>
         </Group>
       </AppShell.Header>
       <AppShell.Navbar p="sm">

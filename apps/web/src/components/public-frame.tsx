@@ -7,7 +7,7 @@ export function PublicFrame({ children, width = 460 }: { children: ReactNode; wi
     <Center mih="100vh" p="md">
       <Stack w="100%" maw={width} gap="md">
         <Box ta="center">
-          <Text fw={800} size="xl" c="teal.8">
+          <Text fw={800} size="xl" className="brand">
             hops
           </Text>
           <Text size="sm" c="dimmed">

@@ -49,7 +49,7 @@ export function ActionError({ error }: { error: unknown }) {
 
 export function Empty({ title, children }: { title: string; children?: ReactNode }) {
   return (
-    <Paper withBorder p="lg" radius="md" bg="var(--mantine-color-gray-0)">
+    <Paper withBorder p="lg" radius="md" bg="var(--mantine-color-default-hover)">
       <Stack gap={4} align="center">
         <Text fw={600}>{title}</Text>
         {children && (

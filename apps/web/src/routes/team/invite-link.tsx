@@ -3,7 +3,7 @@ import { Button, Card, CopyButton, Group, Stack, Text, TextInput } from '@mantin
 
 export function InviteLink({ url, email }: { url: string; email: string }) {
   return (
-    <Card withBorder bg="teal.0" data-testid="invite-link">
+    <Card withBorder bg="var(--mantine-primary-color-light)" data-testid="invite-link">
       <Stack gap="xs">
         <Text size="sm">
           Send this link to <b>{email}</b>. It works once, for 7 days, and only for that e-mail.
