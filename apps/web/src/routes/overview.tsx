@@ -1,7 +1,8 @@
-// /: my cluster, the month's cost so far (owner: the account; member: their own), credits for
-// prepaid accounts, and the last 30 days as a chart.
+// /: my cluster, the month's cost so far (owner: the account; member: their own) and, while the
+// month has only just begun, last month's; credits for prepaid accounts, and the last 30 days as a
+// chart. Months are made of UTC days, as usage is.
 import { formatUsd } from '@hops/api/decimal';
-import { lastDays, monthStart, utcToday } from '@hops/api/days';
+import { addDays, lastDays, monthStart, utcToday, type DayRange } from '@hops/api/days';
 import { Anchor, Badge, Button, Card, Group, SimpleGrid, Stack, Text, Title } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { Link } from 'react-router';
@@ -10,6 +11,7 @@ import { PageHeader } from '../components/page-header.tsx';
 import { Stat } from '../components/stat.tsx';
 import { ErrorState, Loading } from '../components/states.tsx';
 import { StatusBadge } from '../components/badges.tsx';
+import { formatDayRange } from '../lib/dates.ts';
 import { useMe } from '../lib/me-context.ts';
 import { useTRPC } from '../lib/trpc.ts';
 
@@ -71,19 +73,28 @@ function ClusterCard() {
   );
 }
 
-function MonthToDate() {
+/** For this many first days of a month, the Overview shows last month's cost beside this month's. */
+const LAST_MONTH_DAYS = 7;
+
+/** The whole previous month, while the month of `today` has only just begun; else null. */
+function lastMonthWhileNew(today: string): DayRange | null {
+  if (Number(today.slice(8, 10)) > LAST_MONTH_DAYS) return null;
+  const to = addDays(monthStart(today), -1);
+  return { from: monthStart(to), to };
+}
+
+function MonthCost({ range, which, testId }: { range: DayRange; which: string; testId: string }) {
   const me = useMe();
   const trpc = useTRPC();
-  const today = utcToday();
-  const summary = useQuery(trpc.usage.summary.queryOptions({ from: monthStart(today), to: today }));
-  const label = me.role === 'owner' ? 'Account cost, this month' : 'My cost, this month';
+  const summary = useQuery(trpc.usage.summary.queryOptions(range));
+  const label = `${me.role === 'owner' ? 'Account cost' : 'My cost'}, ${which}`;
   if (summary.isError) return <ErrorState error={summary.error} title={label} />;
   return (
     <Stat
       label={label}
       value={summary.data ? formatUsd(summary.data.totalCost) : '…'}
-      hint={`${monthStart(today)} to ${today}, UTC`}
-      testId="overview-month"
+      hint={`${formatDayRange(range.from, range.to)} (UTC days)`}
+      testId={testId}
     />
   );
 }
@@ -147,7 +158,10 @@ function Last30Days() {
 
 export default function OverviewPage() {
   const me = useMe();
+  const today = utcToday();
+  const lastMonth = lastMonthWhileNew(today);
   const showCredits = me.role === 'owner' && me.billingMode === 'prepaid';
+  const cards = 2 + (lastMonth ? 1 : 0) + (showCredits ? 1 : 0);
   return (
     <>
       <PageHeader
@@ -159,9 +173,16 @@ export default function OverviewPage() {
         }
       />
       <Stack gap="md">
-        <SimpleGrid cols={{ base: 1, sm: showCredits ? 3 : 2 }}>
+        <SimpleGrid cols={{ base: 1, sm: Math.min(cards, 2), md: cards }}>
           <ClusterCard />
-          <MonthToDate />
+          <MonthCost
+            range={{ from: monthStart(today), to: today }}
+            which="this month"
+            testId="overview-month"
+          />
+          {lastMonth && (
+            <MonthCost range={lastMonth} which="last month" testId="overview-last-month" />
+          )}
           {showCredits && <Credits />}
         </SimpleGrid>
         <Last30Days />
