@@ -134,6 +134,25 @@ describe('usage page', { timeout: 30_000 }, () => {
     expect(screen.getAllByText('Your own usage.')).toHaveLength(1);
   });
 
+  it('marks people who are no longer members in the breakdown, their usage still the account’s', async () => {
+    const withFormer = {
+      ...summary,
+      byMember: [
+        { ...summary.byMember[0]!, formerMember: false },
+        { ...summary.byMember[1]!, formerMember: true },
+      ],
+    };
+    renderPage(<UsagePage />, {
+      path,
+      handlers: { 'usage.daily': () => rows, 'usage.summary': () => withFormer },
+    });
+    const breakdown = await screen.findByRole('table', { name: 'Usage by member' });
+    const bob = within(breakdown).getByText('Bob Builder').closest('tr')!;
+    expect(bob).toHaveTextContent('(no longer a member)');
+    const alice = within(breakdown).getByText('Alice Owner').closest('tr')!;
+    expect(alice).not.toHaveTextContent('no longer a member');
+  });
+
   it('shows the API’s sentence when it refuses', async () => {
     renderPage(<UsagePage />, {
       me: member,

@@ -69,16 +69,24 @@ function Breakdown({
     {
       id: 'person',
       header: 'Person',
-      text: (m) => m.name ?? m.email,
+      text: (m) => `${m.name ?? m.email}${m.formerMember ? ' (no longer a member)' : ''}`,
       render: (m) => (
-        <Anchor
-          component="button"
-          size="sm"
-          fw={m.userId === selected ? 700 : 500}
-          onClick={() => onSelect(m.userId === selected ? null : m.userId)}
-        >
-          {m.name ?? m.email}
-        </Anchor>
+        <>
+          <Anchor
+            component="button"
+            size="sm"
+            fw={m.userId === selected ? 700 : 500}
+            onClick={() => onSelect(m.userId === selected ? null : m.userId)}
+          >
+            {m.name ?? m.email}
+          </Anchor>
+          {/* Usage from before they left or were removed stays the account's. */}
+          {m.formerMember && (
+            <Text span size="xs" c="dimmed" ml={6}>
+              (no longer a member)
+            </Text>
+          )}
+        </>
       ),
       compare: (a, b) => (a.name ?? a.email).localeCompare(b.name ?? b.email),
     },
@@ -162,7 +170,10 @@ export default function UsagePage() {
               label="Whose usage"
               data={[
                 { value: '', label: 'Whole account' },
-                ...members.map((m) => ({ value: m.userId, label: m.name ?? m.email })),
+                ...members.map((m) => ({
+                  value: m.userId,
+                  label: `${m.name ?? m.email}${m.formerMember ? ' (no longer a member)' : ''}`,
+                })),
               ]}
               value={memberId ?? ''}
               onChange={(value) => selectMember(value || null)}
