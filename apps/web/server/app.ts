@@ -243,7 +243,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   });
 
   await app.register(authRoutes, { db, env, oidc });
-  await app.register(webhookRoutes, { db, stripe });
+  await app.register(webhookRoutes, { db, stripe, mail, secrets: options.secrets });
   const dashboard = await mountDashboard(app, options.dashboard ?? { kind: 'none' });
   app.log.info(`serving ${dashboard.description}`);
   return app;

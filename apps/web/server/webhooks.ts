@@ -7,6 +7,8 @@ import {
   DATABASE_DOWN,
   isDatabaseUnavailable,
   type Db,
+  type Mailer,
+  type SecretBox,
   type StripeApi,
 } from '@hops/api';
 import type { FastifyInstance } from 'fastify';
@@ -15,6 +17,9 @@ export interface WebhookRoutesOptions {
   db: Db;
   /** Null when STRIPE_SECRET_KEY is unset: Stripe is off on this server. */
   stripe: StripeApi | null;
+  /** The mailer (null: mail is off) and the secrets' box, for the payment-failed mail. */
+  mail?: Mailer | null;
+  secrets?: SecretBox;
 }
 
 export const STRIPE_OFF =
@@ -30,7 +35,7 @@ export async function webhookRoutes(
   app: FastifyInstance,
   options: WebhookRoutesOptions,
 ): Promise<void> {
-  const { db, stripe } = options;
+  const { db, stripe, mail, secrets } = options;
 
   // The signature covers the bytes as sent, so the body is kept as a Buffer, never parsed here.
   app.addContentTypeParser(
@@ -48,7 +53,7 @@ export async function webhookRoutes(
     try {
       const result = await applyStripeEvent(
         db,
-        { stripe, log: request.log },
+        { stripe, log: request.log, mail, ...(secrets ? { secrets } : {}) },
         { rawBody, signature },
       );
       request.log.info(

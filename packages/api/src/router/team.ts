@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { inTransaction } from '@hops/db';
 import { userId } from '../schemas.ts';
+import { mailMemberRemoved } from '../services/mail/notices.ts';
 import { getTeam, leaveTeam, removeMember } from '../services/team.ts';
 import { authedProcedure, ownerProcedure, router } from '../trpc.ts';
 
@@ -11,7 +12,14 @@ export const teamRouter = router({
   removeMember: ownerProcedure
     .input(z.object({ memberId: userId }))
     .mutation(({ ctx, input }) =>
-      inTransaction(ctx.db, (trx) => removeMember(trx, ctx.actor, input.memberId)),
+      inTransaction(ctx.db, async (trx) => {
+        const departure = await removeMember(trx, ctx.actor, input.memberId);
+        await mailMemberRemoved(trx, ctx.deps, {
+          memberId: departure.memberId,
+          ownerId: departure.formerOwnerId,
+        });
+        return departure;
+      }),
     ),
 
   leave: authedProcedure.mutation(({ ctx }) =>

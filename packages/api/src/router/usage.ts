@@ -49,7 +49,9 @@ export const usageRouter = router({
       }),
     )
     .mutation(({ ctx, input }) =>
-      inTransaction(ctx.db, (trx) => ingestUsage(trx, ctx.actor, input.records)),
+      inTransaction(ctx.db, (trx) =>
+        ingestUsage(trx, ctx.actor, input.records, { mail: ctx.deps }),
+      ),
     ),
 
   daily: authedProcedure

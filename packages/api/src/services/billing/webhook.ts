@@ -22,6 +22,8 @@ import {
 import { emitEvent } from '../../outbox.ts';
 import { autoAssignAccount } from '../assignment.ts';
 import { grantCredits } from '../credits/account.ts';
+import { mailPaymentFailed } from '../mail/notices.ts';
+import type { MailQueueDeps } from '../mail/outbox.ts';
 import { lockUserIfAny, type UserRow } from '../users.ts';
 
 export type WebhookOutcome = 'applied' | 'ignored' | 'unknown_customer' | 'duplicate';
@@ -53,7 +55,7 @@ const idOf = (value: unknown): string | null =>
  */
 export async function applyStripeEvent(
   db: Db,
-  deps: { stripe: StripeApi; log: Logger },
+  deps: { stripe: StripeApi; log: Logger } & Partial<MailQueueDeps>,
   input: { rawBody: string | Buffer; signature: string | undefined },
 ): Promise<WebhookResult> {
   let event: Stripe.Event;
@@ -70,7 +72,7 @@ export async function applyStripeEvent(
       .returning('id')
       .executeTakeFirst();
     if (!claimed) return { outcome: 'duplicate' as const, ownerId: null, customerId: null };
-    const applied = await applyEvent(trx, deps.stripe, event);
+    const applied = await applyEvent(trx, deps, event);
     await trx
       .updateTable('stripeEvents')
       .set({
@@ -98,7 +100,12 @@ interface Effect {
   customerId: string | null;
 }
 
-async function applyEvent(trx: Transaction, stripe: StripeApi, event: Stripe.Event) {
+async function applyEvent(
+  trx: Transaction,
+  deps: { stripe: StripeApi } & Partial<MailQueueDeps>,
+  event: Stripe.Event,
+) {
+  const { stripe } = deps;
   const object = event.data.object as unknown as StripeObject;
   const actor = stripeActor(event.id);
   switch (event.type) {
@@ -107,7 +114,7 @@ async function applyEvent(trx: Transaction, stripe: StripeApi, event: Stripe.Eve
       return checkoutCompleted(trx, stripe, event.id, idOf(object)!);
     case 'invoice.payment_failed':
     case 'invoice.paid':
-      return invoiceChanged(trx, stripe, event, object);
+      return invoiceChanged(trx, deps, event, object);
     case 'customer.subscription.updated':
     case 'customer.subscription.deleted':
       return subscriptionChanged(trx, stripe, actor, idOf(object)!);
@@ -264,10 +271,11 @@ async function checkoutCompleted(
 
 async function invoiceChanged(
   trx: Transaction,
-  stripe: StripeApi,
+  deps: { stripe: StripeApi } & Partial<MailQueueDeps>,
   event: Stripe.Event,
   invoice: StripeObject,
 ): Promise<Effect> {
+  const { stripe } = deps;
   const customerId = idOf(invoice.customer);
   const invoiceId = idOf(invoice)!;
   const owner = await lockOwnerOfCustomer(trx, customerId);
@@ -316,6 +324,13 @@ async function invoiceChanged(
     kind: 'billing.payment_failed',
     payload: { ownerId: owner.id, email: owner.email, invoiceId, amount },
   });
+  if (deps.mail && deps.secrets) {
+    await mailPaymentFailed(
+      trx,
+      { mail: deps.mail, secrets: deps.secrets },
+      { owner, invoiceId, amount, at: new Date(event.created * 1000) },
+    );
+  }
   return applied;
 }
 

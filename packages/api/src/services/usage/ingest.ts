@@ -8,6 +8,7 @@ import { utcToday } from '../../days.ts';
 import { PG, badRequest, pgCode } from '../../errors.ts';
 import { dec, round4 } from '../../money.ts';
 import { AMOUNT_FIELDS, columnOf, type UsageAmounts } from '../../resources.ts';
+import type { MailQueueDeps } from '../mail/outbox.ts';
 import { moveCredits, type WrittenRow } from './payers.ts';
 import { FirstProblem, priceRecord, type PricedRecord, type UsageRecordInput } from './records.ts';
 
@@ -40,7 +41,7 @@ export async function ingestUsage(
   trx: Transaction,
   actor: AuditActor,
   records: readonly UsageRecordInput[],
-  options: { today?: string } = {},
+  options: { today?: string; mail?: MailQueueDeps } = {},
 ): Promise<IngestResult> {
   if (records.length > MAX_INGEST_RECORDS) {
     throw badRequest(`Send at most 10 000 records per call; this batch has ${records.length}.`);
@@ -110,7 +111,7 @@ export async function ingestUsage(
   problem.throwIfAny();
 
   try {
-    return await writeBatch(trx, actor, records, priced, userById);
+    return await writeBatch(trx, actor, records, priced, userById, options.mail);
   } catch (error) {
     if (pgCode(error) === PG.numericOutOfRange) {
       throw badRequest(
@@ -141,6 +142,7 @@ async function writeBatch(
   records: readonly UsageRecordInput[],
   priced: readonly PricedRecord[],
   userById: Map<string, BatchUser>,
+  mail: MailQueueDeps | undefined,
 ): Promise<IngestResult> {
   const input = JSON.stringify(
     records.map((r, i) => {
@@ -220,7 +222,7 @@ async function writeBatch(
   let costDelta = dec(0);
   for (const w of written) costDelta = costDelta.plus(dec(w.totalCost).minus(w.oldTotalCost ?? 0));
 
-  if (written.length > 0) await moveCredits(trx, actor, written, userById);
+  if (written.length > 0) await moveCredits(trx, actor, written, userById, mail);
   const result = { inserted, updated, costDelta: round4(costDelta) };
   await recordAudit(trx, actor, 'usage.ingest', null, { records: records.length, ...result });
   return result;

@@ -4,8 +4,15 @@ import type { AuditActor } from '../../actor.ts';
 import type { Transaction } from '../../db.ts';
 import { daysInMonth } from '../../days.ts';
 import { dec, round4, type Decimal } from '../../money.ts';
-import { chargeUsage, refundUsage, type LedgerEntry } from '../credits/ledger.ts';
+import {
+  chargeUsage,
+  refundUsage,
+  type CreditState,
+  type LedgerEntry,
+} from '../credits/ledger.ts';
 import { insertLedger, lockCredits, saveCredits } from '../credits/store.ts';
+import { mailCreditThresholds } from '../mail/notices.ts';
+import type { MailQueueDeps } from '../mail/outbox.ts';
 import { lockUsers } from '../users.ts';
 
 /** A stored row the batch wrote, with what the credits counters need of it before and after. */
@@ -47,12 +54,15 @@ export async function moveCredits(
   actor: AuditActor,
   written: readonly WrittenRow[],
   userById: Map<string, { email: string }>,
+  /** Mail on: owners whose credits fell under a threshold are told (SPEC §10). */
+  mail?: MailQueueDeps,
 ): Promise<void> {
   const payers = [...new Set(written.map((w) => w.accountOwnerId))].sort();
   // Payers of re-sent rows may be former owners not locked yet: users rows before user_credits.
   await lockUsers(trx, payers);
   const states = await lockCredits(trx, payers, { createFor: 'prepaid' });
   const entries: LedgerEntry[] = [];
+  const charged: CreditState[] = [];
   const byDate = (a: WrittenRow, b: WrittenRow) =>
     a.date.localeCompare(b.date) || a.userId.localeCompare(b.userId);
   const rowsByPayer = new Map<string, WrittenRow[]>();
@@ -86,10 +96,13 @@ export async function moveCredits(
     for (const w of rows.filter((r) => delta(r).lt(0)).sort(byDate)) {
       entries.push(...refundUsage(state, delta(w).neg(), w.id, `${label(w)} lowered`));
     }
-    for (const w of rows.filter((r) => delta(r).gt(0)).sort(byDate)) {
+    const charges = rows.filter((r) => delta(r).gt(0)).sort(byDate);
+    for (const w of charges) {
       entries.push(...chargeUsage(state, delta(w), w.id, label(w)));
     }
+    if (charges.length > 0) charged.push(state);
   }
   await insertLedger(trx, actor, entries);
   await saveCredits(trx, [...states.values()]);
+  if (mail) await mailCreditThresholds(trx, mail, charged);
 }
