@@ -85,6 +85,10 @@ function alertLine(event: HopsEvent): string {
       const { email, date, reported, stored } = event.payload;
       return `:warning: Usage of *${esc(email)}* on ${esc(date)} changed after it was reported and is too old for Stripe: Stripe has ${formatUsd(reported)}, we store ${formatUsd(stored)}. Adjust the invoice by hand.`;
     }
+    case 'team.ownership_transferred': {
+      const { formerOwnerEmail, newOwnerEmail, members } = event.payload;
+      return `:handshake: *${esc(formerOwnerEmail)}* handed their account (${count(members, 'person', 'people')}) to *${esc(newOwnerEmail)}*, who owns and pays for it from now on.`;
+    }
     default:
       return unknownAlertLine(event);
   }

@@ -206,6 +206,18 @@ const ROWS: Row[] = [
       expect(a).toMatchObject({ memberId: w.memberA.id, formerOwnerId: w.ownerA.id }),
   }),
 
+  row('team.transferOwnership', {
+    input: (w) => ({ memberId: w.memberA.id }),
+    // Only the account's own owner: an admin owns no member of A, so A's member is not theirs.
+    expected: { ...OWNER_OF_A('NOT_FOUND'), admin: 'NOT_FOUND', serviceAdmin: 'NOT_FOUND' },
+    check: (a, w) =>
+      expect(a).toMatchObject({
+        newOwnerId: w.memberA.id,
+        formerOwnerId: w.ownerA.id,
+        clusterId: w.cluster.id,
+      }),
+  }),
+
   row('invites.list', {
     input: (w) => ({ ownerId: w.ownerA.id }),
     expected: OWNER_OF_A('FORBIDDEN'),

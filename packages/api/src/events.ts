@@ -61,6 +61,17 @@ export type HopsEvent =
         reported: string;
         stored: string;
       };
+    }
+  /** An owner handed their account to one of its members (SPEC §11); `members` counts everyone moved. */
+  | {
+      kind: 'team.ownership_transferred';
+      payload: {
+        formerOwnerId: string;
+        formerOwnerEmail: string;
+        newOwnerId: string;
+        newOwnerEmail: string;
+        members: number;
+      };
     };
 
 export type EventKind = HopsEvent['kind'];

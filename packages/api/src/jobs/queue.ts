@@ -13,6 +13,9 @@ export interface TaskPayloads {
   'billing.reportUsage': { _cron?: { ts: string; backfilled?: boolean } };
   /** SPEC §10: send one row of the mail outbox. */
   'mail.send': { mailId: string };
+  // -- ownership transfer (SPEC §11) --
+  /** Tell Stripe who owns a customer now (its `hops_user_id` metadata), after a transfer. */
+  'billing.updateCustomerOwner': { customerId: string; transferId: string };
 }
 
 export interface EnqueueOptions {

@@ -8,6 +8,7 @@ import type { StripeApi } from '../integrations/stripe.ts';
 import type { SecretBox } from '../secrets.ts';
 import { REPORT_JOB, reportUsage } from '../services/billing/report.ts';
 import { sendQueuedMail } from '../services/mail/outbox.ts';
+import { syncCustomerOwner } from '../services/team-transfer.ts';
 import { JOB_KEY_MODE, type TaskPayloads } from './queue.ts';
 import type { CronEntry, TaskHandlers } from './runner.ts';
 
@@ -55,6 +56,19 @@ export function productJobs(deps: JobDeps): ProductJobs {
           mailId,
           job,
         );
+      },
+      // -- ownership transfer (SPEC §11) --
+      'billing.updateCustomerOwner': async (payload, job) => {
+        if (!deps.stripe) {
+          job.log.warn(
+            { customerId: payload.customerId },
+            "Stripe is off: the customer's owner metadata was not updated",
+          );
+          return;
+        }
+        const owner = await syncCustomerOwner(deps.db, deps.stripe, payload);
+        if (owner) job.log.info({ ...payload, ...owner }, 'Stripe customer owner updated');
+        else job.log.warn({ ...payload }, 'no account owns this Stripe customer any more');
       },
     },
     crontab: deps.stripe

@@ -194,3 +194,36 @@ export function exhaustedAfter(s: CreditState): boolean {
   if (availableOf(s).gt(0)) return false;
   return s.exhausted;
 }
+
+/**
+ * Moves what is left of `from`'s credits to `to` (an ownership transfer, SPEC §11): each pool's
+ * remainder leaves `from` and arrives at `to` as an 'adjustment' of the same size, so both ledgers
+ * stay balanced pool by pool; the unpaid usage moves with them (it is the account's debt, and is
+ * not in the ledger). `from` keeps its lifetime counters and usage: past usage keeps its payer.
+ */
+export function transferCredits(
+  from: CreditState,
+  to: CreditState,
+  description: { out: string; in: string },
+): { out: LedgerEntry[]; in: LedgerEntry[]; paid: string; free: string; unpaidUsage: string } {
+  const paid = paidLeft(from);
+  const free = freeLeft(from);
+  const unpaid = from.unpaidUsage;
+  const out: LedgerEntry[] = [];
+  const into: LedgerEntry[] = [];
+  if (paid.gt(0)) {
+    from.totalPurchased = from.totalPurchased.minus(paid);
+    out.push(entry(from, 'adjustment', 'paid', paid.neg(), null, description.out));
+    to.totalPurchased = to.totalPurchased.plus(paid);
+    into.push(entry(to, 'adjustment', 'paid', paid, null, description.in));
+  }
+  if (free.gt(0)) {
+    from.freeCreditsGranted = from.freeCreditsGranted.minus(free);
+    out.push(entry(from, 'adjustment', 'free', free.neg(), null, description.out));
+    to.freeCreditsGranted = to.freeCreditsGranted.plus(free);
+    into.push(entry(to, 'adjustment', 'free', free, null, description.in));
+  }
+  from.unpaidUsage = dec(0);
+  to.unpaidUsage = to.unpaidUsage.plus(unpaid);
+  return { out, in: into, paid: round4(paid), free: round4(free), unpaidUsage: round4(unpaid) };
+}
