@@ -3,9 +3,10 @@
 // the very rows and cells the table shows.
 import { compareDecimals, formatUsd, sumDecimals } from '@hops/api/decimal';
 import { COSTS, QUANTITIES, type AmountField, type CostField } from '@hops/api/resources';
-import { Anchor, Button, Card, Group, Select, SimpleGrid, Stack, Text, Title } from '@mantine/core';
+import { Anchor, Card, Group, Select, SimpleGrid, Stack, Text, Title } from '@mantine/core';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useMemo } from 'react';
+import { ActionButton } from '../components/action-button.tsx';
 import { DataTable, shownRows, useDataTable, type Column } from '../components/data-table.tsx';
 import { UsageChart } from '../components/lazy-charts.tsx';
 import { PageHeader } from '../components/page-header.tsx';
@@ -15,6 +16,7 @@ import { RoundingNote } from '../components/rounding-note.tsx';
 import { Stat } from '../components/stat.tsx';
 import { Empty, ErrorState, Loading } from '../components/states.tsx';
 import { downloadCsv, toCsv } from '../lib/csv.ts';
+import { formatDayRange } from '../lib/dates.ts';
 import { useMe } from '../lib/me-context.ts';
 import { useRangeParam } from '../lib/range.ts';
 import { useTRPC, type RouterOutputs } from '../lib/trpc.ts';
@@ -205,7 +207,7 @@ export default function UsagePage() {
             )}
             {total !== undefined && compareDecimals(total, '0') === 0 && (
               <Empty title="No usage in this range">
-                Nothing was used between {range.from} and {range.to}. Try a longer range.
+                Nothing was used in {formatDayRange(range.from, range.to)}. Try a longer range.
               </Empty>
             )}
             <Card withBorder>
@@ -219,9 +221,16 @@ export default function UsagePage() {
                 <Title order={2} size="h5">
                   By day
                 </Title>
-                <Button size="xs" variant="light" onClick={download} disabled={rows.length === 0}>
+                <ActionButton
+                  size="xs"
+                  variant="light"
+                  onClick={download}
+                  disabledReason={
+                    rows.length === 0 && 'There are no days in this range to download.'
+                  }
+                >
                   Download CSV
-                </Button>
+                </ActionButton>
               </Group>
               <DataTable table={table} label="Daily usage" />
               <Text size="xs" c="dimmed">
