@@ -148,8 +148,6 @@ function UserMenu() {
         {APPEARANCES.map((appearance) => (
           <Menu.Item
             key={appearance.value}
-            role="menuitemradio"
-            aria-checked={colorScheme === appearance.value}
             rightSection={colorScheme === appearance.value ? '✓' : null}
             onClick={() => setColorScheme(appearance.value)}
           >
