@@ -175,6 +175,34 @@ const ROWS: Row[] = [
     check: (a, w, c) => expect(a.id).toBe(userOf(w, c)),
   }),
 
+  row('account.delete', {
+    variant: "A's member deletes themself",
+    input: (w) => ({ confirm: w.memberA.email }),
+    // Everyone else typed an e-mail that is not theirs.
+    expected: {
+      ...AUTHED,
+      owner: 'BAD_REQUEST',
+      ownerB: 'BAD_REQUEST',
+      admin: 'BAD_REQUEST',
+      serviceAdmin: 'BAD_REQUEST',
+    },
+    check: (a, w) =>
+      expect(a).toMatchObject({ userId: w.memberA.id, droppedClusterId: w.cluster.id }),
+  }),
+  row('account.delete', {
+    variant: "A's owner, who has a member",
+    input: (w) => ({ confirm: w.ownerA.email }),
+    expected: {
+      ...AUTHED,
+      member: 'BAD_REQUEST',
+      serviceMember: 'BAD_REQUEST',
+      owner: 'PRECONDITION_FAILED',
+      ownerB: 'BAD_REQUEST',
+      admin: 'BAD_REQUEST',
+      serviceAdmin: 'BAD_REQUEST',
+    },
+  }),
+
   row('team.get', {
     expected: AUTHED,
     check: (a, w, c) => {
@@ -445,6 +473,11 @@ const ROWS: Row[] = [
     input: (w) => ({ userId: w.memberA.id, status: 'suspended' as const, reason: 'matrix' }),
     expected: ADMIN,
     check: (a) => expect(a).toMatchObject({ changed: true, user: { status: 'suspended' } }),
+  }),
+  row('admin.users.delete', {
+    input: (w) => ({ userId: w.memberA.id, reason: 'matrix' }),
+    expected: ADMIN,
+    check: (a, w) => expect(a).toMatchObject({ userId: w.memberA.id, revokedInvites: 0 }),
   }),
   row('admin.users.setAdmin', {
     input: (w) => ({ userId: w.memberA.id, isAdmin: true }),

@@ -1,4 +1,5 @@
 // The one router: a sub-router per domain (SPEC §4).
+import { accountRouter } from './router/account.ts';
 import { adminUsersRouter } from './router/admin-users.ts';
 import { auditRouter } from './router/audit.ts';
 import { billingRouter } from './router/billing.ts';
@@ -16,6 +17,7 @@ import { createCallerFactory, router } from './trpc.ts';
 export const appRouter = router({
   health,
   me: meRouter,
+  account: accountRouter,
   team: teamRouter,
   invites: invitesRouter,
   usage: usageRouter,

@@ -11,6 +11,9 @@ import type { Transaction } from '../db.ts';
 export interface TaskPayloads {
   /** SPEC §8: report every changed day of usage to Stripe (crontab, which adds `_cron`). */
   'billing.reportUsage': { _cron?: { ts: string; backfilled?: boolean } };
+  // -- account deletion (SPEC §11) --
+  /** Cancel a deleted account's subscription with a final invoice (`invoice_now`). */
+  'billing.cancelSubscription': { subscriptionId: string; ownerId: string };
   /** SPEC §10: send one row of the mail outbox. */
   'mail.send': { mailId: string };
   // -- ownership transfer (SPEC §11) --

@@ -6,6 +6,7 @@ import { AppError } from '../errors.ts';
 import type { Mailer } from '../integrations/mail.ts';
 import type { StripeApi } from '../integrations/stripe.ts';
 import type { SecretBox } from '../secrets.ts';
+import { cancelDeletedSubscription } from '../services/account-deletion.ts';
 import { REPORT_JOB, reportUsage } from '../services/billing/report.ts';
 import { sendQueuedMail } from '../services/mail/outbox.ts';
 import { syncCustomerOwner } from '../services/team-transfer.ts';
@@ -48,6 +49,10 @@ export function productJobs(deps: JobDeps): ProductJobs {
           if (error instanceof AppError && error.kind === 'CONFLICT') return;
           throw error;
         }
+      },
+      // -- account deletion (SPEC §11) --
+      'billing.cancelSubscription': async (payload, job) => {
+        await cancelDeletedSubscription(deps.db, { stripe: deps.stripe, log: job.log }, payload);
       },
       'mail.send': async ({ mailId }, job) => {
         await sendQueuedMail(

@@ -18,6 +18,7 @@ import {
 } from '../services/admin-users/changes.ts';
 import { listUsers, UNASSIGNED, USER_SORTS } from '../services/admin-users/list.ts';
 import { getUserDetail } from '../services/admin-users/reads.ts';
+import { deleteAccount } from '../services/account-deletion.ts';
 import { adminProcedure, router } from '../trpc.ts';
 
 export const adminUsersRouter = router({
@@ -69,6 +70,17 @@ export const adminUsersRouter = router({
     .mutation(({ ctx, input }) =>
       inTransaction(ctx.db, (trx) => setUserStatus(trx, ctx.actor, input)),
     ),
+
+  /** SPEC §11: deletes a person's account, with a reason. */
+  delete: adminProcedure.input(z.object({ userId, reason })).mutation(({ ctx, input }) =>
+    inTransaction(ctx.db, (trx) =>
+      deleteAccount(trx, ctx.deps, ctx.actor, {
+        userId: input.userId,
+        reason: input.reason,
+        self: false,
+      }),
+    ),
+  ),
 
   setAdmin: adminProcedure
     .input(z.object({ userId, isAdmin: z.boolean() }))

@@ -138,7 +138,9 @@ describe('notice mails', () => {
       grantCredits(trx, SYSTEM_ACTOR, { userId: owner.id, amount: '4', pool: 'paid', reason: 'x' }),
     );
     const admin = await makeUser(db, { isAdmin: true });
-    const { available } = await (await callerAs(db, { userId: admin.id }, deps)).credits.balance({
+    const { available } = await (
+      await callerAs(db, { userId: admin.id }, deps)
+    ).credits.balance({
       userId: owner.id,
     });
     // Spend all but $0.75 of it ($0.125 a CPU hour): under 25 % of $4, above 10 %.

@@ -4,12 +4,7 @@ import type { AuditActor } from '../../actor.ts';
 import type { Transaction } from '../../db.ts';
 import { daysInMonth } from '../../days.ts';
 import { dec, round4, type Decimal } from '../../money.ts';
-import {
-  chargeUsage,
-  refundUsage,
-  type CreditState,
-  type LedgerEntry,
-} from '../credits/ledger.ts';
+import { chargeUsage, refundUsage, type CreditState, type LedgerEntry } from '../credits/ledger.ts';
 import { insertLedger, lockCredits, saveCredits } from '../credits/store.ts';
 import { mailCreditThresholds } from '../mail/notices.ts';
 import type { MailQueueDeps } from '../mail/outbox.ts';
