@@ -1,5 +1,6 @@
 // /team: the members of my account. Owners invite (and copy, resend or revoke invite links) and
-// remove members; members see their owner and teammates and may leave. The sections are in team/.
+// remove members, or hand the account to a member; members see their owner and teammates and may
+// leave. The sections are in team/.
 import { Stack, Title } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { PageHeader } from '../components/page-header.tsx';
@@ -11,6 +12,7 @@ import { useInviteLinks } from './team/use-invite-links.ts';
 import { LeaveTeam } from './team/leave-team.tsx';
 import { Members } from './team/members.tsx';
 import { OpenInvites } from './team/open-invites.tsx';
+import { TransferOwnership } from './team/transfer-ownership.tsx';
 
 export default function TeamPage() {
   const trpc = useTRPC();
@@ -56,6 +58,7 @@ export default function TeamPage() {
             <Members team={data} canRemove={data.isOwner} />
           )}
         </Stack>
+        {data.isOwner && data.members.length > 0 && <TransferOwnership team={data} />}
         {!data.isOwner && <LeaveTeam team={data} />}
       </Stack>
     </>
