@@ -198,9 +198,12 @@ describe.skipIf(chromiumMissing)('the admin look-ups in Chromium', () => {
       'Grant $2,500.00 of free credits to Alice Owner (alice@acme.test), the account owner?',
     );
     const confirm = dialog.getByRole('button', { name: 'Grant credits' });
-    expect(await confirm.isDisabled()).toBe(true);
+    expect(await confirm.getAttribute('aria-disabled')).toBe('true');
     await dialog.getByLabel('Type the amount again (USD)').fill('25000');
-    expect(await confirm.isDisabled()).toBe(true);
+    expect(await confirm.getAttribute('aria-disabled')).toBe('true');
+    // Pointing at it says why it cannot be used yet.
+    await confirm.hover();
+    await admin.getByRole('tooltip', { name: 'Type 2500 above to grant it.' }).waitFor();
     await screenshot(admin, 'admin-05-grant-second-confirmation');
     await dialog.getByLabel('Type the amount again (USD)').fill('2500');
     await confirm.click();

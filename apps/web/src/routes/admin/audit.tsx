@@ -78,7 +78,9 @@ function DetailsCell({ item }: { item: AuditItem }) {
   }
   const long = fields.length > 2 || text.length > 60;
   return (
-    <Stack gap={2} align="flex-start" maw={380} style={{ minWidth: 0 }}>
+    // Wraps inside its column (table cells do not wrap by themselves), so opening the details
+    // makes the row taller, not the table wider.
+    <Stack gap={2} align="flex-start" maw={380} style={{ minWidth: 0, whiteSpace: 'normal' }}>
       {open ? (
         <Stack gap={2} component="dl" m={0} data-testid="audit-details-open">
           {fields.map(([key, value]) => (

@@ -276,19 +276,20 @@ describe('admin user page: granting credits', { timeout: 30_000 }, () => {
     const large = within(dialog).getByTestId('grant-large');
     expect(large).toHaveTextContent('$2,500.00 is 10,000 credits, at or above the $1,000.00');
     const confirm = within(dialog).getByRole('button', { name: 'Grant credits' });
-    expect(confirm).toBeDisabled();
+    expect(confirm).toHaveAttribute('aria-disabled', 'true');
+    expect(confirm).toHaveAccessibleDescription('Type 2500 above to grant it.');
     expect(within(dialog).getByTestId('grant-disabled-why')).toHaveTextContent(
       'Type 2500 above to grant it.',
     );
     // A slipped zero does not confirm it.
     const again = within(dialog).getByLabelText('Type the amount again (USD)');
     await user.type(again, '250');
-    expect(confirm).toBeDisabled();
+    expect(confirm).toHaveAttribute('aria-disabled', 'true');
     await user.click(confirm);
     expect(calls.filter((c) => c.path === 'credits.grant')).toEqual([]);
     await user.clear(again);
     await user.type(again, '2500.00');
-    expect(confirm).toBeEnabled();
+    expect(confirm).not.toHaveAttribute('aria-disabled');
     await user.click(confirm);
     await waitFor(() =>
       expect(calls.filter((c) => c.path === 'credits.grant').map((c) => c.input)).toEqual([
@@ -301,7 +302,9 @@ describe('admin user page: granting credits', { timeout: 30_000 }, () => {
     show(ownerDetail, { 'credits.grant': granted });
     const { dialog } = await fillGrant('999.99');
     expect(within(dialog).queryByTestId('grant-large')).not.toBeInTheDocument();
-    expect(within(dialog).getByRole('button', { name: 'Grant credits' })).toBeEnabled();
+    expect(within(dialog).getByRole('button', { name: 'Grant credits' })).not.toHaveAttribute(
+      'aria-disabled',
+    );
   });
 
   it('shows the API’s refusal in the dialog and keeps it open', async () => {

@@ -22,7 +22,9 @@ function StatusAction({ user }: { user: User }) {
         label="Suspend"
         title={`Suspend ${user.email}?`}
         reason={{ label: 'Reason' }}
-        disabled={user.id === me.id}
+        disabledReason={
+          user.id === me.id && 'You cannot suspend your own account. Ask another admin.'
+        }
         onConfirm={(reason) =>
           setStatus.mutateAsync({ userId: user.id, status: 'suspended', reason })
         }
@@ -53,7 +55,9 @@ function AdminAction({ user }: { user: User }) {
     <ConfirmAction
       label="Revoke admin"
       title={`Revoke admin rights of ${user.email}?`}
-      disabled={user.id === me.id}
+      disabledReason={
+        user.id === me.id && 'You cannot remove your own admin rights. Ask another admin to do it.'
+      }
       onConfirm={() => setAdmin.mutateAsync({ userId: user.id, isAdmin: false })}
     >
       They keep their account but lose every admin page and action.

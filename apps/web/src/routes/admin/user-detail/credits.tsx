@@ -23,6 +23,7 @@ import { useState } from 'react';
 import { Controller, useForm } from 'react-hook-form';
 import { Link } from 'react-router';
 import { z } from 'zod';
+import { ActionButton } from '../../../components/action-button.tsx';
 import { ActionError } from '../../../components/states.tsx';
 import { notifyDone } from '../../../lib/notify.ts';
 import { useRefreshAll } from '../../../lib/refresh.ts';
@@ -202,13 +203,13 @@ export function GrantCredits({ detail }: { detail: UserDetail }) {
               <Button variant="default" onClick={close}>
                 Cancel
               </Button>
-              <Button
+              <ActionButton
                 onClick={() => void confirm()}
                 loading={grant.isPending}
-                disabled={!confirmed}
+                disabledReason={!confirmed && `Type ${pending.amount} above to grant it.`}
               >
                 Grant credits
-              </Button>
+              </ActionButton>
             </Group>
             {!confirmed && (
               <Text size="xs" c="dimmed" ta="right" data-testid="grant-disabled-why">
