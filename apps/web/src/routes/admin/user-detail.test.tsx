@@ -140,7 +140,8 @@ describe('admin user page: billing', { timeout: 30_000 }, () => {
         paymentFailed: { invoiceId: 'in_2', amount: '12.34', at: '2026-11-30T09:30:00.000Z' },
       }),
     });
-    const banner = await screen.findByTestId('billing-payment-failed');
+    // The page asks admin.users.get, then billing.status: two round trips before the banner.
+    const banner = await screen.findByTestId('billing-payment-failed', {}, { timeout: 10_000 });
     expect(banner).toHaveTextContent('A payment failed');
     expect(banner).toHaveTextContent('$12.34');
     expect(banner).toHaveTextContent('30 Nov 2026');
