@@ -17,6 +17,7 @@ const OverviewPage = lazy(() => import('./routes/overview.tsx'));
 const UsagePage = lazy(() => import('./routes/usage.tsx'));
 const TeamPage = lazy(() => import('./routes/team.tsx'));
 const BillingPage = lazy(() => import('./routes/billing.tsx'));
+const SettingsPage = lazy(() => import('./routes/settings.tsx'));
 const NotFoundPage = lazy(() => import('./routes/not-found.tsx'));
 const AdminUsersPage = lazy(() => import('./routes/admin/users.tsx'));
 const AdminUserPage = lazy(() => import('./routes/admin/user-detail.tsx'));
@@ -84,6 +85,7 @@ function AppRoutes() {
             <Route index element={<OverviewPage />} />
             <Route path="usage" element={<UsagePage />} />
             <Route path="team" element={<TeamPage />} />
+            <Route path="settings" element={<SettingsPage />} />
             <Route
               path="billing"
               element={

@@ -8,6 +8,7 @@ import { ErrorState, Loading } from '../../components/states.tsx';
 import { useTRPC } from '../../lib/trpc.ts';
 import { AccountCard } from './user-detail/account.tsx';
 import { UserActions } from './user-detail/actions.tsx';
+import { DeleteUser } from './user-detail/delete-user.tsx';
 import { BillingCard } from './user-detail/billing.tsx';
 import { GrantCredits } from './user-detail/credits.tsx';
 import { DetailsCard } from './user-detail/details.tsx';
@@ -31,6 +32,7 @@ export default function AdminUserPage() {
         <StatusNote detail={d} />
         <UserStats detail={d} />
         <UserActions detail={d} />
+        <DeleteUser detail={d} />
         <GrantCredits detail={d} />
         <SimpleGrid cols={{ base: 1, md: 2 }}>
           <AccountCard detail={d} />
