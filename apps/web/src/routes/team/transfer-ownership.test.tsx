@@ -85,8 +85,12 @@ describe('TransferOwnership', { timeout: 30_000 }, () => {
       'Bob Builder (bob@acme.test) becomes the owner of this account, and you become a member of it.',
     );
     await waitFor(() => expect(dialog).toHaveTextContent('$42.50 available'));
-    expect(dialog).toHaveTextContent('its members: 1 other member join Bob Builder, and you');
-    expect(dialog).toHaveTextContent('its open invites: 2 invites');
+    expect(dialog).toHaveTextContent(
+      'its members: 1 other member joins Bob Builder, and so do you;',
+    );
+    expect(dialog).toHaveTextContent(
+      'its open invites: 2 invites, which Bob Builder can resend or revoke;',
+    );
     expect(dialog).toHaveTextContent('everyone stays on us-east-1-prod');
     expect(dialog).toHaveTextContent('its billing: prepaid');
     expect(dialog).toHaveTextContent('usage so far stays billed to you');

@@ -80,19 +80,22 @@ export function TransferOwnership({ team }: { team: Team }) {
                 </Text>
                 <List size="sm" spacing={4}>
                   <List.Item>
-                    its members: {count(others, 'other member', 'other members')}
-                    {others > 0 ? ` join ${heirName}` : ''}, and you;
+                    its members:{' '}
+                    {others > 0
+                      ? `${count(others, 'other member', 'other members')} ${others === 1 ? 'joins' : 'join'} ${heirName}, and so do you;`
+                      : 'you, now as a member;'}
                   </List.Item>
                   <List.Item>
-                    its open invites: {count(openInvites, 'invite', 'invites')}, sent from now on in{' '}
-                    {heirName}&apos;s name;
+                    its open invites:{' '}
+                    {openInvites > 0
+                      ? `${count(openInvites, 'invite', 'invites')}, which ${heirName} can resend or revoke;`
+                      : 'none;'}
                   </List.Item>
                   <List.Item>
                     its cluster:{' '}
                     {me.cluster
-                      ? `everyone stays on ${me.cluster.name}`
-                      : 'none yet, and nobody is moved'}
-                    ;
+                      ? `everyone stays on ${me.cluster.name};`
+                      : 'none yet, and nobody is moved;'}
                   </List.Item>
                   <List.Item>
                     its billing: {me.billingMode === 'prepaid' ? 'prepaid' : 'postpaid'}, with the
@@ -100,7 +103,9 @@ export function TransferOwnership({ team }: { team: Team }) {
                   </List.Item>
                   <List.Item>
                     its credits
-                    {balance.data ? `: ${formatUsd(balance.data.available)} available` : ''}.
+                    {balance.data
+                      ? `: ${formatUsd(balance.data.available)} available.`
+                      : ', if any.'}
                   </List.Item>
                 </List>
                 <Text size="sm">
