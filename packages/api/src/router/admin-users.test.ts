@@ -326,6 +326,24 @@ describe('admin.users.get', () => {
     });
   });
 
+  it('says who deleted an account and why, by an admin or by the person themself', async () => {
+    const gone = await makeUser(db);
+    await asAdmin.admin.users.delete({ userId: gone.id, reason: 'Asked by mail to be forgotten' });
+    expect((await asAdmin.admin.users.get({ userId: gone.id })).statusChange).toMatchObject({
+      status: 'deleted',
+      by: { id: admin.id, email: 'chief@hops.test' },
+      via: 'web',
+      reason: 'Asked by mail to be forgotten',
+    });
+    const self = await makeUser(db);
+    await (await callerAs(db, { userId: self.id })).account.delete({ confirm: self.email });
+    expect((await asAdmin.admin.users.get({ userId: self.id })).statusChange).toMatchObject({
+      status: 'deleted',
+      by: { id: self.id },
+      reason: null,
+    });
+  });
+
   it('does not guess a reason when no audit row gave the user their status', async () => {
     // Suspended outside the API (straight in the database): there is nothing to tell.
     const user = await makeUser(db, { status: 'suspended' });

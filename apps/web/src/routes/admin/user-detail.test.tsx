@@ -208,6 +208,25 @@ describe('admin user page: why the status', { timeout: 30_000 }, () => {
     );
   });
 
+  it('says an account was deleted by the person themself, without a reason', async () => {
+    show({
+      ...suspended,
+      user: { ...suspended.user, status: 'deleted', email: 'deleted-1f2e@deleted.invalid' },
+      statusChange: {
+        ...suspended.statusChange!,
+        status: 'deleted',
+        via: 'web',
+        by: { id: 'dev|alice', email: 'deleted-1f2e@deleted.invalid', name: null },
+        reason: null,
+      },
+    });
+    const note = await screen.findByTestId('user-status-note');
+    expect(note).toHaveTextContent('Deleted account');
+    expect(note).toHaveTextContent(
+      `Deleted ${formatDateTime(suspended.statusChange!.at)} by the person themself in the dashboard. Reason: none was given.`,
+    );
+  });
+
   it('says so when nothing records why the user is suspended', async () => {
     show({ ...suspended, statusChange: null });
     const note = await screen.findByTestId('user-status-note');

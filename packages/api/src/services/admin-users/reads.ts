@@ -77,8 +77,16 @@ export interface StatusChange {
   reason: string | null;
 }
 
-/** The audit actions that set a user's status, each with `details.to` and `details.reason`. */
-const STATUS_ACTIONS = ['admin.users.setStatus'];
+/**
+ * The audit actions that set a user's status, and which status each set: a status change says it
+ * in `details.to`, a deletion (by an admin, or by the person themself) always sets `deleted`.
+ * Each carries its `details.reason` (a deletion by the person themself may have none).
+ */
+const STATUS_ACTIONS: Record<string, (details: { to?: unknown }) => unknown> = {
+  'admin.users.setStatus': (details) => details.to,
+  'admin.users.delete': () => 'deleted',
+  'account.delete': () => 'deleted',
+};
 
 /**
  * Why the user has their current status (suspended, deleted, or active again): the newest audit
@@ -92,16 +100,17 @@ export async function readStatusChange(
   const row = await db
     .selectFrom('auditLog as l')
     .leftJoin('users as a', 'a.id', 'l.actorUserId')
-    .select(['l.at', 'l.via', 'l.details', 'l.actorUserId', 'a.email', 'a.name'])
+    .select(['l.action', 'l.at', 'l.via', 'l.details', 'l.actorUserId', 'a.email', 'a.name'])
     .where('l.targetType', '=', 'user')
     .where('l.targetId', '=', user.id)
-    .where('l.action', 'in', STATUS_ACTIONS)
+    .where('l.action', 'in', Object.keys(STATUS_ACTIONS))
     .orderBy('l.at', 'desc')
     .orderBy('l.id', 'desc')
     .limit(1)
     .executeTakeFirst();
-  const details = (row?.details ?? {}) as { to?: unknown; reason?: unknown };
-  if (!row || details.to !== user.status) return null;
+  if (!row) return null;
+  const details = (row.details ?? {}) as { to?: unknown; reason?: unknown };
+  if (STATUS_ACTIONS[row.action]?.(details) !== user.status) return null;
   return {
     status: user.status,
     at: row.at.toISOString(),

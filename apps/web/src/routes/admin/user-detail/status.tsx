@@ -21,8 +21,10 @@ const VIA: Record<StatusChange['via'], string> = {
   system: 'the system',
 };
 
-function who(change: StatusChange): string {
+function who(change: StatusChange, userId: string): string {
   if (!change.by) return `by ${VIA[change.via]}`;
+  // Someone deleting their own account (their e-mail is no longer theirs to show).
+  if (change.by.id === userId) return `by the person themself in ${VIA[change.via]}`;
   const person = change.by.name ? `${change.by.name} (${change.by.email})` : change.by.email;
   return change.via === 'web' || change.via === 'slack'
     ? `by ${person} in ${VIA[change.via]}`
@@ -40,7 +42,7 @@ export function StatusNote({ detail }: { detail: UserDetail }) {
     if (!change) return null;
     return (
       <Text size="sm" c="dimmed" data-testid="user-status-note">
-        Reactivated {formatDateTime(change.at)} {who(change)}
+        Reactivated {formatDateTime(change.at)} {who(change, user.id)}
         {change.reason ? `: “${change.reason}”` : ''}.
       </Text>
     );
@@ -53,7 +55,7 @@ export function StatusNote({ detail }: { detail: UserDetail }) {
     >
       {change ? (
         <Text size="sm">
-          {DONE[user.status]} {formatDateTime(change.at)} {who(change)}. Reason:{' '}
+          {DONE[user.status]} {formatDateTime(change.at)} {who(change, user.id)}. Reason:{' '}
           {change.reason ? <b>“{change.reason}”</b> : 'none was given'}. {trail}
         </Text>
       ) : (
