@@ -96,9 +96,9 @@ async function creditsOf(userId: string) {
     SELECT (c.total_purchased - c.total_used)::text AS paid,
            (c.free_credits_granted - c.free_credits_used)::text AS free,
            c.unpaid_usage::text AS unpaid,
-           (SELECT coalesce(sum(amount), 0)::text FROM credit_transactions t
+           (SELECT coalesce(sum(amount), 0)::numeric(14, 4)::text FROM credit_transactions t
              WHERE t.user_id = c.user_id AND t.pool = 'paid') AS ledger_paid,
-           (SELECT coalesce(sum(amount), 0)::text FROM credit_transactions t
+           (SELECT coalesce(sum(amount), 0)::numeric(14, 4)::text FROM credit_transactions t
              WHERE t.user_id = c.user_id AND t.pool = 'free') AS ledger_free
     FROM user_credits c WHERE c.user_id = ${userId}`.execute(db);
   return rows[0] ?? null;
@@ -296,6 +296,74 @@ describe('team.transferOwnership', () => {
       n: number;
     }>`SELECT count(*)::int AS n FROM graphile_worker.jobs`.execute(db);
     expect(after.rows[0]!.n).toBe(jobs.rows[0]!.n);
+  });
+
+  it('moves unpaid usage and the exhausted flag with the account', async () => {
+    const owner = await makeUser(db, { billingMode: 'prepaid' });
+    const heir = await makeUser(db, { owner: owner.id });
+    await inTransaction(db, async (trx) => {
+      await grantCredits(trx, SYSTEM_ACTOR, {
+        userId: owner.id,
+        amount: '1',
+        pool: 'paid',
+        reason: 'test',
+      });
+      // 10 CPU hours = $1.25: $0.25 more than the credits.
+      await ingestUsage(trx, SYSTEM_ACTOR, [userDay(owner.id, '2025-09-03', { cpuHours: '10' })]);
+    });
+    expect(await creditsOf(owner.id)).toMatchObject({ paid: '0.0000', unpaid: '0.2500' });
+    const result = await (await as(owner.id)).team.transferOwnership({ memberId: heir.id });
+    expect(result.credits).toEqual({ paid: '0.0000', free: '0.0000', unpaidUsage: '0.2500' });
+    expect(await creditsOf(owner.id)).toMatchObject({ unpaid: '0.0000', ledgerPaid: '0.0000' });
+    expect(await creditsOf(heir.id)).toMatchObject({ unpaid: '0.2500', ledgerPaid: '0.0000' });
+    const flags = async (id: string) => (await user(id)).featureFlags as Record<string, unknown>;
+    expect(await flags(owner.id)).not.toHaveProperty('credits_exhausted');
+    expect(await flags(heir.id)).toMatchObject({ credits_exhausted: true });
+  });
+
+  it('stays balanced with ingestions of the account running beside it', async () => {
+    const a = await account();
+    const days = ['2025-10-01', '2025-10-02', '2025-10-03', '2025-10-04', '2025-10-05'];
+    const ingest = (date: string) =>
+      inTransaction(db, (trx) =>
+        ingestUsage(
+          trx,
+          SYSTEM_ACTOR,
+          [a.owner, a.heir, a.other].map((u) => userDay(u.id, date, { cpuHours: '1' })),
+        ),
+      );
+    const transfer = (await as(a.owner.id)).team.transferOwnership({ memberId: a.heir.id });
+    await Promise.all([...days.map(ingest), transfer]);
+    // Every new day was paid, whole, by whoever owned the account when it arrived.
+    const { rows } = await sql<{ date: string; payers: string[] }>`
+      SELECT date::text, array_agg(DISTINCT account_owner_id) AS payers FROM usage_daily
+      WHERE user_id IN (${a.owner.id}, ${a.heir.id}, ${a.other.id}) AND date >= '2025-10-01'
+      GROUP BY date ORDER BY date`.execute(db);
+    expect(rows).toHaveLength(days.length);
+    for (const r of rows) expect(r.payers).toHaveLength(1);
+    for (const id of [a.owner.id, a.heir.id]) {
+      const c = await creditsOf(id);
+      expect(c).toMatchObject({ ledgerPaid: c!.paid, ledgerFree: c!.free });
+    }
+    expect(await creditsOf(a.owner.id)).toMatchObject({ paid: '0.0000', free: '0.0000' });
+  });
+
+  it('hands the account back and forth, and Stripe ends up naming whoever owns it', async () => {
+    const a = await account();
+    await (await as(a.owner.id)).team.transferOwnership({ memberId: a.heir.id });
+    await (await as(a.heir.id)).team.transferOwnership({ memberId: a.owner.id });
+    expect((await user(a.owner.id)).accountOwnerId).toBeNull();
+    expect((await user(a.heir.id)).accountOwnerId).toBe(a.owner.id);
+    expect((await user(a.other.id)).accountOwnerId).toBe(a.owner.id);
+    const c = await creditsOf(a.owner.id);
+    expect(c).toMatchObject({ ledgerPaid: c!.paid, ledgerFree: c!.free });
+    expect(await creditsOf(a.heir.id)).toMatchObject({ paid: '0.0000', ledgerPaid: '0.0000' });
+    const log = recordingLogger();
+    const { tasks } = productJobs({ ...deps, db, log, stripe: world.stripe });
+    await runJobsOnce({ connectionString: url, tasks, log });
+    expect(await world.stripe.retrieveCustomer(a.customer.id)).toMatchObject({
+      ownerId: a.owner.id,
+    });
   });
 
   describe('refusals say why and change nothing', () => {
