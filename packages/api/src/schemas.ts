@@ -158,6 +158,24 @@ export const clusterApiUrl = z
   .regex(/^https:\/\//i, { error: HTTPS_ONLY })
   .pipe(z.url({ protocol: /^https$/, error: HTTPS_ONLY }));
 
+/** A cluster's OpenCost API base (SPEC §9): https only, like its Hopsworks URL. */
+export const clusterOpenCostUrl = clusterApiUrl;
+
+/**
+ * A PEM certificate a cluster's calls trust besides the system's roots (SPEC §9). Its shape is
+ * checked here; that it parses as a certificate, in the service.
+ */
+export const clusterCaCertificate = z
+  .string()
+  .trim()
+  .max(20_000, {
+    error: 'The CA certificate is too long for one PEM certificate (at most 20 000 characters).',
+  })
+  .regex(/^-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----$/, {
+    error:
+      'Paste the CA certificate in PEM form, from -----BEGIN CERTIFICATE----- to -----END CERTIFICATE-----.',
+  });
+
 /** The most and fewest users a cluster can be made for (`max_users`, CHECK > 0). */
 export const CLUSTER_CAPACITY = { min: 1, max: 1_000_000 } as const;
 

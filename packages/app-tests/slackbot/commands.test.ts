@@ -167,6 +167,22 @@ describe('clusters', () => {
     }
     await expectUsage('clusters all', '/hops clusters');
   });
+
+  test('says where each cluster’s usage comes from: OpenCost, through its own CA or not', async () => {
+    const [first] = await stack.admin.clusters.list.query();
+    await stack.admin.clusters.update.mutate({
+      id: first!.id,
+      openCostUrl: 'https://opencost.first.test',
+    });
+    try {
+      const { text } = await stack.slash('clusters');
+      expect(text).toMatch(new RegExp(`${first!.name}\\s.*OpenCost(?!, own CA)`));
+      const others = (await stack.admin.clusters.list.query()).filter((c) => c.id !== first!.id);
+      for (const c of others) expect(text).toMatch(new RegExp(`${c.name}\\s.*—`));
+    } finally {
+      await stack.admin.clusters.update.mutate({ id: first!.id, openCostUrl: null });
+    }
+  });
 });
 
 describe('invite and invites', () => {

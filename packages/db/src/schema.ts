@@ -121,6 +121,7 @@ export interface Events {
 export interface HopsworksClusters {
   apiKey: string;
   apiUrl: string;
+  caCertificate: string | null;
   createdAt: Generated<Timestamp>;
   currentUsers: Generated<number>;
   id: Generated<string>;
@@ -128,6 +129,8 @@ export interface HopsworksClusters {
   maxUsers: Generated<number>;
   metadata: Generated<Json>;
   name: string;
+  opencostToken: string | null;
+  opencostUrl: string | null;
   status: Generated<"active" | "maintenance" | "full" | "inactive">;
   updatedAt: Generated<Timestamp>;
 }

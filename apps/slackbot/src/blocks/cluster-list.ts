@@ -1,4 +1,5 @@
-// Every cluster with users / capacity, a bar, its status and whether it is over capacity.
+// Every cluster with users / capacity, a bar, its status and whether it is over capacity, and
+// where its usage comes from (OpenCost, trusted through the cluster's own CA certificate or not).
 import type { ApiOutputs } from '../api.ts';
 import { count } from './format.ts';
 import { context, header, table, type Reply } from './kit.ts';
@@ -9,6 +10,12 @@ function bar(current: number, max: number): string {
   const width = 10;
   const filled = Math.min(width, Math.round((current / Math.max(max, 1)) * width));
   return '█'.repeat(filled) + '░'.repeat(width - filled);
+}
+
+/** `OpenCost`, `OpenCost, own CA` when TLS trusts the cluster's certificate, or `—` (none). */
+export function usageSource(c: Pick<ClusterView, 'openCostUrl' | 'caCertificate'>): string {
+  if (!c.openCostUrl) return '—';
+  return c.caCertificate ? 'OpenCost, own CA' : 'OpenCost';
 }
 
 export function clusterList(clusters: ClusterView[]): Reply {
@@ -22,6 +29,7 @@ export function clusterList(clusters: ClusterView[]): Reply {
     `${c.utilisation}%`,
     c.status + (c.overCapacity ? ' OVER CAPACITY' : ''),
     String(c.accounts),
+    usageSource(c),
   ]);
   const over = clusters.filter((c) => c.overCapacity).map((c) => c.name);
   const users = clusters.reduce((n, c) => n + c.currentUsers, 0);
@@ -30,7 +38,7 @@ export function clusterList(clusters: ClusterView[]): Reply {
     text: `${count(clusters.length, 'cluster')}, ${users}/${capacity} users${over.length ? `; over capacity: ${over.join(', ')}` : ''}`,
     blocks: [
       header('Clusters'),
-      table(['cluster', '>users', 'load', '>used', 'status', '>accounts'], rows),
+      table(['cluster', '>users', 'load', '>used', 'status', '>accounts', 'usage from'], rows),
       context(
         `${users} of ${count(capacity, 'place')} in use` +
           (over.length ? `  ·  :rotating_light: over capacity: ${over.join(', ')}` : ''),

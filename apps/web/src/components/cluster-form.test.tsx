@@ -100,4 +100,41 @@ describe('ClusterForm', { timeout: 30_000 }, () => {
     }
     expect(onSubmit).not.toHaveBeenCalled();
   });
+
+  it('takes an OpenCost URL and a CA certificate only in the forms the API accepts', async () => {
+    const onSubmit = vi.fn();
+    renderPage(
+      <ClusterForm
+        initial={{ name: 'eu-1', apiUrl: 'https://eu-1.example', maxUsers: 100, status: 'active' }}
+        secrets={{ hasApiKey: true, hasKubeconfig: false, hasOpenCostToken: true }}
+        submitLabel="Save"
+        error={null}
+        busy={false}
+        onSubmit={onSubmit}
+      />,
+    );
+    const user = userEvent.setup();
+    const openCost = screen.getByLabelText('OpenCost URL (optional)');
+    const ca = screen.getByLabelText('CA certificate (optional)');
+    await user.type(openCost, 'http://opencost.internal');
+    await user.type(ca, 'not a certificate');
+    await user.click(screen.getByRole('button', { name: 'Save' }));
+    expect(await screen.findByText(/Paste the CA certificate in PEM form/)).toBeInTheDocument();
+    expect(
+      screen.getByText(/https/, { selector: '.mantine-InputWrapper-error, [id$=-error]' }),
+    ).toBeInTheDocument();
+    expect(onSubmit).not.toHaveBeenCalled();
+
+    await user.clear(openCost);
+    await user.type(openCost, 'https://opencost.internal');
+    await user.clear(ca);
+    await user.click(screen.getByLabelText('Remove the stored OpenCost token'));
+    await user.click(screen.getByRole('button', { name: 'Save' }));
+    await waitFor(() => expect(onSubmit).toHaveBeenCalledTimes(1));
+    expect(onSubmit.mock.calls[0]?.[0]).toMatchObject({
+      openCostUrl: 'https://opencost.internal',
+      caCertificate: '',
+      clearOpenCostToken: true,
+    });
+  });
 });

@@ -1,7 +1,14 @@
-// Create or edit a cluster. Secrets (API key, kubeconfig) are write-only: the API only says
+// Create or edit a cluster. Secrets (API key, kubeconfig, OpenCost token) are write-only: the API only says
 // whether one is set, and an empty field on edit keeps the stored one. The capacity is kept as the
 // text typed and checked with the API's own rule, so what is saved is what was typed.
-import { clusterApiUrl, clusterCapacityText, clusterName, clusterStatus } from '@hops/api/schemas';
+import {
+  clusterApiUrl,
+  clusterCaCertificate,
+  clusterCapacityText,
+  clusterName,
+  clusterOpenCostUrl,
+  clusterStatus,
+} from '@hops/api/schemas';
 import {
   Button,
   Checkbox,
@@ -32,6 +39,12 @@ export interface ClusterFormValues {
   clearKubeconfig: boolean;
   maxUsers: number;
   status: z.infer<typeof clusterStatus>;
+  /** Empty: no OpenCost, no usage collected from this cluster. */
+  openCostUrl: string;
+  openCostToken: string;
+  clearOpenCostToken: boolean;
+  /** PEM; empty: the system's roots only. */
+  caCertificate: string;
 }
 
 /** The form's own fields: the capacity as typed. */
@@ -40,7 +53,12 @@ type ClusterFormFields = Omit<ClusterFormValues, 'maxUsers'> & { maxUsers: strin
 interface ClusterSecretsState {
   hasApiKey: boolean;
   hasKubeconfig: boolean;
+  hasOpenCostToken?: boolean;
 }
+
+/** An optional field: empty is fine, anything else must pass the API's rule. */
+const optionalByRule = (schema: z.ZodType) => (value: string) =>
+  value.trim() === '' || byRule(schema)(value);
 
 export function ClusterForm({
   initial,
@@ -70,6 +88,10 @@ export function ClusterForm({
       kubeconfig: '',
       clearKubeconfig: false,
       status: 'active',
+      openCostUrl: '',
+      openCostToken: '',
+      clearOpenCostToken: false,
+      caCertificate: '',
       ...initialRest,
       maxUsers: String(initialMaxUsers ?? 100),
     },
@@ -81,6 +103,7 @@ export function ClusterForm({
   });
   const errors = form.formState.errors;
   const clearKubeconfig = form.watch('clearKubeconfig');
+  const clearOpenCostToken = form.watch('clearOpenCostToken');
   return (
     <form onSubmit={(event) => void submit(event)} noValidate>
       <Stack gap="sm">
@@ -150,6 +173,40 @@ export function ClusterForm({
         {editing && secrets?.hasKubeconfig && (
           <Checkbox label="Remove the stored kubeconfig" {...form.register('clearKubeconfig')} />
         )}
+        <TextInput
+          label="OpenCost URL (optional)"
+          placeholder="https://k8s.example.com/api/v1/namespaces/opencost/services/opencost:9003/proxy"
+          description="Where this cluster's OpenCost answers; with it, usage is collected every hour."
+          error={errors.openCostUrl?.message}
+          {...form.register('openCostUrl', { validate: optionalByRule(clusterOpenCostUrl) })}
+        />
+        <PasswordInput
+          label="OpenCost token (optional)"
+          autoComplete="new-password"
+          disabled={clearOpenCostToken}
+          placeholder={
+            editing && secrets?.hasOpenCostToken ? 'Set — leave empty to keep it' : 'Not set'
+          }
+          description="Bearer token for OpenCost. Stored encrypted; never shown again."
+          {...form.register('openCostToken')}
+        />
+        {editing && secrets?.hasOpenCostToken && (
+          <Checkbox
+            label="Remove the stored OpenCost token"
+            {...form.register('clearOpenCostToken')}
+          />
+        )}
+        <Textarea
+          label="CA certificate (optional)"
+          autosize
+          minRows={2}
+          maxRows={8}
+          placeholder="-----BEGIN CERTIFICATE-----"
+          description="PEM. Trusted besides the usual roots for this cluster's Hopsworks and OpenCost, so a self-signed cluster works with TLS checked. Empty: the usual roots only."
+          error={errors.caCertificate?.message}
+          styles={{ input: { fontFamily: 'var(--mantine-font-family-monospace)' } }}
+          {...form.register('caCertificate', { validate: optionalByRule(clusterCaCertificate) })}
+        />
         <ActionError error={error} />
         <Group justify="flex-end">
           {onCancel && (

@@ -1,4 +1,5 @@
 // clusters.* through the router (SPEC §3.3, §3.5). Over 300 lines: seven procedures, one file.
+import { selfSignedCertificate } from '@hops/fakes/tls';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useTestDatabase } from '@hops/db/testing';
 import {
@@ -325,10 +326,13 @@ describe('clusters.list, clusters.get, clusters.mine', () => {
         'currentUsers',
         'hasApiKey',
         'hasKubeconfig',
+        'hasOpenCostToken',
+        'caCertificate',
         'id',
         'maxUsers',
         'metadata',
         'name',
+        'openCostUrl',
         'overCapacity',
         'status',
         'updatedAt',
@@ -868,5 +872,90 @@ describe('who may call', () => {
     expect(row.maxUsers).toBe(100);
     // A member may still see their own cluster (none here).
     expect(await (await callerAs(db, { userId: member.id })).clusters.mine()).toBeNull();
+  });
+});
+
+describe('a cluster’s OpenCost and trust (SPEC §9)', () => {
+  const pem = selfSignedCertificate().cert;
+  const TOKEN = 'opencost-token-PLAIN-7f2a';
+
+  it('stores the OpenCost URL, the token sealed and write-only, and the CA certificate', async () => {
+    const created = await asAdmin.clusters.create({
+      name: 'collected-1',
+      apiUrl: 'https://collected.hopsworks.test',
+      apiKey: 'k',
+      maxUsers: 10,
+      openCostUrl: 'https://k8s.test/api/v1/namespaces/opencost/services/opencost:9003/proxy',
+      openCostToken: TOKEN,
+      caCertificate: pem,
+    });
+    expect(created).toMatchObject({
+      openCostUrl: 'https://k8s.test/api/v1/namespaces/opencost/services/opencost:9003/proxy',
+      hasOpenCostToken: true,
+      caCertificate: pem.trim(),
+    });
+    expectNoSecrets(created, TOKEN);
+    const stored = await db
+      .selectFrom('hopsworksClusters')
+      .select(['opencostToken'])
+      .where('id', '=', created.id)
+      .executeTakeFirstOrThrow();
+    expect(deps.secrets.decrypt(stored.opencostToken!)).toBe(TOKEN);
+    const [audit] = await auditRows(db, 'clusters.create', created.id);
+    expectNoSecrets(audit, TOKEN);
+
+    // Omitted keeps each; null clears each; the audit names what changed, never the token.
+    expect(await asAdmin.clusters.update({ id: created.id, maxUsers: 11 })).toMatchObject({
+      hasOpenCostToken: true,
+      caCertificate: pem.trim(),
+    });
+    const cleared = await asAdmin.clusters.update({
+      id: created.id,
+      openCostUrl: null,
+      openCostToken: null,
+      caCertificate: null,
+    });
+    expect(cleared).toMatchObject({
+      openCostUrl: null,
+      hasOpenCostToken: false,
+      caCertificate: null,
+    });
+    const [update] = (await auditRows(db, 'clusters.update', created.id)).slice(-1);
+    expect(update!.details).toMatchObject({
+      changed: ['openCostUrl', 'openCostToken', 'caCertificate'],
+    });
+  });
+
+  it('refuses an http OpenCost URL and a certificate that is not one, in sentences, changing nothing', async () => {
+    const cluster = await asAdmin.clusters.create({
+      name: 'collected-2',
+      apiUrl: 'https://c2.hopsworks.test',
+      apiKey: 'k',
+      maxUsers: 3,
+    });
+    const http = await expectTrpcError(
+      asAdmin.clusters.update({ id: cluster.id, openCostUrl: 'http://opencost.test' }),
+      'BAD_REQUEST',
+    );
+    expect(http).toMatch(/https/i);
+    const notPem = await expectTrpcError(
+      asAdmin.clusters.update({ id: cluster.id, caCertificate: 'hello' }),
+      'BAD_REQUEST',
+    );
+    expect(notPem).toContain('Paste the CA certificate in PEM form');
+    const broken = await expectTrpcError(
+      asAdmin.clusters.update({
+        id: cluster.id,
+        caCertificate: '-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----',
+      }),
+      'BAD_REQUEST',
+    );
+    expect(broken).toMatch(
+      /^The CA certificate could not be read as an X\.509 certificate \(.+\)\. Paste the whole PEM block\.$/,
+    );
+    expect((await asAdmin.clusters.get({ id: cluster.id })).cluster).toMatchObject({
+      openCostUrl: null,
+      caCertificate: null,
+    });
   });
 });

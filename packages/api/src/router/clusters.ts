@@ -3,6 +3,8 @@ import { inTransaction } from '@hops/db';
 import { preconditionFailed } from '../errors.ts';
 import {
   clusterApiUrl as apiUrl,
+  clusterCaCertificate as caCertificate,
+  clusterOpenCostUrl as openCostUrl,
   clusterCapacity as maxUsers,
   clusterName as name,
   clusterStatus,
@@ -29,6 +31,10 @@ const kubeconfig = z
   .string()
   .min(1, { error: 'Give the kubeconfig, or null to clear it' })
   .max(200_000);
+const openCostToken = z
+  .string()
+  .min(1, { error: 'Give the OpenCost token, or null to clear it' })
+  .max(10_000);
 const metadata = z.record(z.string(), z.json());
 const clusterTarget = z
   .string()
@@ -57,6 +63,9 @@ export const clustersRouter = router({
         maxUsers,
         status: clusterStatus.optional(),
         metadata: metadata.optional(),
+        openCostUrl: openCostUrl.nullish(),
+        openCostToken: openCostToken.nullish(),
+        caCertificate: caCertificate.nullish(),
       }),
     )
     .mutation(({ ctx, input }) =>
@@ -74,6 +83,9 @@ export const clustersRouter = router({
         maxUsers: maxUsers.optional(),
         status: clusterStatus.optional(),
         metadata: metadata.optional(),
+        openCostUrl: openCostUrl.nullable().optional(),
+        openCostToken: openCostToken.nullable().optional(),
+        caCertificate: caCertificate.nullable().optional(),
       }),
     )
     .mutation(({ ctx, input }) =>

@@ -2,11 +2,12 @@
 // (api key, kubeconfig) are sealed with the SecretBox before they reach the database and never
 // leave it through here: reads only ever ask whether one is set.
 // Over 300 lines: every admin cluster procedure in one file (the assignment rules: assignment.ts).
+import { X509Certificate } from 'node:crypto';
 import type { Json } from '@hops/db';
 import type { AuditActor } from '../actor.ts';
 import { recordAudit } from '../audit.ts';
 import type { Executor, Transaction } from '../db.ts';
-import { conflict, notFound, PG, pgCode, preconditionFailed } from '../errors.ts';
+import { AppError, conflict, notFound, PG, pgCode, preconditionFailed } from '../errors.ts';
 import { Decimal } from '../money.ts';
 import type { BillingMode, ClusterStatus } from '../schemas.ts';
 import type { SecretBox } from '../secrets.ts';
@@ -32,6 +33,11 @@ export interface ClusterView {
   metadata: Json;
   hasApiKey: boolean;
   hasKubeconfig: boolean;
+  /** SPEC §9: where the cluster's OpenCost answers, or null (no usage is collected). */
+  openCostUrl: string | null;
+  hasOpenCostToken: boolean;
+  /** The PEM trusted for this cluster's calls besides the system's roots (not a secret), or null. */
+  caCertificate: string | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -55,6 +61,8 @@ function selectClusters(db: Executor) {
       'c.currentUsers',
       'c.maxUsers',
       'c.metadata',
+      'c.opencostUrl',
+      'c.caCertificate',
       'c.createdAt',
       'c.updatedAt',
     ])
@@ -62,6 +70,7 @@ function selectClusters(db: Executor) {
       // Only whether a secret is set ever leaves the database.
       eb('c.apiKey', '<>', '').as('hasApiKey'),
       eb('c.kubeconfig', 'is not', null).as('hasKubeconfig'),
+      eb('c.opencostToken', 'is not', null).as('hasOpenCostToken'),
       eb
         .selectFrom('userHopsworksAssignments as a')
         .innerJoin('users as u', 'u.id', 'a.userId')
@@ -92,6 +101,9 @@ function toView(row: ClusterRow): ClusterView {
     metadata: row.metadata,
     hasApiKey: Boolean(row.hasApiKey),
     hasKubeconfig: Boolean(row.hasKubeconfig),
+    openCostUrl: row.opencostUrl,
+    hasOpenCostToken: Boolean(row.hasOpenCostToken),
+    caCertificate: row.caCertificate,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
   };
@@ -157,6 +169,24 @@ export interface CreateClusterInput {
   maxUsers: number;
   status?: ClusterStatus | undefined;
   metadata?: Record<string, Json> | undefined;
+  openCostUrl?: string | null | undefined;
+  /** Write-only, sealed like the API key. */
+  openCostToken?: string | null | undefined;
+  caCertificate?: string | null | undefined;
+}
+
+/** Refuses a PEM that does not parse as an X.509 certificate, in a sentence; answers it trimmed. */
+function readableCertificate(pem: string): string {
+  try {
+    new X509Certificate(pem);
+  } catch (error) {
+    throw new AppError(
+      'BAD_REQUEST',
+      `The CA certificate could not be read as an X.509 certificate (${(error as Error).message}). Paste the whole PEM block.`,
+      { cause: error },
+    );
+  }
+  return pem.trim();
 }
 
 function nameTaken(name: string) {
@@ -181,6 +211,9 @@ export async function createCluster(
         maxUsers: input.maxUsers,
         status: input.status ?? 'active',
         metadata: JSON.stringify(input.metadata ?? {}),
+        opencostUrl: input.openCostUrl ?? null,
+        opencostToken: input.openCostToken ? secrets.encrypt(input.openCostToken) : null,
+        caCertificate: input.caCertificate ? readableCertificate(input.caCertificate) : null,
       })
       .returning('id')
       .executeTakeFirstOrThrow();
@@ -200,6 +233,9 @@ export async function createCluster(
       maxUsers: input.maxUsers,
       status: input.status ?? 'active',
       hasKubeconfig: Boolean(input.kubeconfig),
+      openCostUrl: input.openCostUrl ?? null,
+      hasOpenCostToken: Boolean(input.openCostToken),
+      hasCaCertificate: Boolean(input.caCertificate),
     },
   );
   return readClusterView(trx, id);
@@ -216,6 +252,12 @@ export interface UpdateClusterInput {
   maxUsers?: number | undefined;
   status?: ClusterStatus | undefined;
   metadata?: Record<string, Json> | undefined;
+  /** Omitted keeps it, null clears it (no more collection). */
+  openCostUrl?: string | null | undefined;
+  /** Write-only: omitted keeps it, null clears it. */
+  openCostToken?: string | null | undefined;
+  /** Omitted keeps it, null clears it. */
+  caCertificate?: string | null | undefined;
 }
 
 /**
@@ -233,8 +275,21 @@ export async function updateCluster(
   // (NO KEY, like theirs, so foreign-key checks of usage rows need not wait for it).
   const current = await trx
     .selectFrom('hopsworksClusters')
-    .select(['id', 'name', 'apiUrl', 'status', 'maxUsers', 'currentUsers', 'metadata'])
-    .select((eb) => eb('kubeconfig', 'is not', null).as('hasKubeconfig'))
+    .select([
+      'id',
+      'name',
+      'apiUrl',
+      'status',
+      'maxUsers',
+      'currentUsers',
+      'metadata',
+      'opencostUrl',
+      'caCertificate',
+    ])
+    .select((eb) => [
+      eb('kubeconfig', 'is not', null).as('hasKubeconfig'),
+      eb('opencostToken', 'is not', null).as('hasOpenCostToken'),
+    ])
     .where('id', '=', input.id)
     .forNoKeyUpdate()
     .executeTakeFirst();
@@ -248,6 +303,9 @@ export async function updateCluster(
     maxUsers?: number;
     status?: ClusterStatus;
     metadata?: string;
+    opencostUrl?: string | null;
+    opencostToken?: string | null;
+    caCertificate?: string | null;
   } = {};
   const changed: string[] = [];
   const from: Record<string, unknown> = {};
@@ -275,6 +333,27 @@ export async function updateCluster(
   if (input.kubeconfig !== undefined && (input.kubeconfig !== null || current.hasKubeconfig)) {
     patch.kubeconfig = input.kubeconfig === null ? null : secrets.encrypt(input.kubeconfig);
     changed.push('kubeconfig');
+  }
+  if (input.openCostUrl !== undefined && input.openCostUrl !== current.opencostUrl) {
+    patch.opencostUrl = input.openCostUrl;
+    changed.push('openCostUrl');
+    from.openCostUrl = current.opencostUrl;
+    to.openCostUrl = input.openCostUrl;
+  }
+  if (
+    input.openCostToken !== undefined &&
+    (input.openCostToken !== null || current.hasOpenCostToken)
+  ) {
+    patch.opencostToken =
+      input.openCostToken === null ? null : secrets.encrypt(input.openCostToken);
+    changed.push('openCostToken');
+  }
+  if (input.caCertificate !== undefined) {
+    const pem = input.caCertificate === null ? null : readableCertificate(input.caCertificate);
+    if (pem !== current.caCertificate) {
+      patch.caCertificate = pem;
+      changed.push('caCertificate');
+    }
   }
   if (changed.length === 0) return readClusterView(trx, current.id);
 

@@ -62,11 +62,16 @@ function EditCluster({ cluster }: { cluster: Cluster }) {
       apiUrl: values.apiUrl,
       maxUsers: values.maxUsers,
       status: values.status,
+      // Empty clears: no collection, or the usual roots only.
+      openCostUrl: values.openCostUrl.trim() || null,
+      caCertificate: values.caCertificate.trim() || null,
     };
     // Secrets are write-only: only what was typed is sent.
     if (values.apiKey) input.apiKey = values.apiKey;
     if (values.clearKubeconfig) input.kubeconfig = null;
     else if (values.kubeconfig) input.kubeconfig = values.kubeconfig;
+    if (values.clearOpenCostToken) input.openCostToken = null;
+    else if (values.openCostToken) input.openCostToken = values.openCostToken;
     update.mutate(input);
   };
   return (
@@ -87,8 +92,14 @@ function EditCluster({ cluster }: { cluster: Cluster }) {
             apiUrl: cluster.apiUrl,
             maxUsers: cluster.maxUsers,
             status: cluster.status,
+            openCostUrl: cluster.openCostUrl ?? '',
+            caCertificate: cluster.caCertificate ?? '',
           }}
-          secrets={{ hasApiKey: cluster.hasApiKey, hasKubeconfig: cluster.hasKubeconfig }}
+          secrets={{
+            hasApiKey: cluster.hasApiKey,
+            hasKubeconfig: cluster.hasKubeconfig,
+            hasOpenCostToken: cluster.hasOpenCostToken,
+          }}
           submitLabel="Save"
           error={update.error}
           busy={update.isPending}
@@ -283,7 +294,13 @@ export default function AdminClusterPage() {
             />
             <Text size="xs" c="dimmed">
               API key {cluster.hasApiKey ? 'set' : 'missing'} · kubeconfig{' '}
-              {cluster.hasKubeconfig ? 'set' : 'not set'} · updated{' '}
+              {cluster.hasKubeconfig ? 'set' : 'not set'} · OpenCost{' '}
+              {cluster.openCostUrl
+                ? cluster.hasOpenCostToken
+                  ? 'set, with a token'
+                  : 'set'
+                : 'not set'}{' '}
+              · CA certificate {cluster.caCertificate ? 'set' : 'not set'} · updated{' '}
               {formatDateTime(cluster.updatedAt)}
             </Text>
           </Stack>

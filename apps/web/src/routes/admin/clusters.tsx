@@ -34,6 +34,9 @@ function CreateCluster() {
       kubeconfig: values.kubeconfig || null,
       maxUsers: values.maxUsers,
       status: values.status,
+      openCostUrl: values.openCostUrl.trim() || null,
+      openCostToken: values.openCostToken || null,
+      caCertificate: values.caCertificate.trim() || null,
     });
   return (
     <>
