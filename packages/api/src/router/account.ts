@@ -17,7 +17,7 @@ export const accountRouter = router({
     .mutation(({ ctx, input }) => {
       checkDeletionConfirmation(ctx.actor.user.email, input.confirm);
       return inTransaction(ctx.db, (trx) =>
-        deleteAccount(trx, ctx.deps, ctx.actor, {
+        deleteAccount(trx, ctx.actor, ctx.deps, {
           userId: ctx.actor.user.id,
           reason: null,
           self: true,

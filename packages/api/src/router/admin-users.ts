@@ -74,7 +74,7 @@ export const adminUsersRouter = router({
   /** SPEC §11: deletes a person's account, with a reason. */
   delete: adminProcedure.input(z.object({ userId, reason })).mutation(({ ctx, input }) =>
     inTransaction(ctx.db, (trx) =>
-      deleteAccount(trx, ctx.deps, ctx.actor, {
+      deleteAccount(trx, ctx.actor, ctx.deps, {
         userId: input.userId,
         reason: input.reason,
         self: false,

@@ -55,8 +55,8 @@ export function checkDeletionConfirmation(email: string, typed: string): void {
  */
 export async function deleteAccount(
   trx: Transaction,
-  deps: MailQueueDeps,
   actor: AuditActor,
+  deps: MailQueueDeps,
   input: { userId: string; reason: string | null; self: boolean },
 ): Promise<AccountDeletion> {
   if (!input.self && input.userId === actor.userId) {
