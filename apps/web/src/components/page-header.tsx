@@ -13,7 +13,7 @@ export function PageHeader({
   return (
     <Group justify="space-between" align="flex-end" mb="lg" gap="sm" wrap="wrap">
       <Stack gap={2} style={{ minWidth: 0 }}>
-        <Title order={1} size="h2">
+        <Title order={1} size="h2" style={{ overflowWrap: 'anywhere' }}>
           {title}
         </Title>
         {description && (
