@@ -345,3 +345,91 @@ describe('admin user page: granting credits', { timeout: 30_000 }, () => {
     ).toBeVisible();
   });
 });
+
+describe(
+  'admin user page: moving the account is checked before it is confirmed',
+  { timeout: 30_000 },
+  () => {
+    const staging = {
+      id: 'c-west',
+      name: 'us-west-2-staging',
+      apiUrl: 'https://west.test',
+      status: 'maintenance' as const,
+      currentUsers: 3,
+      maxUsers: 50,
+      overCapacity: false,
+      utilisation: '6.0',
+      accounts: 1,
+      metadata: {},
+      hasApiKey: true,
+      hasKubeconfig: false,
+      openCostUrl: null,
+      hasOpenCostToken: false,
+      caCertificate: null,
+      createdAt: '2026-01-01T00:00:00.000Z',
+      updatedAt: '2026-01-01T00:00:00.000Z',
+    };
+    const plan = {
+      ok: true,
+      change: 'assign',
+      owner: { id: 'dev|alice', email: 'alice@acme.test', name: 'Alice Owner' },
+      users: 1,
+      members: 0,
+      from: null,
+      to: staging,
+      auto: false,
+      warnings: [
+        'us-west-2-staging is in maintenance: the account’s people may not be able to work there until it is active again.',
+      ],
+    };
+
+    async function pick(answer: unknown) {
+      const assigned: unknown[] = [];
+      const { calls } = show(ownerDetail, {
+        'clusters.list': () => [staging],
+        'clusters.previewAssign': () => answer,
+        'clusters.assign': (input) => {
+          assigned.push(input);
+          return {
+            status: 'assigned',
+            ownerId: 'dev|alice',
+            cluster: staging,
+            fromClusterId: null,
+          };
+        },
+      });
+      const user = userEvent.setup();
+      await user.click(await screen.findByLabelText('Target cluster'));
+      await user.click(
+        await screen.findByRole('option', { name: /us-west-2-staging/, hidden: true }),
+      );
+      await user.click(screen.getByRole('button', { name: 'Assign' }));
+      return { calls, assigned, user };
+    }
+
+    it('warns of a cluster in maintenance in the confirmation, then assigns', async () => {
+      const { calls, assigned, user } = await pick(plan);
+      expect(await screen.findByTestId('assign-warning')).toHaveTextContent('is in maintenance');
+      expect(calls.filter((c) => c.path === 'clusters.previewAssign').map((c) => c.input)).toEqual([
+        { userId: 'dev|alice', clusterId: 'c-west' },
+      ]);
+      const dialog = screen.getByRole('dialog');
+      await user.click(within(dialog).getByRole('button', { name: 'Assign' }));
+      await waitFor(() => expect(assigned).toEqual([{ userId: 'dev|alice', clusterId: 'c-west' }]));
+    });
+
+    it('shows a refusal as its sentence, with no Confirm', async () => {
+      const { assigned } = await pick({
+        ok: false,
+        reason: 'suspended',
+        message: 'The account of alice@acme.test is suspended and cannot be assigned.',
+      });
+      const dialog = await screen.findByRole('dialog');
+      expect(dialog).toHaveTextContent(
+        'The account of alice@acme.test is suspended and cannot be assigned.',
+      );
+      expect(within(dialog).queryByRole('button', { name: 'Assign' })).not.toBeInTheDocument();
+      expect(assigned).toEqual([]);
+    });
+  },
+);

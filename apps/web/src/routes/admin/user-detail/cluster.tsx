@@ -4,9 +4,9 @@ import { Anchor, Group, Select, Stack, Text } from '@mantine/core';
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link } from 'react-router';
+import { CheckedAssignButton } from '../../../components/assign-check.tsx';
 import { ConfirmAction } from '../../../components/confirm-action.tsx';
 import { ErrorState } from '../../../components/states.tsx';
-import { notifyDone } from '../../../lib/notify.ts';
 import { useRefreshAll } from '../../../lib/refresh.ts';
 import { useTRPC } from '../../../lib/trpc.ts';
 import type { UserDetail } from './types.ts';
@@ -15,7 +15,6 @@ export function ClusterActions({ detail }: { detail: UserDetail }) {
   const trpc = useTRPC();
   const refresh = useRefreshAll();
   const clusters = useQuery(trpc.clusters.list.queryOptions());
-  const assign = useMutation(trpc.clusters.assign.mutationOptions({ onSuccess: refresh }));
   const unassign = useMutation(trpc.clusters.unassign.mutationOptions({ onSuccess: refresh }));
   const [target, setTarget] = useState<string | null>(null);
   const user = detail.user;
@@ -41,10 +40,6 @@ export function ClusterActions({ detail }: { detail: UserDetail }) {
         label: `${c.name} · ${c.currentUsers}/${c.maxUsers} · ${c.status}`,
       })),
   ];
-  const targetName =
-    target === 'auto'
-      ? 'the least-loaded cluster with room'
-      : clusters.data?.find((c) => c.id === target)?.name;
   const people = detail.account.members.length + 1;
   return (
     <Stack gap="xs">
@@ -59,21 +54,13 @@ export function ClusterActions({ detail }: { detail: UserDetail }) {
           style={{ flex: '1 1 240px' }}
           aria-label="Target cluster"
         />
-        <ConfirmAction
+        {/* Checked first (clusters.previewAssign): a refusal is a sentence, no Confirm; a
+            cluster in maintenance is a warning in the confirmation. */}
+        <CheckedAssignButton
           label={current ? 'Move' : 'Assign'}
-          title={current ? 'Move this account?' : 'Assign this account?'}
-          color="blue"
-          disabled={!target}
-          onConfirm={async () => {
-            if (!target) return;
-            const outcome = await assign.mutateAsync({ userId: user.id, clusterId: target });
-            if ('cluster' in outcome) notifyDone(`The account is on ${outcome.cluster.name}.`);
-            setTarget(null);
-          }}
-        >
-          {current ? `Move` : 'Assign'} all {people} {people === 1 ? 'person' : 'people'} of{' '}
-          {user.email}&apos;s account{current ? ` from ${current.name}` : ''} to {targetName}.
-        </ConfirmAction>
+          input={target ? { userId: user.id, clusterId: target } : null}
+          onDone={() => setTarget(null)}
+        />
         {current && (
           <ConfirmAction
             label="Unassign"
