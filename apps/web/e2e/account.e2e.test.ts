@@ -147,6 +147,9 @@ describe.skipIf(chromiumMissing)('deleting an account in Chromium', () => {
         .getByRole('button', { name: 'Delete account' })
         .waitFor({ state: 'detached' });
       await screenshot(adminPage, `account-${w.name}-6-admin-deleted`);
+      // The deleted address is one long word: it wraps rather than widening the page.
+      const adminOverflow = await horizontalOverflow(adminPage);
+      expect(adminOverflow.scrollWidth).toBeLessThanOrEqual(adminOverflow.innerWidth);
       expect((await userRow(w.lone.id)).status).toBe('deleted');
       const audit = await stack.database.db
         .selectFrom('auditLog')

@@ -50,7 +50,7 @@ function Recipient({ detail }: { detail: UserDetail }) {
   const owner = detail.account.owner;
   if (detail.user.role === 'owner') {
     return (
-      <Text size="sm" data-testid="grant-recipient">
+      <Text size="sm" data-testid="grant-recipient" style={{ overflowWrap: 'anywhere' }}>
         Credits go to <b>{personOf(owner)}</b>, the owner of this account, who pays for everyone in
         it.
       </Text>

@@ -11,7 +11,7 @@ export function UserHeader({ user }: { user: UserDetail['user'] }) {
       title={user.name ?? user.email}
       description={
         <Group gap={6} wrap="wrap">
-          <span>{user.email}</span>
+          <span style={{ overflowWrap: 'anywhere' }}>{user.email}</span>
           <RoleBadge role={user.role} isAdmin={user.isAdmin} />
           <StatusBadge status={user.status} />
         </Group>
