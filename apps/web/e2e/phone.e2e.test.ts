@@ -1,8 +1,10 @@
 // Every page at 390 px (a phone) and at 1280 px, as an admin, an owner, a member and a prepaid
-// owner: no page scrolls sideways, no box cuts or scrolls its content sideways (tables become
-// stacked cards on a narrow screen), badges keep their whole word, and every button and link is on
-// screen. Each page leaves a screenshot in e2e/screenshots/.
+// owner, on a server with (the fake) Stripe on: no page scrolls sideways, no box cuts or scrolls
+// its content sideways (tables become stacked cards on a narrow screen), badges keep their whole
+// word, and every button and link is on screen. Each page leaves a screenshot in e2e/screenshots/.
 import { demoInviteSecret } from '@hops/api';
+import { PRICE_ID, WEBHOOK_SECRET, sessionIdOf } from '@hops/api/testing/stripe';
+import { signedWebhook, startFakeStripe, type FakeStripe } from '@hops/fakes/stripe';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -127,6 +129,7 @@ function slug(path: string): string {
 
 describe.skipIf(chromiumMissing)('every page on a phone and on a desktop', () => {
   let stack: Stack;
+  let fake: FakeStripe;
   const contexts: BrowserContext[] = [];
   let clusterId = '';
 
@@ -139,7 +142,20 @@ describe.skipIf(chromiumMissing)('every page on a phone and on a desktop', () =>
   }
 
   beforeAll(async () => {
-    stack = await startStack();
+    fake = await startFakeStripe();
+    stack = await startStack({
+      env: {
+        stripe: {
+          secretKey: 'sk_test_hops_e2e',
+          apiUrl: fake.url,
+          webhookSecret: WEBHOOK_SECRET,
+          priceId: PRICE_ID,
+          meterEventName: 'hops_usage',
+          timeoutMs: 5_000,
+          reportIntervalMs: 3_600_000,
+        },
+      },
+    });
     const cluster = await stack.database.db
       .selectFrom('hopsworksClusters')
       .select('id')
@@ -159,6 +175,7 @@ describe.skipIf(chromiumMissing)('every page on a phone and on a desktop', () =>
   afterAll(async () => {
     for (const context of contexts) await context.close().catch(() => undefined);
     await stack?.close();
+    await fake?.close();
   });
 
   const people = [
@@ -275,6 +292,69 @@ describe.skipIf(chromiumMissing)('every page on a phone and on a desktop', () =>
     expect(sorted).toEqual([...sorted].sort((a, b) => b - a));
     await expectFits(page, PHONE.width, 'usage sorted by cost');
     await screenshot(page, 'phone-owner-usage-sorted');
+  });
+
+  /** Stripe tells the server, by a signed webhook, of `event`. */
+  async function deliver(event: unknown): Promise<void> {
+    const delivery = signedWebhook(event as Parameters<typeof signedWebhook>[0], WEBHOOK_SECRET);
+    const response = await fetch(`${stack.url}/webhooks/stripe`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'stripe-signature': delivery.signature },
+      body: delivery.body,
+    });
+    expect(response.status).toBe(200);
+  }
+
+  it('phone: a card, its expiry, invoices and a failed payment fit on the Billing page', async () => {
+    const page = await pageFor(null, PHONE);
+    await page.goto('/login');
+    await page.getByLabel('E-mail').fill('pat.postpaid@newco.test');
+    await page.getByRole('button', { name: 'Sign in as new user' }).click();
+    await page.waitForURL((url) => url.pathname === '/');
+    // Adding a card as the Billing page does, with Stripe's side played by the fake.
+    const checkout = await page.evaluate(async () => {
+      const response = await fetch('/trpc/billing.setupPayment', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{}',
+      });
+      return ((await response.json()) as { result: { data: { url: string } } }).result.data.url;
+    });
+    await deliver(
+      fake.completeSetup(sessionIdOf(checkout), {
+        brand: 'mastercard',
+        last4: '4444',
+        exp_month: 8,
+        exp_year: 2031,
+      }),
+    );
+    const { stripeCustomerId } = await stack.database.db
+      .selectFrom('users')
+      .select('stripeCustomerId')
+      .where('id', '=', 'dev|pat.postpaid@newco.test')
+      .executeTakeFirstOrThrow();
+    fake.addInvoice(stripeCustomerId!, { total: 123_456, amount_due: 0, status: 'paid' });
+    const unpaid = fake.addInvoice(stripeCustomerId!, { total: 4_200, amount_due: 4_200 });
+    await deliver(fake.eventOf('invoice.payment_failed', unpaid.id as string));
+
+    await page.goto('/billing');
+    await settle(page);
+    const method = page.getByTestId('billing-payment-method');
+    await method.getByText('Mastercard •••• 4444').waitFor();
+    await page.getByTestId('billing-payment-failed').waitFor();
+    await page.getByRole('table', { name: 'Invoices' }).waitFor();
+    // "expires 08/2031" is one piece: on one line, never "expires" here and its date below.
+    const expiry = method.getByText('expires 08/2031');
+    const lines = await expiry.evaluate(
+      (el) => new Set([...el.getClientRects()].filter((r) => r.width > 0).map((r) => r.top)).size,
+    );
+    expect(lines).toBe(1);
+    await expectFits(page, PHONE.width, 'billing with a card');
+    // The rate card's USD column is whole.
+    const usd = page.getByRole('table', { name: 'Rate card' }).getByText('$2.5');
+    const box = (await usd.boundingBox())!;
+    expect(box.x + box.width).toBeLessThanOrEqual(PHONE.width);
+    await screenshot(page, 'phone-postpaid-owner-billing-card');
   });
 
   it('phone: the navigation and the account menu open on screen', async () => {
