@@ -199,6 +199,14 @@ describe('admin.users.list', () => {
 });
 
 describe('admin.users.get', () => {
+  it('asks for one of the user id or the e-mail, in a sentence', async () => {
+    for (const input of [{}, { userId: 'dev|x', email: 'x@example.test' }]) {
+      expect(await expectTrpcError(asAdmin.admin.users.get(input), 'BAD_REQUEST')).toBe(
+        'Give either the user id or the e-mail address of the person.',
+      );
+    }
+  });
+
   it('opens an owner: account, cluster, credits and the account’s 30-day usage', async () => {
     const cluster = await makeCluster(db, { name: 'get-cluster' });
     const owner = await makeUser(db, { email: 'Get.Owner@get.test', billingMode: 'prepaid' });

@@ -55,7 +55,7 @@ export const adminUsersRouter = router({
       z
         .object({ userId: userId.optional(), email: email.optional() })
         .refine((v) => (v.userId === undefined) !== (v.email === undefined), {
-          error: 'Give either userId or email',
+          error: 'Give either the user id or the e-mail address of the person',
         }),
     )
     .query(({ ctx, input }) =>

@@ -83,4 +83,24 @@ describe('usage across accounts', { timeout: 30_000 }, () => {
     expect(sorted).toEqual(tableCells());
     expect(sorted.slice(1).map((row) => row[3])).toEqual(['1', '4', '7']);
   });
+
+  it('says why a range in the address was not used, and which total is exact', async () => {
+    renderPage(<AdminUsagePage />, {
+      me: admin,
+      path: '/admin/usage?from=2026-02-30&to=2026-03-01',
+      handlers: {
+        'usage.top': () => [
+          { ...top[0]!, totalCost: '0.0050' },
+          { ...top[1]!, totalCost: '0.0050' },
+        ],
+      },
+    });
+    expect(await screen.findByTestId('range-notice')).toHaveTextContent(
+      'It asked for 2026-02-30 to 2026-03-01.',
+    );
+    // $0.01 in all, while each account alone rounds (half-even) to $0.00: the page says which is exact.
+    expect(await screen.findByTestId('rounding-note')).toHaveTextContent(
+      'The total $0.01 is exact; the accounts below add up to $0.00 because each is rounded to the cent on its own.',
+    );
+  });
 });

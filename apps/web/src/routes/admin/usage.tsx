@@ -9,6 +9,8 @@ import { DataTable, shownRows, useDataTable, type Column } from '../../component
 import { TopAccountsChart } from '../../components/lazy-charts.tsx';
 import { PageHeader } from '../../components/page-header.tsx';
 import { RangePicker } from '../../components/range-picker.tsx';
+import { RangeProblem } from '../../components/range-problem.tsx';
+import { RoundingNote } from '../../components/rounding-note.tsx';
 import { Stat } from '../../components/stat.tsx';
 import { Empty, ErrorState, Loading } from '../../components/states.tsx';
 import { downloadCsv, toCsv } from '../../lib/csv.ts';
@@ -59,7 +61,7 @@ const topAccountColumns: Column<TopAccount>[] = [
 
 export default function AdminUsagePage() {
   const trpc = useTRPC();
-  const [range, setRange] = useRangeParam();
+  const [range, setRange, rangeNotice] = useRangeParam();
   const [limit, setLimit] = useState(10);
   // The totals add up the 100 costliest accounts (the API's maximum page) — every account only
   // when fewer than 100 have usage, as the hint says; the table shows the top N of them.
@@ -90,6 +92,7 @@ export default function AdminUsagePage() {
     <>
       <PageHeader title="Usage across accounts" description="What each account cost, by payer." />
       <Stack gap="md">
+        {rangeNotice && <RangeProblem notice={rangeNotice} />}
         <Group justify="space-between" align="flex-end" wrap="wrap" gap="sm">
           <RangePicker value={range} onChange={setRange} />
           <Select
@@ -120,6 +123,13 @@ export default function AdminUsagePage() {
               <Stat label="Accounts with usage" value={all.data.length} />
               <Stat label="Active users" value={users} />
             </SimpleGrid>
+            {rows.length === all.data.length && (
+              <RoundingNote
+                total={total}
+                rows={rows.map((a) => a.totalCost)}
+                rowsAre="the accounts below"
+              />
+            )}
             <Card withBorder>
               <Title order={2} size="h5" mb="sm">
                 Top {Math.min(limit, rows.length)} accounts
