@@ -433,6 +433,35 @@ describe('admin.users.setStatus', () => {
     expect(await auditRows(db, 'admin.users.setStatus', user.id)).toHaveLength(2);
   });
 
+  it('keeps deletion to Delete account, and a deleted account deleted', async () => {
+    const user = await makeUser(db);
+    expect(
+      await expectTrpcError(
+        asAdmin.admin.users.setStatus({ userId: user.id, status: 'deleted', reason: 'gone' }),
+        'PRECONDITION_FAILED',
+      ),
+    ).toBe(
+      'Delete an account with Delete account: it also revokes its invites, ends its cluster assignment and frees its e-mail.',
+    );
+    await asAdmin.admin.users.delete({ userId: user.id, reason: 'asked to leave' });
+    for (const change of [
+      () => asAdmin.admin.users.setStatus({ userId: user.id, status: 'active', reason: 'back' }),
+      () =>
+        asAdmin.admin.users.setStatus({ userId: user.id, status: 'suspended', reason: 'abuse' }),
+      () => asAdmin.admin.users.setAdmin({ userId: user.id, isAdmin: true }),
+    ]) {
+      expect(await expectTrpcError(change(), 'PRECONDITION_FAILED')).toBe(
+        'This account was deleted; it cannot be reactivated, suspended or made an admin. Someone who wants back in signs up anew.',
+      );
+    }
+    const row = await db
+      .selectFrom('users')
+      .select(['status', 'isAdmin'])
+      .where('id', '=', user.id)
+      .executeTakeFirstOrThrow();
+    expect(row).toEqual({ status: 'deleted', isAdmin: false });
+  });
+
   it('does not let an admin suspend or delete themselves', async () => {
     expect(
       await expectTrpcError(

@@ -3,13 +3,19 @@
 import type { AuditActor } from '../../actor.ts';
 import { recordAudit } from '../../audit.ts';
 import type { Transaction } from '../../db.ts';
-import { badRequest, forbidden } from '../../errors.ts';
+import { badRequest, forbidden, preconditionFailed } from '../../errors.ts';
 import type { BillingMode, UserStatus } from '../../schemas.ts';
 import { autoAssignAccount, type AutoAssignResult } from '../assignment.ts';
 import { lockUser } from '../users.ts';
 import { readAdminUser, type AdminUserItem } from './reads.ts';
 
 /** Suspends, reactivates or deletes a user (status only; their rows stay). */
+/** A deleted account stays deleted: its e-mail may belong to someone new by now. */
+const deletedAccount = () =>
+  preconditionFailed(
+    'This account was deleted; it cannot be reactivated, suspended or made an admin. Someone who wants back in signs up anew.',
+  );
+
 export async function setUserStatus(
   trx: Transaction,
   actor: AuditActor,
@@ -20,7 +26,13 @@ export async function setUserStatus(
       `You cannot ${input.status === 'suspended' ? 'suspend' : 'delete'} your own account. Ask another admin.`,
     );
   }
+  if (input.status === 'deleted') {
+    throw preconditionFailed(
+      'Delete an account with Delete account: it also revokes its invites, ends its cluster assignment and frees its e-mail.',
+    );
+  }
   const row = await lockUser(trx, input.userId);
+  if (row.status === 'deleted') throw deletedAccount();
   if (row.status === input.status)
     return { user: await readAdminUser(trx, row.id), changed: false };
   await trx.updateTable('users').set({ status: input.status }).where('id', '=', row.id).execute();
@@ -49,6 +61,7 @@ export async function setUserAdmin(
     throw forbidden('You cannot remove your own admin rights. Ask another admin to do it.');
   }
   const row = await lockUser(trx, input.userId);
+  if (row.status === 'deleted' && input.isAdmin) throw deletedAccount();
   if (row.isAdmin === input.isAdmin)
     return { user: await readAdminUser(trx, row.id), changed: false };
   await trx.updateTable('users').set({ isAdmin: input.isAdmin }).where('id', '=', row.id).execute();
