@@ -26,9 +26,9 @@ describe('toCsv', () => {
     const csv = toCsv(usageColumns, [day('2026-01-02', '3.0156'), day('2026-01-01', '1234.5')]);
     expect(csv).toBe(
       [
-        'Date,CPU h,GPU h,RAM GB·h,Online GB,Offline GB,Egress GB,CPU cost,GPU cost,RAM cost,Storage cost,Network cost,Total cost',
-        '2026-01-02,10.5,0,80.25,12,300.1234,2,$1.31,$0.00,$1.00,$0.50,$0.20,$3.02',
-        '2026-01-01,10.5,0,80.25,12,300.1234,2,$1.31,$0.00,$1.00,$0.50,$0.20,"$1,234.50"',
+        'Day (UTC),CPU h,GPU h,RAM GB·h,Online GB,Offline GB,Egress GB,CPU cost,GPU cost,RAM cost,Storage cost,Network cost,Total cost',
+        '2 Jan 2026,10.5,0,80.25,12,300.1234,2,$1.31,$0.00,$1.00,$0.50,$0.20,$3.02',
+        '1 Jan 2026,10.5,0,80.25,12,300.1234,2,$1.31,$0.00,$1.00,$0.50,$0.20,"$1,234.50"',
         '',
       ].join('\r\n'),
     );
@@ -39,7 +39,7 @@ describe('toCsv', () => {
     const dates = parseCsv(toCsv(usageColumns, rows))
       .slice(1)
       .map((line) => line[0]);
-    expect(dates).toEqual(['2026-01-03', '2026-01-01', '2026-01-02']);
+    expect(dates).toEqual(['3 Jan 2026', '1 Jan 2026', '2 Jan 2026']);
   });
 
   it('quotes commas, quotes and line breaks so every cell survives a round trip', () => {
