@@ -187,7 +187,7 @@ describe.skipIf(chromiumMissing)('the dashboard in Chromium', () => {
     const dialog = admin.getByRole('dialog');
     expect(await dialog.textContent()).toContain('to eu-west-1-prod');
     await dialog.getByRole('button', { name: 'Move', exact: true }).click();
-    await admin.getByText('The account is on eu-west-1-prod.').waitFor();
+    await admin.getByText('The account of alice@acme.test is on eu-west-1-prod.').waitFor();
     await dialog.waitFor({ state: 'hidden' });
     await screenshot(admin, '07-admin-user');
 

@@ -7,6 +7,7 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { notifyDone } from '../lib/notify.ts';
 import { useTRPC, type RouterInputs, type RouterOutputs } from '../lib/trpc.ts';
+import { ActionButton } from './action-button.tsx';
 import { ActionError } from './states.tsx';
 
 export type AssignPreview = RouterOutputs['clusters']['previewAssign'];
@@ -121,13 +122,14 @@ export function AssignConfirmation({
 export function CheckedAssignButton({
   label,
   input,
-  disabled,
+  disabledReason,
   onDone,
 }: {
   label: string;
   /** What to check; null while there is nothing to check yet. */
   input: PreviewInput | null;
-  disabled?: boolean;
+  /** Why it cannot be used now, as a sentence (besides there being nothing to check yet). */
+  disabledReason?: string | null;
   onDone?: () => void;
 }) {
   const preview = useAssignPreview();
@@ -145,16 +147,16 @@ export function CheckedAssignButton({
   };
   return (
     <>
-      <Button
+      <ActionButton
         color="blue"
         variant="light"
         size="xs"
-        disabled={disabled || !input}
+        disabledReason={disabledReason || (!input && 'Pick a cluster first.')}
         loading={preview.isPending}
         onClick={() => void check()}
       >
         {label}
-      </Button>
+      </ActionButton>
       <Modal
         opened={refusal !== null || preview.isError}
         onClose={() => {

@@ -2,11 +2,12 @@
 // e-mail of who acted and of whom it is about; each entry's details open in full; a CSV download
 // holds every matching entry with the cells the table shows.
 import { utcToday } from '@hops/api/days';
-import { Anchor, Badge, Button, Code, Group, Stack, Text, TextInput } from '@mantine/core';
+import { Anchor, Badge, Code, Group, Stack, Text, TextInput } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { keepPreviousData, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useMemo, useState, type ChangeEvent } from 'react';
 import { Link } from 'react-router';
+import { ActionButton } from '../../components/action-button.tsx';
 import { DataTable, useDataTable, type Column } from '../../components/data-table.tsx';
 import { PageHeader } from '../../components/page-header.tsx';
 import { Pager, useCursorPager } from '../../components/pager.tsx';
@@ -261,15 +262,20 @@ export default function AdminAuditPage() {
         title="Audit log"
         description="Who changed what, from the web, Slack or a service. Newest first."
         actions={
-          <Button
+          <ActionButton
             variant="default"
             size="xs"
             onClick={() => void exportCsv()}
             loading={exporting}
-            disabled={!audit.data || rows.length === 0}
+            disabledReason={
+              !audit.data
+                ? 'The audit log is still loading.'
+                : rows.length === 0 &&
+                  'No entry matches the filters, so there is nothing to download.'
+            }
           >
             Download CSV
-          </Button>
+          </ActionButton>
         }
       />
       <Stack gap="md">

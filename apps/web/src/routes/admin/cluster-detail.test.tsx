@@ -77,6 +77,17 @@ function handlers(assigned: unknown[]): Handlers {
 }
 
 describe('Assign an account here', { timeout: 30_000 }, () => {
+  it('says why Assign cannot be used while no e-mail is typed, and asks nothing', async () => {
+    const assigned: unknown[] = [];
+    const { calls } = renderPage(<AdminClusterPage />, { me: admin, handlers: handlers(assigned) });
+    await screen.findByLabelText("Account owner's e-mail");
+    const assign = screen.getByRole('button', { name: 'Assign' });
+    expect(assign).toHaveAttribute('aria-disabled', 'true');
+    expect(assign).toHaveAccessibleDescription("Type the account owner's e-mail first.");
+    await userEvent.setup().click(assign);
+    expect(calls.filter((c) => c.path === 'clusters.previewAssign')).toEqual([]);
+  });
+
   it('checks the e-mail first: a bad one, an unknown one or a member’s is refused with a sentence and no Confirm', async () => {
     const assigned: unknown[] = [];
     const { calls } = renderPage(<AdminClusterPage />, { me: admin, handlers: handlers(assigned) });

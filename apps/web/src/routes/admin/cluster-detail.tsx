@@ -24,6 +24,7 @@ import {
   useAssignPreview,
   type AssignPlan,
 } from '../../components/assign-check.tsx';
+import { ActionButton } from '../../components/action-button.tsx';
 import { StatusBadge } from '../../components/badges.tsx';
 import { CapacityBar } from '../../components/capacity-bar.tsx';
 import { ClusterForm, type ClusterFormValues } from '../../components/cluster-form.tsx';
@@ -247,15 +248,15 @@ function AssignHere({ cluster }: { cluster: Cluster }) {
               error={problem}
               style={{ flex: '1 1 240px' }}
             />
-            <Button
+            <ActionButton
               type="submit"
               color="blue"
               variant="light"
               loading={preview.isPending}
-              disabled={!email.trim()}
+              disabledReason={!email.trim() && "Type the account owner's e-mail first."}
             >
               Assign
-            </Button>
+            </ActionButton>
           </Group>
         </Stack>
       </form>
