@@ -94,6 +94,12 @@ const VALID: Record<string, () => unknown> = {
   'clusters.update': () => ({ id: cluster.id, maxUsers: 60, status: 'active' }),
   'clusters.assign': () => ({ userId: 'dev|alice', clusterId: 'auto' }),
   'clusters.unassign': () => ({ userId: 'dev|nina' }),
+  'clusters.previewAssign': () => ({ email: 'alice@acme.test', clusterId: 'auto' }),
+  // Refused (a confirmation that is not the caller's e-mail; nobody with that id): the fuzz must
+  // not delete or hand over the accounts the other procedures use.
+  'account.delete': () => ({ confirm: 'someone-else@example.test' }),
+  'team.transferOwnership': () => ({ memberId: 'dev|nobody-fuzz' }),
+  'admin.users.delete': () => ({ userId: 'dev|nobody-fuzz', reason: 'fuzz test' }),
   'admin.users.list': () => ({ search: 'acme', status: 'active', role: 'owner', limit: 10 }),
   'admin.users.get': () => ({ userId: 'dev|alice' }),
   'admin.users.setStatus': () => ({ userId: 'dev|ken', status: 'suspended', reason: 'fuzz' }),
