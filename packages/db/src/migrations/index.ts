@@ -8,7 +8,7 @@ import * as m0005 from './0005_billing.ts';
 import * as m0006 from './0006_checkout_credits.ts';
 import * as m0007 from './0007_unreported_usage_index.ts';
 import * as m0008 from './0008_mail_outbox.ts';
-import * as m0011 from './0011_cluster_collection_fields.ts';
+import * as m0009 from './0009_cluster_collection_fields.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001_documented_schema': m0001,
@@ -19,5 +19,5 @@ export const migrations: Record<string, Migration> = {
   '0006_checkout_credits': m0006,
   '0007_unreported_usage_index': m0007,
   '0008_mail_outbox': m0008,
-  '0011_cluster_collection_fields': m0011,
+  '0009_cluster_collection_fields': m0009,
 };
