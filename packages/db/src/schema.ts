@@ -135,6 +135,23 @@ export interface HopsworksClusters {
   updatedAt: Generated<Timestamp>;
 }
 
+export interface HopsworksProvisioning {
+  action: "activate" | "deactivate";
+  attempts: Generated<number>;
+  clusterId: string;
+  createdAt: Generated<Timestamp>;
+  finishedAt: Timestamp | null;
+  hopsworksUserId: number | null;
+  hopsworksUsername: string | null;
+  id: Generated<number>;
+  lastError: string | null;
+  leaseUntil: Timestamp | null;
+  reason: "assign" | "move" | "join" | "unassign" | "remove" | "leave" | "suspend" | "reactivate" | "delete" | "spending_cap" | "spending_cap_lifted";
+  state: Generated<"pending" | "done" | "failed" | "superseded" | "skipped">;
+  updatedAt: Generated<Timestamp>;
+  userId: string;
+}
+
 export interface MailOutbox {
   attempts: Generated<number>;
   createdAt: Generated<Timestamp>;
@@ -149,6 +166,15 @@ export interface MailOutbox {
   state: Generated<"pending" | "sent" | "failed">;
   toAddress: string;
   toUserId: string | null;
+}
+
+export interface SpendingCapAlerts {
+  capUsd: Numeric;
+  createdAt: Generated<Timestamp>;
+  month: string;
+  monthToDateUsd: Numeric;
+  ownerId: string;
+  threshold: number;
 }
 
 export interface StripeCheckoutCredits {
@@ -283,6 +309,9 @@ export interface Users {
   name: string | null;
   registrationIp: string | null;
   registrationSource: string | null;
+  spendingCapPolicy: Generated<"notify" | "suspend">;
+  spendingCapUsd: Numeric | null;
+  spendingSuspendedMonth: string | null;
   status: Generated<"active" | "suspended" | "deleted">;
   stripeCustomerId: string | null;
   stripeTestCustomerId: string | null;
@@ -298,7 +327,9 @@ export interface DB {
   eventCursors: EventCursors;
   events: Events;
   hopsworksClusters: HopsworksClusters;
+  hopsworksProvisioning: HopsworksProvisioning;
   mailOutbox: MailOutbox;
+  spendingCapAlerts: SpendingCapAlerts;
   stripeCheckoutCredits: StripeCheckoutCredits;
   stripeEvents: StripeEvents;
   stripeProducts: StripeProducts;

@@ -9,6 +9,7 @@ import * as m0006 from './0006_checkout_credits.ts';
 import * as m0007 from './0007_unreported_usage_index.ts';
 import * as m0008 from './0008_mail_outbox.ts';
 import * as m0009 from './0009_cluster_collection_fields.ts';
+import * as m0010 from './0010_provisioning_and_spending_caps.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001_documented_schema': m0001,
@@ -20,4 +21,5 @@ export const migrations: Record<string, Migration> = {
   '0007_unreported_usage_index': m0007,
   '0008_mail_outbox': m0008,
   '0009_cluster_collection_fields': m0009,
+  '0010_provisioning_and_spending_caps': m0010,
 };
