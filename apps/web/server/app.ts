@@ -31,7 +31,7 @@ import Fastify, {
 } from 'fastify';
 import { createOidcClient, type OidcClient } from './auth/oidc.ts';
 import { authRoutes } from './auth/routes.ts';
-import { SESSION_COOKIE, sessionUserId } from './auth/session.ts';
+import { SESSION_COOKIE, readSession } from './auth/session.ts';
 import type { WebEnv } from './env.ts';
 import { isServerPath, mountDashboard, type Dashboard } from './static.ts';
 import { webhookRoutes } from './webhooks.ts';
@@ -192,7 +192,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
         db,
         deps: { ...baseDeps, log: req.log },
         serviceTokens: env.serviceTokens,
-        sessionUserId: sessionUserId(env.sessionSecret, req.cookies[SESSION_COOKIE]),
+        session: readSession(env.sessionSecret, req.cookies[SESSION_COOKIE]),
         authorization: header(req.headers.authorization),
         actAs: header(req.headers['x-hops-act-as']),
       });

@@ -77,14 +77,16 @@ function matchServiceToken(presented: string, tokens: readonly string[]): Servic
 
 /**
  * Resolves the caller of one HTTP request. A bearer token must be a configured service token; with
- * `x-hops-act-as` the service is held to that user's rights. Otherwise the session's user, if any.
+ * `x-hops-act-as` the service is held to that user's rights. Otherwise the session's user, if any
+ * and if the session was not revoked.
  * Refused credentials do not throw here: they become `authError`, which every procedure answers.
  */
 export async function createRequestContext(options: {
   db: Db;
   deps: ApiDeps;
   serviceTokens: readonly string[];
-  sessionUserId?: string | null | undefined;
+  /** The web session's user and start (a session begun before a revocation is refused). */
+  session?: { userId: string; issuedAt: Date } | null | undefined;
   authorization?: string | undefined;
   actAs?: string | undefined;
 }): Promise<Context> {
@@ -113,6 +115,8 @@ export async function createRequestContext(options: {
     const authError = unauthorized('Acting for a user needs a service token.');
     return createContextInner({ db, deps, authError });
   }
-  const user = options.sessionUserId ? await loadUserActor(db, options.sessionUserId) : null;
+  // A revoked session is no session: the caller is signed out, as without a cookie.
+  const session = options.session;
+  const user = session ? await loadUserActor(db, session.userId, session.issuedAt) : null;
   return createContextInner({ db, deps, user, via: 'web' });
 }

@@ -25,6 +25,7 @@ export {
   type SignInResult,
 } from './services/signin.ts';
 export { listDevLoginUsers, loadUserActor } from './services/users.ts';
+export { signOut } from './services/sessions.ts';
 export { grantCredits } from './services/credits/account.ts';
 export { ingestUsage } from './services/usage/ingest.ts';
 export type { UsageRecordInput } from './services/usage/records.ts';

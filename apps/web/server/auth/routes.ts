@@ -7,6 +7,7 @@ import {
   isDatabaseUnavailable,
   listDevLoginUsers,
   signIn,
+  signOut,
   type SignInClaims,
 } from '@hops/api';
 import type { Db } from '@hops/api';
@@ -21,6 +22,7 @@ import {
   LOGIN_TTL_SECONDS,
   SESSION_COOKIE,
   SESSION_TTL_SECONDS,
+  readSession,
   safeInviteSecret,
   safeReturnTo,
   seal,
@@ -184,6 +186,12 @@ export async function authRoutes(app: FastifyInstance, options: AuthRoutesOption
 
   app.post('/auth/logout', async (request, reply) => {
     reply.clearCookie(SESSION_COOKIE, { path: '/' });
+    // Logging out ends every session of the person (SPEC §12), a copy of this cookie included.
+    const session = readSession(env.sessionSecret, request.cookies[SESSION_COOKIE]);
+    if (session) {
+      const ended = await signOut(db, session);
+      request.log.info({ userId: session.userId, ended }, 'signed out');
+    }
     // A plain HTML form gets a page to land on; the dashboard's fetch gets an empty answer.
     if ((request.headers.accept ?? '').includes('text/html')) return reply.redirect('/login', 303);
     return reply.code(204).send();

@@ -4,8 +4,8 @@ import {
   safeInviteSecret,
   safeReturnTo,
   seal,
+  readSession,
   sealSession,
-  sessionUserId,
   unseal,
 } from './session.ts';
 
@@ -15,29 +15,48 @@ describe('signed cookie values', () => {
   it('reads back what it sealed, until it expires', () => {
     const now = Date.parse('2026-03-01T12:00:00Z');
     const value = sealSession(secret, 'auth0|42', now);
-    expect(sessionUserId(secret, value, now)).toBe('auth0|42');
-    expect(sessionUserId(secret, value, now + (SESSION_TTL_SECONDS - 1) * 1000)).toBe('auth0|42');
-    expect(sessionUserId(secret, value, now + SESSION_TTL_SECONDS * 1000)).toBeNull();
+    expect(readSession(secret, value, now)).toEqual({
+      userId: 'auth0|42',
+      issuedAt: new Date(now),
+    });
+    expect(readSession(secret, value, now + (SESSION_TTL_SECONDS - 1) * 1000)?.userId).toBe(
+      'auth0|42',
+    );
+    expect(readSession(secret, value, now + SESSION_TTL_SECONDS * 1000)).toBeNull();
+  });
+
+  it('dates a session to the millisecond, and one sealed without that to its whole second', () => {
+    const now = Date.parse('2026-03-01T12:00:00.789Z');
+    expect(readSession(secret, sealSession(secret, 'auth0|42', now), now)?.issuedAt).toEqual(
+      new Date(now),
+    );
+    // A cookie from before sessions carried `at`: its envelope's iat (seconds) is its start.
+    const older = seal(secret, 'session', { uid: 'auth0|42' }, SESSION_TTL_SECONDS, now);
+    expect(readSession(secret, older, now)).toEqual({
+      userId: 'auth0|42',
+      issuedAt: new Date('2026-03-01T12:00:00.000Z'),
+    });
   });
 
   it('refuses a value signed with another secret, altered, truncated or empty', () => {
     const value = sealSession(secret, 'auth0|42');
-    expect(sessionUserId('another-secret-of-at-least-32-characters!', value)).toBeNull();
+    expect(readSession(secret, value)?.userId).toBe('auth0|42');
+    expect(readSession('another-secret-of-at-least-32-characters!', value)).toBeNull();
     const [body, mac] = value.split('.');
     const altered = Buffer.from(
       Buffer.from(body!, 'base64url').toString().replace('auth0|42', 'auth0|43'),
     ).toString('base64url');
-    expect(sessionUserId(secret, `${altered}.${mac}`)).toBeNull();
-    expect(sessionUserId(secret, value.slice(0, -2))).toBeNull();
-    expect(sessionUserId(secret, body)).toBeNull();
-    expect(sessionUserId(secret, '')).toBeNull();
-    expect(sessionUserId(secret, undefined)).toBeNull();
+    expect(readSession(secret, `${altered}.${mac}`)).toBeNull();
+    expect(readSession(secret, value.slice(0, -2))).toBeNull();
+    expect(readSession(secret, body)).toBeNull();
+    expect(readSession(secret, '')).toBeNull();
+    expect(readSession(secret, undefined)).toBeNull();
   });
 
   it('never takes a sign-in state cookie for a session', () => {
     const login = seal(secret, 'login', { uid: 'auth0|42' }, 600);
     expect(unseal(secret, 'login', login)).toEqual({ uid: 'auth0|42' });
-    expect(sessionUserId(secret, login)).toBeNull();
+    expect(readSession(secret, login)).toBeNull();
   });
 });
 

@@ -1,6 +1,7 @@
 // Signed cookie values (HMAC-SHA256 with SESSION_SECRET): the web session and the short-lived
 // sign-in state. Signed, not encrypted: they hold nothing the browser may not see, only nothing
-// it may change.
+// it may change. A session carries when it began, so the API refuses one issued before its user's
+// sessions were revoked (SPEC §12).
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
 export const SESSION_COOKIE = 'hops_session';
@@ -35,13 +36,13 @@ export function seal<T>(
   return `${body}.${mac(secret, body)}`;
 }
 
-/** The data of a value sealed for `purpose`, or null when it is forged, altered or expired. */
-export function unseal<T>(
+/** The envelope of a value sealed for `purpose`, or null when it is forged, altered or expired. */
+function open<T>(
   secret: string,
   purpose: Purpose,
   value: string | undefined,
-  now = Date.now(),
-): T | null {
+  now: number,
+): Envelope<T> | null {
   if (!value) return null;
   const dot = value.lastIndexOf('.');
   if (dot <= 0) return null;
@@ -53,28 +54,55 @@ export function unseal<T>(
     const envelope = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as Envelope<T>;
     if (envelope.p !== purpose || typeof envelope.exp !== 'number') return null;
     if (envelope.exp * 1000 <= now) return null;
-    return envelope.d;
+    return envelope;
   } catch {
     return null; // a correctly signed but unreadable value cannot come from us; treat as absent
   }
 }
 
+/** The data of a value sealed for `purpose`, or null when it is forged, altered or expired. */
+export function unseal<T>(
+  secret: string,
+  purpose: Purpose,
+  value: string | undefined,
+  now = Date.now(),
+): T | null {
+  return open<T>(secret, purpose, value, now)?.d ?? null;
+}
+
 export interface SessionData {
   /** The user's id (the identity provider's `sub`). */
   uid: string;
+  /**
+   * When the session began, in milliseconds. The envelope's `iat` is whole seconds: too coarse to
+   * tell a cookie copied just before a logout from a sign-in just after it (SPEC §12).
+   */
+  at?: number;
+}
+
+/** A session as a request presents it: whose, and since when (revocation compares the two). */
+export interface Session {
+  userId: string;
+  issuedAt: Date;
 }
 
 export function sealSession(secret: string, userId: string, now = Date.now()): string {
-  return seal<SessionData>(secret, 'session', { uid: userId }, SESSION_TTL_SECONDS, now);
+  return seal<SessionData>(secret, 'session', { uid: userId, at: now }, SESSION_TTL_SECONDS, now);
 }
 
-export function sessionUserId(
+/** The session a cookie value carries, or null when it is absent, forged, altered or expired. */
+export function readSession(
   secret: string,
   value: string | undefined,
   now = Date.now(),
-): string | null {
-  const data = unseal<SessionData>(secret, 'session', value, now);
-  return typeof data?.uid === 'string' && data.uid.length > 0 ? data.uid : null;
+): Session | null {
+  const envelope = open<SessionData>(secret, 'session', value, now);
+  const uid = envelope?.d?.uid;
+  if (!envelope || typeof uid !== 'string' || uid.length === 0) return null;
+  // A cookie sealed before `at` existed began within its whole second `iat`.
+  const at = typeof envelope.d.at === 'number' ? envelope.d.at : envelope.iat * 1000;
+  if (!Number.isFinite(at)) return null;
+  return { userId: uid, issuedAt: new Date(at) };
 }
 
 /** What the sign-in needs to remember between /auth/login and /auth/callback. */

@@ -1,11 +1,13 @@
 // The /auth routes of the API server: sign out, and the dev-mode login picker.
+import { leaveTo } from './navigate.ts';
 import type { Me } from './trpc.ts';
 
+/** Signs out, which ends every session of the person (SPEC §12), then loads `then`. */
 export async function signOut(then = '/login'): Promise<void> {
   await fetch('/auth/logout', { method: 'POST', credentials: 'same-origin' }).catch(
     () => undefined,
   );
-  window.location.assign(then);
+  leaveTo(then);
 }
 
 /** The login page, carrying an invite secret and where to come back to. */

@@ -1,9 +1,10 @@
 // /settings: who I am as the identity provider says (name and e-mail are theirs, so they are shown,
-// not edited here), and deleting my account with a typed confirmation. Whether the account may be
+// not edited here), signing out everywhere, and deleting my account with a typed confirmation. Whether the account may be
 // deleted (members, an unpaid invoice) is the API's rule: its refusal is shown as its sentence.
 import { Button, Card, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { useMutation } from '@tanstack/react-query';
 import { useState } from 'react';
+import { ActionButton } from '../components/action-button.tsx';
 import { PageHeader } from '../components/page-header.tsx';
 import { ActionError } from '../components/states.tsx';
 import { useMe } from '../lib/me-context.ts';
@@ -41,9 +42,46 @@ export default function SettingsPage() {
             </Text>
           </Stack>
         </Card>
+        <SignOutEverywhere />
         <DeleteAccount email={me.email} />
       </Stack>
     </>
+  );
+}
+
+function SignOutEverywhere() {
+  const trpc = useTRPC();
+  const signOutEverywhere = useMutation(
+    trpc.account.signOutEverywhere.mutationOptions({
+      // This session has ended with the others: on to the sign-in page.
+      onSuccess: () => void signOut('/login'),
+    }),
+  );
+  return (
+    <Card withBorder>
+      <Stack gap="sm">
+        <Title order={2} size="h4">
+          Sign out everywhere
+        </Title>
+        <Text size="sm">
+          Ends every session of yours at once — on every computer, phone and browser where you are
+          signed in, this one included. Use it when you signed in somewhere you no longer trust or
+          lost a device. You then sign in again here.
+        </Text>
+        <ActionError error={signOutEverywhere.error} />
+        <div>
+          <ActionButton
+            color="orange"
+            variant="light"
+            loading={signOutEverywhere.isPending}
+            disabledReason={signOutEverywhere.isSuccess && 'Signed out; taking you to sign-in.'}
+            onClick={() => signOutEverywhere.mutate()}
+          >
+            Sign out everywhere
+          </ActionButton>
+        </div>
+      </Stack>
+    </Card>
   );
 }
 

@@ -19,6 +19,7 @@ import {
 import { listUsers, UNASSIGNED, USER_SORTS } from '../services/admin-users/list.ts';
 import { getUserDetail } from '../services/admin-users/reads.ts';
 import { deleteAccount } from '../services/account-deletion.ts';
+import { signOutEverywhere } from '../services/sessions.ts';
 import { adminProcedure, router } from '../trpc.ts';
 
 export const adminUsersRouter = router({
@@ -81,6 +82,19 @@ export const adminUsersRouter = router({
       }),
     ),
   ),
+
+  /** SPEC §12: ends every session of a person (the admin's own too), with an optional reason. */
+  signOutEverywhere: adminProcedure
+    .input(z.object({ userId, reason: reason.optional() }))
+    .mutation(({ ctx, input }) =>
+      inTransaction(ctx.db, (trx) =>
+        signOutEverywhere(trx, ctx.actor, {
+          userId: input.userId,
+          reason: input.reason ?? null,
+          self: false,
+        }),
+      ),
+    ),
 
   setAdmin: adminProcedure
     .input(z.object({ userId, isAdmin: z.boolean() }))

@@ -50,12 +50,28 @@ function toActor<T extends Pick<Selectable<Users>, (typeof ACTOR_COLUMNS)[number
 export const roleOf = (user: { accountOwnerId: string | null }): AccountRole =>
   user.accountOwnerId ? 'member' : 'owner';
 
-/** The user as a caller (null when there is none): what rules check about who acts. */
-export async function loadUserActor(db: Executor, userId: string): Promise<UserActor | null> {
+/**
+ * The user as a caller (null when there is none): what rules check about who acts. With
+ * `sessionIssuedAt` (a web session's start), also null when that session was revoked — issued
+ * before the user's `sessions_valid_after` (SPEC §12) — in the same one query.
+ */
+export async function loadUserActor(
+  db: Executor,
+  userId: string,
+  sessionIssuedAt?: Date,
+): Promise<UserActor | null> {
   const row = await db
     .selectFrom('users')
     .select(ACTOR_COLUMNS)
     .where('id', '=', userId)
+    .$if(sessionIssuedAt !== undefined, (query) =>
+      query.where((eb) =>
+        eb.or([
+          eb('sessionsValidAfter', 'is', null),
+          eb('sessionsValidAfter', '<=', sessionIssuedAt!),
+        ]),
+      ),
+    )
     .executeTakeFirst();
   return row ? toActor(row) : null;
 }

@@ -1,5 +1,5 @@
-// The admin actions on a user (SPEC §3.5): suspend or reactivate, admin rights, billing mode, and
-// the account's cluster. Each asks first.
+// The admin actions on a user (SPEC §3.5, §12): suspend or reactivate, sign out everywhere, admin
+// rights, billing mode, and the account's cluster. Each asks first.
 import { Card, Group, Stack, Title } from '@mantine/core';
 import { useMutation } from '@tanstack/react-query';
 import { ConfirmAction } from '../../../components/confirm-action.tsx';
@@ -7,6 +7,7 @@ import { useMe } from '../../../lib/me-context.ts';
 import { useRefreshAll } from '../../../lib/refresh.ts';
 import { useTRPC } from '../../../lib/trpc.ts';
 import { ClusterActions } from './cluster.tsx';
+import { SignOutEverywhere } from './sign-out-everywhere.tsx';
 import type { UserDetail } from './types.ts';
 
 type User = UserDetail['user'];
@@ -29,7 +30,8 @@ function StatusAction({ user }: { user: User }) {
           setStatus.mutateAsync({ userId: user.id, status: 'suspended', reason })
         }
       >
-        They can no longer sign in or use the API until an admin reactivates them.
+        Every session of theirs ends at once, and they can no longer sign in or use the API until an
+        admin reactivates them.
       </ConfirmAction>
     );
   }
@@ -105,6 +107,7 @@ export function UserActions({ detail }: { detail: UserDetail }) {
         </Title>
         <Group gap="xs" wrap="wrap">
           <StatusAction user={user} />
+          <SignOutEverywhere user={user} />
           <AdminAction user={user} />
           {user.role === 'owner' && <BillingModeAction user={user} />}
         </Group>
