@@ -6,7 +6,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['slackbot/**/*.test.ts'],
-    globalSetup: ['@hops/db/testing/global-setup'],
+    globalSetup: ['@hops/api/testing/global-setup'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
   },

@@ -89,6 +89,19 @@ function alertLine(event: HopsEvent): string {
       const { formerOwnerEmail, newOwnerEmail, members } = event.payload;
       return `:handshake: *${esc(formerOwnerEmail)}* handed their account (${count(members, 'person', 'people')}) to *${esc(newOwnerEmail)}*, who owns and pays for it from now on.`;
     }
+    case 'clusters.provisioning_failed': {
+      const { email, cluster, action, attempts, error, jobId } = event.payload;
+      return `:rotating_light: Could not ${action} *${esc(email)}* on cluster *${esc(cluster)}* after ${count(attempts, 'attempt')}: ${esc(error)} Retry it from the cluster page once the cause is fixed (job ${esc(jobId)}).`;
+    }
+    case 'account.spending_cap': {
+      const { email, threshold, capUsd, monthToDateUsd, month, policy, suspended } = event.payload;
+      const what = suspended
+        ? " The account's people are deactivated on their cluster until next month, a higher cap or no cap."
+        : threshold === 100 && policy === 'notify'
+          ? ' The cap only warns: nothing was stopped.'
+          : '';
+      return `:chart_with_upwards_trend: *${esc(email)}* reached ${threshold} % of the ${formatUsd(capUsd)} spending cap for ${esc(month)}: ${formatUsd(monthToDateUsd)} so far.${what}`;
+    }
     default:
       return unknownAlertLine(event);
   }

@@ -66,6 +66,12 @@ const schema = z.object({
     .min(0)
     .max(64)
     .default(1),
+  HOPSWORKS_MAX_PROJECTS: z.coerce
+    .number({ error: 'use a whole number of projects, like 5' })
+    .int({ error: 'use a whole number of projects, like 5' })
+    .min(0)
+    .max(10_000)
+    .default(5),
   STRIPE_SECRET_KEY: z
     .string()
     .regex(/^(sk|rk)_/, { error: 'use a secret or restricted key, starting sk_ or rk_' })
@@ -133,6 +139,11 @@ export interface WebEnv {
   stripe: WebStripeConfig | null;
   /** SMTP (SMTP_URL), or .eml files under MAIL_DIR outside production; null: no mail. */
   mail: MailConfig | null;
+  /**
+   * How people are made on the Hopsworks clusters (SPEC §9): the OIDC client they sign in through
+   * (OIDC_CLIENT_ID; `hops` in dev mode) and HOPSWORKS_MAX_PROJECTS.
+   */
+  hopsworks: { oidcClientId: string; maxProjects: number };
 }
 
 export interface WebStripeConfig extends StripeConfig {
@@ -239,6 +250,10 @@ export function loadWebEnv(
       jobWorkers: raw.JOB_WORKERS,
       stripe,
       mail,
+      hopsworks: {
+        oidcClientId: raw.OIDC_CLIENT_ID ?? 'hops',
+        maxProjects: raw.HOPSWORKS_MAX_PROJECTS,
+      },
     },
     warnings,
   };

@@ -88,6 +88,7 @@ try {
       mail,
       secrets,
       publicUrl: env.publicUrl,
+      hopsworks: env.hopsworks,
     });
     jobs = await startJobRunner({
       connectionString: database.database.url,

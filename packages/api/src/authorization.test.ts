@@ -203,6 +203,12 @@ const ROWS: Row[] = [
     },
   }),
 
+  row('account.signOutEverywhere', {
+    // Only ever the caller's own sessions: there is no input naming anyone else.
+    expected: AUTHED,
+    check: (a) => expect(Date.parse(a.signedOutAt)).not.toBeNaN(),
+  }),
+
   row('team.get', {
     expected: AUTHED,
     check: (a, w, c) => {
@@ -234,6 +240,32 @@ const ROWS: Row[] = [
       expect(a).toMatchObject({ memberId: w.memberA.id, formerOwnerId: w.ownerA.id }),
   }),
 
+  row('account.setSpendingCap', {
+    variant: "the caller's own account",
+    input: () => ({ monthlyCapUsd: '500', policy: 'notify' as const }),
+    // A member's cap is their account's: only its owner sets it.
+    expected: { ...AUTHED, member: 'BAD_REQUEST', serviceMember: 'BAD_REQUEST' },
+    check: (a, w, c) =>
+      expect(a).toMatchObject({ ownerId: userOf(w, c), capUsd: '500.00', policy: 'notify' }),
+  }),
+  row('account.setSpendingCap', {
+    variant: "A's account, by id",
+    input: (w) => ({ userId: w.ownerA.id, monthlyCapUsd: '250.5', policy: 'suspend' as const }),
+    expected: OWNER_OF_A('FORBIDDEN'),
+    check: (a, w) =>
+      expect(a).toMatchObject({ ownerId: w.ownerA.id, capUsd: '250.50', policy: 'suspend' }),
+  }),
+  row('account.spendingCap', {
+    variant: "the caller's own account",
+    expected: AUTHED,
+    check: (a) => expect(a).toMatchObject({ capUsd: null, percent: null, stopped: false }),
+  }),
+  row('account.spendingCap', {
+    variant: "A's account, by id",
+    input: (w) => ({ userId: w.ownerA.id }),
+    expected: OWNER_OF_A('FORBIDDEN'),
+    check: (a, w) => expect(a.ownerId).toBe(w.ownerA.id),
+  }),
   row('team.transferOwnership', {
     input: (w) => ({ memberId: w.memberA.id }),
     // Only the account's own owner: an admin owns no member of A, so A's member is not theirs.
@@ -453,6 +485,16 @@ const ROWS: Row[] = [
     check: (a, w) =>
       expect(a).toMatchObject({ ok: true, change: 'move', to: { id: w.spareCluster.id } }),
   }),
+  row('clusters.provisioning', {
+    input: (w) => ({ userId: w.ownerA.id }),
+    expected: ADMIN,
+    check: (a, w) =>
+      expect(a.every((job) => job.userId === w.ownerA.id && job.action === 'activate')).toBe(true),
+  }),
+  row('clusters.retryProvisioning', {
+    input: () => ({ jobId: '987654321' }),
+    expected: { ...ADMIN, admin: 'NOT_FOUND', serviceAdmin: 'NOT_FOUND' },
+  }),
   row('clusters.unassign', {
     input: (w) => ({ userId: w.ownerA.id }),
     expected: ADMIN,
@@ -478,6 +520,11 @@ const ROWS: Row[] = [
     input: (w) => ({ userId: w.memberA.id, reason: 'matrix' }),
     expected: ADMIN,
     check: (a, w) => expect(a).toMatchObject({ userId: w.memberA.id, revokedInvites: 0 }),
+  }),
+  row('admin.users.signOutEverywhere', {
+    input: (w) => ({ userId: w.memberA.id, reason: 'matrix' }),
+    expected: ADMIN,
+    check: (a) => expect(Date.parse(a.signedOutAt)).not.toBeNaN(),
   }),
   row('admin.users.setAdmin', {
     input: (w) => ({ userId: w.memberA.id, isAdmin: true }),

@@ -18,6 +18,7 @@ import type {
   CreditPool,
   LedgerKind,
   ProjectRole,
+  SpendingCapPolicy,
   UserStatus,
   Via,
 } from './schemas.ts';
@@ -35,5 +36,6 @@ const unionsMatchTheSchema: [
   Same<CreditPool, Column<CreditTransactions, 'pool'>>,
   Same<LedgerKind, Column<CreditTransactions, 'kind'>>,
   Same<Via, Column<AuditLog, 'via'>>,
-] = [true, true, true, true, true, true, true];
+  Same<SpendingCapPolicy, Column<Users, 'spendingCapPolicy'>>,
+] = [true, true, true, true, true, true, true, true];
 void unionsMatchTheSchema;

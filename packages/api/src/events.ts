@@ -72,6 +72,41 @@ export type HopsEvent =
         newOwnerEmail: string;
         members: number;
       };
+    }
+  /**
+   * A change of a person's account on a Hopsworks cluster failed 5 times and stays failed until an
+   * admin retries it (`clusters.retryProvisioning { jobId }`).
+   */
+  | {
+      kind: 'clusters.provisioning_failed';
+      payload: {
+        jobId: string;
+        userId: string;
+        email: string;
+        clusterId: string;
+        cluster: string;
+        action: 'activate' | 'deactivate';
+        attempts: number;
+        error: string;
+      };
+    }
+  /**
+   * An account's month-to-date cost reached 50, 80 or 100 % of its spending cap (SPEC §11), once
+   * per threshold, month and cap. USD amounts: `capUsd` 2 decimals, `monthToDateUsd` 4. With the
+   * `suspend` policy at 100 %, `suspended` says the account's people were deactivated.
+   */
+  | {
+      kind: 'account.spending_cap';
+      payload: {
+        ownerId: string;
+        email: string;
+        month: string;
+        threshold: 50 | 80 | 100;
+        capUsd: string;
+        monthToDateUsd: string;
+        policy: 'notify' | 'suspend';
+        suspended: boolean;
+      };
     };
 
 export type EventKind = HopsEvent['kind'];

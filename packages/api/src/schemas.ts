@@ -91,6 +91,23 @@ export const topUpAmount = z
     { error: 'Buy at least $10.00 and at most $10,000.00 of credits at a time' },
   );
 
+/** A monthly spending cap in USD (SPEC §11): above zero, whole cents, at most $1,000,000,000. */
+export const spendingCapUsd = z
+  .union([z.string().trim(), z.number().finite()])
+  .transform((value) => (typeof value === 'number' ? numberToDecimal(value) : value))
+  .refine((value) => /^\d{1,10}(\.\d{1,2})?$/.test(value), {
+    error: 'Enter the cap in US dollars with at most 2 decimals, like 500 or 1250.50',
+    abort: true,
+  })
+  .refine((value) => Number(value) > 0, {
+    error: 'A cap must be more than $0; to have no cap, turn it off',
+    abort: true,
+  })
+  .refine((value) => Number(value) <= 1_000_000_000, {
+    error: 'A cap can be at most $1,000,000,000',
+  });
+export const spendingCapPolicy = z.enum(['notify', 'suspend']);
+
 function numberToDecimal(value: number): string {
   // JSON numbers arrive as floats; print them exactly as written where possible.
   const text = String(value);
@@ -120,6 +137,7 @@ export const via = z.enum(['web', 'slack', 'service', 'system']);
 export type ProjectRole = z.infer<typeof projectRole>;
 export type BillingMode = z.infer<typeof billingMode>;
 export type UserStatus = z.infer<typeof userStatus>;
+export type SpendingCapPolicy = z.infer<typeof spendingCapPolicy>;
 export type ClusterStatus = z.infer<typeof clusterStatus>;
 export type CreditPool = z.infer<typeof creditPool>;
 export type AccountRole = z.infer<typeof accountRole>;

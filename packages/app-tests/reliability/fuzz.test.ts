@@ -29,11 +29,19 @@ const today = utcDay(new Date());
 await seedDemoData(db, { secrets: new SecretBox(encryptionKey), today });
 const server = await useServer({ db, env: { encryptionKey } });
 
+// Cookies sealed at each call, as a fresh sign-in would be: account.signOutEverywhere ends every
+// session begun before it, and the procedures fuzzed after it still need callers.
 const CALLERS: Record<string, Record<string, string>> = {
   anonymous: {},
-  member: { cookie: sessionCookie(server.env, 'dev|bob') },
-  owner: { cookie: sessionCookie(server.env, 'dev|alice') },
-  admin: { cookie: sessionCookie(server.env, 'dev|admin') },
+  get member() {
+    return { cookie: sessionCookie(server.env, 'dev|bob') };
+  },
+  get owner() {
+    return { cookie: sessionCookie(server.env, 'dev|alice') };
+  },
+  get admin() {
+    return { cookie: sessionCookie(server.env, 'dev|admin') };
+  },
   service: bearer(),
   serviceAsAdmin: bearer(SERVICE_TOKEN, 'dev|admin'),
 };
@@ -95,9 +103,15 @@ const VALID: Record<string, () => unknown> = {
   'clusters.assign': () => ({ userId: 'dev|alice', clusterId: 'auto' }),
   'clusters.unassign': () => ({ userId: 'dev|nina' }),
   'clusters.previewAssign': () => ({ email: 'alice@acme.test', clusterId: 'auto' }),
+  'clusters.provisioning': () => ({ view: 'latest', limit: 20 }),
+  'clusters.retryProvisioning': () => ({ jobId: '987654321' }),
+  'account.setSpendingCap': () => ({ monthlyCapUsd: '5000', policy: 'notify' }),
+  'account.spendingCap': () => ({}),
   // Refused (a confirmation that is not the caller's e-mail; nobody with that id): the fuzz must
   // not delete or hand over the accounts the other procedures use.
   'account.delete': () => ({ confirm: 'someone-else@example.test' }),
+  'account.signOutEverywhere': () => undefined,
+  'admin.users.signOutEverywhere': () => ({ userId: 'dev|ken', reason: 'fuzz test' }),
   'team.transferOwnership': () => ({ memberId: 'dev|nobody-fuzz' }),
   'admin.users.delete': () => ({ userId: 'dev|nobody-fuzz', reason: 'fuzz test' }),
   'admin.users.list': () => ({ search: 'acme', status: 'active', role: 'owner', limit: 10 }),

@@ -1,2 +1,3 @@
-// The shared test-database set-up; kept as a file of its own so the suite's config names it.
-export { default } from '@hops/db/testing/global-setup';
+// The shared test-database set-up, its template holding the job queue's schema (the demo seed
+// enqueues jobs); kept as a file of its own so the suite's config names it.
+export { default } from '@hops/api/testing/global-setup';

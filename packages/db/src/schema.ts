@@ -309,6 +309,7 @@ export interface Users {
   name: string | null;
   registrationIp: string | null;
   registrationSource: string | null;
+  sessionsValidAfter: Timestamp | null;
   spendingCapPolicy: Generated<"notify" | "suspend">;
   spendingCapUsd: Numeric | null;
   spendingSuspendedMonth: string | null;

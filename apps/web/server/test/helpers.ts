@@ -32,6 +32,7 @@ export function testEnv(overrides: Partial<WebEnv> = {}): WebEnv {
     jobWorkers: 0,
     stripe: null,
     mail: null,
+    hopsworks: { oidcClientId: 'hops', maxProjects: 5 },
     ...overrides,
   };
 }

@@ -19,6 +19,12 @@ export interface TaskPayloads {
   // -- ownership transfer (SPEC §11) --
   /** Tell Stripe who owns a customer now (its `hops_user_id` metadata), after a transfer. */
   'billing.updateCustomerOwner': { customerId: string; transferId: string };
+  // -- accounts on the Hopsworks clusters (SPEC §9) --
+  /** Bring one row of hopsworks_provisioning about on its cluster. */
+  'clusters.provision': { provisioningId: string };
+  // -- spending caps (SPEC §11) --
+  /** At the turn of the month: lift last month's spending stops (crontab). */
+  'account.liftSpendingStops': { _cron?: { ts: string; backfilled?: boolean } };
 }
 
 export interface EnqueueOptions {

@@ -53,7 +53,9 @@ describe('billing.reportUsage', () => {
 
   it('is on the crontab only with Stripe on, every STRIPE_REPORT_INTERVAL_MS', () => {
     const log = recordingLogger();
-    expect(productJobs({ db, log, secrets, publicUrl }).crontab).toEqual([]);
+    const reporting = (entries: { task: string }[]) =>
+      entries.filter((c) => c.task === 'billing.reportUsage');
+    expect(reporting(productJobs({ db, log, secrets, publicUrl }).crontab)).toEqual([]);
     const { crontab } = productJobs({
       db,
       log,
@@ -62,7 +64,11 @@ describe('billing.reportUsage', () => {
       secrets,
       publicUrl,
     });
-    expect(crontab).toMatchObject([{ task: 'billing.reportUsage', match: '*/10 * * * *' }]);
+    expect(reporting(crontab)).toMatchObject([
+      { task: 'billing.reportUsage', match: '*/10 * * * *' },
+    ]);
+    // The spending stops are lifted daily whether Stripe is on or not.
+    expect(crontab.map((c) => c.task)).toContain('account.liftSpendingStops');
     expect(() => parseCronItems(crontab.map((c) => ({ ...c })))).not.toThrow();
   });
 

@@ -1,6 +1,6 @@
 // The product's jobs: one handler per task of TaskPayloads, and the periodic ones. Issues add
 // their tasks here and in TaskPayloads together; the server runs exactly this list.
-import type { Db } from '@hops/db';
+import { inTransaction, type Db } from '@hops/db';
 import type { Logger } from '../context.ts';
 import { AppError } from '../errors.ts';
 import type { Mailer } from '../integrations/mail.ts';
@@ -9,6 +9,8 @@ import type { SecretBox } from '../secrets.ts';
 import { cancelDeletedSubscription } from '../services/account-deletion.ts';
 import { REPORT_JOB, reportUsage } from '../services/billing/report.ts';
 import { sendQueuedMail } from '../services/mail/outbox.ts';
+import { carryOutProvisioning } from '../services/provisioning/sync.ts';
+import { liftSpendingStops } from '../services/spending-cap.ts';
 import { syncCustomerOwner } from '../services/team-transfer.ts';
 import { JOB_KEY_MODE, type TaskPayloads } from './queue.ts';
 import type { CronEntry, TaskHandlers } from './runner.ts';
@@ -27,6 +29,8 @@ export interface JobDeps {
   secrets: SecretBox;
   /** The dashboard's URL, for the links in mails. */
   publicUrl: string;
+  /** How new users are made on the clusters (SPEC §9); default client id `hops`, 5 projects. */
+  hopsworks?: { oidcClientId: string; maxProjects: number; timeoutMs?: number } | undefined;
 }
 
 export interface ProductJobs {
@@ -75,17 +79,44 @@ export function productJobs(deps: JobDeps): ProductJobs {
         if (owner) job.log.info({ ...payload, ...owner }, 'Stripe customer owner updated');
         else job.log.warn({ ...payload }, 'no account owns this Stripe customer any more');
       },
-    },
-    crontab: deps.stripe
-      ? [
+      // -- accounts on the Hopsworks clusters (SPEC §9) --
+      'clusters.provision': async ({ provisioningId }, job) => {
+        await carryOutProvisioning(
           {
-            task: 'billing.reportUsage',
-            match: cronEvery(deps.stripeReportIntervalMs ?? HOUR_MS),
-            // One waiting run at most; a run that fails is retried a few times, then the next tick.
-            options: { ...REPORT_JOB, jobKeyMode: JOB_KEY_MODE },
+            db: deps.db,
+            secrets: deps.secrets,
+            log: job.log,
+            oidcClientId: deps.hopsworks?.oidcClientId ?? 'hops',
+            maxProjects: deps.hopsworks?.maxProjects ?? 5,
+            ...(deps.hopsworks?.timeoutMs ? { timeoutMs: deps.hopsworks.timeoutMs } : {}),
           },
-        ]
-      : [],
+          provisioningId,
+        );
+      },
+      // -- spending caps (SPEC §11) --
+      'account.liftSpendingStops': async (_payload, job) => {
+        const lifted = await inTransaction(deps.db, (trx) => liftSpendingStops(trx));
+        if (lifted > 0) job.log.info({ lifted }, "last month's spending stops lifted");
+      },
+    },
+    crontab: [
+      // Daily, so a server that was down at the turn of the month catches up the day after.
+      {
+        task: 'account.liftSpendingStops',
+        match: '5 0 * * *',
+        options: { jobKey: 'account:lift-spending-stops', jobKeyMode: JOB_KEY_MODE },
+      },
+      ...(deps.stripe
+        ? ([
+            {
+              task: 'billing.reportUsage',
+              match: cronEvery(deps.stripeReportIntervalMs ?? HOUR_MS),
+              // One waiting run at most; a run that fails is retried a few times, then the next tick.
+              options: { ...REPORT_JOB, jobKeyMode: JOB_KEY_MODE },
+            },
+          ] satisfies CronEntry<TaskPayloads>[])
+        : []),
+    ],
   };
 }
 

@@ -22,6 +22,7 @@ import {
   adminUnassignAccount,
   updateCluster,
 } from '../services/clusters.ts';
+import { listProvisioning, retryProvisioning } from '../services/provisioning/requests.ts';
 import { getMyCluster } from '../services/users.ts';
 import { adminProcedure, authedProcedure, router } from '../trpc.ts';
 
@@ -128,5 +129,35 @@ export const clustersRouter = router({
     .input(z.object({ userId }))
     .mutation(({ ctx, input }) =>
       inTransaction(ctx.db, (trx) => adminUnassignAccount(trx, ctx.actor, input.userId)),
+    ),
+
+  /**
+   * SPEC §9: the jobs that bring people's accounts about on the clusters, newest first, by
+   * cluster or person; `view: 'latest'` gives each person's newest per cluster (their state).
+   */
+  provisioning: adminProcedure
+    .input(
+      z.object({
+        clusterId: uuid.optional(),
+        userId: userId.optional(),
+        state: z.enum(['pending', 'done', 'failed', 'superseded', 'skipped']).optional(),
+        view: z.enum(['latest', 'history']).default('history'),
+        limit: z.number().int().min(1).max(500).default(100),
+      }),
+    )
+    .query(({ ctx, input }) => listProvisioning(ctx.db, input)),
+
+  /** SPEC §9: a failed provisioning job tried again, its attempts starting over. */
+  retryProvisioning: adminProcedure
+    .input(
+      z.object({
+        jobId: z
+          .string()
+          .trim()
+          .regex(/^[1-9]\d{0,17}$/, { error: 'A job id is a whole number, like 42' }),
+      }),
+    )
+    .mutation(({ ctx, input }) =>
+      inTransaction(ctx.db, (trx) => retryProvisioning(trx, ctx.actor, input.jobId)),
     ),
 });

@@ -3,9 +3,9 @@
 // handed over first) or an invoice is unpaid. Otherwise, in the caller's one transaction: the mail
 // `account_deleted` to the address as it was, open invites revoked, the cluster assignment ended
 // through the assignment service, the Stripe subscription's cancellation (with a final invoice)
-// queued as a job, and the person's row kept as status `deleted` with the e-mail replaced, name
-// and registration IP cleared — so usage, ledger and audit rows keep pointing at it, a sign-in
-// with that id is refused, and the e-mail is free for a new account.
+// queued as a job, every session ended, and the person's row kept as status `deleted` with the
+// e-mail replaced, name and registration IP cleared — so usage, ledger and audit rows keep
+// pointing at it, a sign-in with that id is refused, and the e-mail is free for a new account.
 import { createHash } from 'node:crypto';
 import type { Db } from '@hops/db';
 import { sql } from 'kysely';
@@ -19,6 +19,7 @@ import type { StripeApi } from '../integrations/stripe.ts';
 import { enqueue } from '../jobs/queue.ts';
 import { dropAssignment, unassignAccount } from './assignment.ts';
 import { queueMail, type MailQueueDeps } from './mail/outbox.ts';
+import { revokeSessions } from './sessions.ts';
 import { countMembers, lockUser } from './users.ts';
 
 export interface AccountDeletion {
@@ -113,9 +114,9 @@ export async function deleteAccount(
 
   let droppedClusterId: string | null;
   if (isOwner) {
-    droppedClusterId = (await unassignAccount(trx, actor, user.id)).from;
+    droppedClusterId = (await unassignAccount(trx, actor, user.id, 'delete')).from;
   } else {
-    droppedClusterId = await dropAssignment(trx, user.id);
+    droppedClusterId = await dropAssignment(trx, user.id, 'delete');
   }
 
   const subscriptionId =
@@ -144,6 +145,7 @@ export async function deleteAccount(
     })
     .where('id', '=', user.id)
     .execute();
+  await revokeSessions(trx, user.id);
 
   const result: AccountDeletion = {
     userId: user.id,

@@ -11,6 +11,7 @@ import type { ClusterCapacity } from '../events.ts';
 import { emitEvent } from '../outbox.ts';
 import { Decimal } from '../money.ts';
 import type { ClusterStatus } from '../schemas.ts';
+import { requestProvisioning, type ProvisioningReason } from './provisioning/requests.ts';
 import { findUserByEmail, loadUserActor, lockUser, type UserRow } from './users.ts';
 
 export interface AssignedCluster {
@@ -315,6 +316,7 @@ export async function autoAssignAccount(
     owner.id,
     best.id,
     options.admin && actor.userId ? `admin:${actor.userId}` : 'system',
+    'assign',
   );
   const cluster = await capacityEvents(trx, best);
   await recordAudit(
@@ -332,13 +334,24 @@ export async function autoAssignAccount(
   return { status: 'assigned', cluster, users: users.length };
 }
 
+/**
+ * Puts people on a cluster (moving them from wherever they were) and asks the clusters to follow:
+ * activated on the new one, deactivated on the one they left (SPEC §9).
+ */
 async function placeUsers(
   trx: Transaction,
   userIds: string[],
   ownerId: string,
   clusterId: string,
   assignedBy: string,
+  reason: ProvisioningReason,
 ) {
+  const before = await trx
+    .selectFrom('userHopsworksAssignments')
+    .select(['userId', 'hopsworksClusterId'])
+    .where('userId', 'in', userIds)
+    .execute();
+  const fromOf = new Map(before.map((b) => [b.userId, b.hopsworksClusterId]));
   await trx
     .insertInto('userHopsworksAssignments')
     .values(
@@ -356,6 +369,11 @@ async function placeUsers(
       })),
     )
     .execute();
+  await requestProvisioning(
+    trx,
+    userIds.map((userId) => ({ userId, fromClusterId: fromOf.get(userId) ?? null })),
+    reason,
+  );
 }
 
 /**
@@ -391,6 +409,7 @@ export async function assignAccountTo(
     owner.id,
     clusterId,
     actor.userId ? `admin:${actor.userId}` : 'system',
+    from ? 'move' : 'assign',
   );
   const cluster = await capacityEvents(trx, target);
   await recordAudit(
@@ -529,6 +548,7 @@ export async function unassignAccount(
   trx: Transaction,
   actor: AuditActor,
   ownerId: string,
+  reason: Extract<ProvisioningReason, 'unassign' | 'delete'> = 'unassign',
 ): Promise<{ from: string | null; users: number }> {
   const owner = await lockOwner(trx, ownerId);
   const from = await currentClusterId(trx, owner.id);
@@ -539,6 +559,11 @@ export async function unassignAccount(
     .deleteFrom('userHopsworksAssignments')
     .where('userId', 'in', users)
     .executeTakeFirst();
+  await requestProvisioning(
+    trx,
+    users.map((userId) => ({ userId, fromClusterId: from })),
+    reason,
+  );
   await recordAudit(
     trx,
     actor,
@@ -567,6 +592,7 @@ export async function placeMemberWithOwner(
     if (memberCluster) {
       await lockClusters(trx, { ids: [memberCluster] });
       await trx.deleteFrom('userHopsworksAssignments').where('userId', '=', memberId).execute();
+      await requestProvisioning(trx, [{ userId: memberId, fromClusterId: memberCluster }], 'join');
     }
     return null;
   }
@@ -578,15 +604,20 @@ export async function placeMemberWithOwner(
   });
   const target = locked.find((c) => c.id === ownerCluster)!;
   if (memberCluster === ownerCluster) return readCluster(trx, ownerCluster);
-  await placeUsers(trx, [memberId], ownerId, ownerCluster, 'team_member_auto');
+  await placeUsers(trx, [memberId], ownerId, ownerCluster, 'team_member_auto', 'join');
   return capacityEvents(trx, target);
 }
 
 /** A member leaving an account (removed, or leaving) loses the account's cluster (SPEC §3.2). */
-export async function dropAssignment(trx: Transaction, userId: string): Promise<string | null> {
+export async function dropAssignment(
+  trx: Transaction,
+  userId: string,
+  reason: Extract<ProvisioningReason, 'remove' | 'leave' | 'delete'>,
+): Promise<string | null> {
   const from = await currentClusterId(trx, userId);
   if (!from) return null;
   await lockClusters(trx, { ids: [from] });
   await trx.deleteFrom('userHopsworksAssignments').where('userId', '=', userId).execute();
+  await requestProvisioning(trx, [{ userId, fromClusterId: from }], reason);
   return from;
 }

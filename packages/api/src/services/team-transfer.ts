@@ -75,7 +75,12 @@ export async function transferOwnership(
 
   const full = await trx
     .selectFrom('users')
-    .select(['stripeTestCustomerId'])
+    .select([
+      'stripeTestCustomerId',
+      'spendingCapUsd',
+      'spendingCapPolicy',
+      'spendingSuspendedMonth',
+    ])
     .where('id', '=', owner.id)
     .executeTakeFirstOrThrow();
 
@@ -88,6 +93,10 @@ export async function transferOwnership(
       billingMode: owner.billingMode,
       stripeCustomerId: owner.stripeCustomerId,
       stripeTestCustomerId: full.stripeTestCustomerId,
+      // The spending cap is the account's (SPEC §11): it moves, with a stop in force.
+      spendingCapUsd: full.spendingCapUsd,
+      spendingCapPolicy: full.spendingCapPolicy,
+      spendingSuspendedMonth: full.spendingSuspendedMonth,
     })
     .where('id', '=', member.id)
     .execute();
@@ -100,7 +109,14 @@ export async function transferOwnership(
   }
   await trx
     .updateTable('users')
-    .set({ accountOwnerId: member.id, stripeCustomerId: null, stripeTestCustomerId: null })
+    .set({
+      accountOwnerId: member.id,
+      stripeCustomerId: null,
+      stripeTestCustomerId: null,
+      spendingCapUsd: null,
+      spendingCapPolicy: 'notify',
+      spendingSuspendedMonth: null,
+    })
     .where('id', '=', owner.id)
     .execute();
 

@@ -85,7 +85,11 @@ async function detach(
     .set({ accountOwnerId: null })
     .where('id', '=', member.id)
     .execute();
-  const droppedClusterId = await dropAssignment(trx, member.id);
+  const droppedClusterId = await dropAssignment(
+    trx,
+    member.id,
+    action === 'team.leave' ? 'leave' : 'remove',
+  );
   await recordAudit(
     trx,
     actor,

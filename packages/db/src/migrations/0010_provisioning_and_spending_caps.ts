@@ -31,7 +31,10 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .addColumn('finished_at', 'timestamptz')
-    .addCheckConstraint('hopsworks_provisioning_action_check', sql`action IN ('activate', 'deactivate')`)
+    .addCheckConstraint(
+      'hopsworks_provisioning_action_check',
+      sql`action IN ('activate', 'deactivate')`,
+    )
     .addCheckConstraint(
       'hopsworks_provisioning_reason_check',
       sql`reason IN ('assign', 'move', 'join', 'unassign', 'remove', 'leave', 'suspend',
@@ -42,6 +45,8 @@ export async function up(db: Kysely<any>): Promise<void> {
       sql`state IN ('pending', 'done', 'failed', 'superseded', 'skipped')`,
     )
     .execute();
+  await sql`CREATE TRIGGER hopsworks_provisioning_updated_at BEFORE UPDATE ON hopsworks_provisioning
+              FOR EACH ROW EXECUTE FUNCTION update_updated_at_column()`.execute(db);
   await sql`CREATE INDEX hopsworks_provisioning_user_idx
               ON hopsworks_provisioning (user_id, cluster_id, id DESC)`.execute(db);
   await sql`CREATE INDEX hopsworks_provisioning_cluster_idx
@@ -68,7 +73,12 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('threshold', 'smallint', (c) => c.notNull())
     .addColumn('month_to_date_usd', sql`numeric(14, 4)`, (c) => c.notNull())
     .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
-    .addPrimaryKeyConstraint('spending_cap_alerts_pkey', ['owner_id', 'month', 'cap_usd', 'threshold'])
+    .addPrimaryKeyConstraint('spending_cap_alerts_pkey', [
+      'owner_id',
+      'month',
+      'cap_usd',
+      'threshold',
+    ])
     .addCheckConstraint('spending_cap_alerts_threshold_check', sql`threshold IN (50, 80, 100)`)
     .execute();
 }

@@ -10,6 +10,7 @@ import * as m0007 from './0007_unreported_usage_index.ts';
 import * as m0008 from './0008_mail_outbox.ts';
 import * as m0009 from './0009_cluster_collection_fields.ts';
 import * as m0010 from './0010_provisioning_and_spending_caps.ts';
+import * as m0011 from './0011_session_revocation.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001_documented_schema': m0001,
@@ -22,4 +23,5 @@ export const migrations: Record<string, Migration> = {
   '0008_mail_outbox': m0008,
   '0009_cluster_collection_fields': m0009,
   '0010_provisioning_and_spending_caps': m0010,
+  '0011_session_revocation': m0011,
 };

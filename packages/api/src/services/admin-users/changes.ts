@@ -1,11 +1,13 @@
-// Admins changing users (SPEC §3.5): suspend or reactivate, grant or revoke admin, switch billing
-// mode. Every change writes its audit row in the same transaction.
+// Admins changing users (SPEC §3.5): suspend (which ends their sessions) or reactivate, grant or
+// revoke admin, switch billing mode. Every change writes its audit row in the same transaction.
 import type { AuditActor } from '../../actor.ts';
 import { recordAudit } from '../../audit.ts';
 import type { Transaction } from '../../db.ts';
 import { badRequest, forbidden, preconditionFailed } from '../../errors.ts';
 import type { BillingMode, UserStatus } from '../../schemas.ts';
 import { autoAssignAccount, type AutoAssignResult } from '../assignment.ts';
+import { revokeSessions } from '../sessions.ts';
+import { requestProvisioning } from '../provisioning/requests.ts';
 import { lockUser } from '../users.ts';
 import { readAdminUser, type AdminUserItem } from './reads.ts';
 
@@ -36,6 +38,14 @@ export async function setUserStatus(
   if (row.status === input.status)
     return { user: await readAdminUser(trx, row.id), changed: false };
   await trx.updateTable('users').set({ status: input.status }).where('id', '=', row.id).execute();
+  // A suspended person is deactivated on their cluster (the assignment stays), and back on return.
+  await requestProvisioning(
+    trx,
+    [{ userId: row.id }],
+    input.status === 'suspended' ? 'suspend' : 'reactivate',
+  );
+  // A suspension ends every session at once (SPEC §12); reactivated, the person signs in anew.
+  if (input.status === 'suspended') await revokeSessions(trx, row.id);
   await recordAudit(
     trx,
     actor,

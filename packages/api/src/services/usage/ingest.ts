@@ -9,6 +9,7 @@ import { PG, badRequest, pgCode } from '../../errors.ts';
 import { dec, round4 } from '../../money.ts';
 import { AMOUNT_FIELDS, columnOf, type UsageAmounts } from '../../resources.ts';
 import type { MailQueueDeps } from '../mail/outbox.ts';
+import { checkSpendingCaps } from '../spending-cap.ts';
 import { moveCredits, type WrittenRow } from './payers.ts';
 import { FirstProblem, priceRecord, type PricedRecord, type UsageRecordInput } from './records.ts';
 
@@ -111,7 +112,7 @@ export async function ingestUsage(
   problem.throwIfAny();
 
   try {
-    return await writeBatch(trx, actor, records, priced, userById, options.mail);
+    return await writeBatch(trx, actor, records, priced, userById, options.mail, today);
   } catch (error) {
     if (pgCode(error) === PG.numericOutOfRange) {
       throw badRequest(
@@ -143,6 +144,7 @@ async function writeBatch(
   priced: readonly PricedRecord[],
   userById: Map<string, BatchUser>,
   mail: MailQueueDeps | undefined,
+  today: string,
 ): Promise<IngestResult> {
   const input = JSON.stringify(
     records.map((r, i) => {
@@ -222,7 +224,14 @@ async function writeBatch(
   let costDelta = dec(0);
   for (const w of written) costDelta = costDelta.plus(dec(w.totalCost).minus(w.oldTotalCost ?? 0));
 
-  if (written.length > 0) await moveCredits(trx, actor, written, userById, mail);
+  if (written.length > 0) {
+    await moveCredits(trx, actor, written, userById, mail);
+    // The payers are locked above (owners of the batch's users), so caps are crossed once.
+    await checkSpendingCaps(trx, [...new Set(written.map((w) => w.accountOwnerId))], {
+      mail,
+      today,
+    });
+  }
   const result = { inserted, updated, costDelta: round4(costDelta) };
   await recordAudit(trx, actor, 'usage.ingest', null, { records: records.length, ...result });
   return result;
