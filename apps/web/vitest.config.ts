@@ -31,7 +31,7 @@ export default defineConfig({
           name: 'e2e',
           environment: 'node',
           include: ['e2e/**/*.e2e.test.ts'],
-          globalSetup: ['@hops/db/testing/global-setup', './e2e/build-dashboard.ts'],
+          globalSetup: ['@hops/api/testing/global-setup', './e2e/build-dashboard.ts'],
           testTimeout: 120_000,
           hookTimeout: 180_000,
           fileParallelism: false,
