@@ -230,3 +230,12 @@ export async function listDevLoginUsers(db: Executor, limit = 100) {
     role: roleOf(r),
   }));
 }
+
+/** Who a mail is to or about: a user's id, e-mail and name (the user must exist). */
+export function loadPerson(db: Executor, userId: string) {
+  return db
+    .selectFrom('users')
+    .select(['id', 'email', 'name'])
+    .where('id', '=', userId)
+    .executeTakeFirstOrThrow();
+}

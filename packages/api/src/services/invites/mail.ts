@@ -4,13 +4,7 @@
 import type { Transaction } from '../../db.ts';
 import { queueMail, type MailQueueDeps } from '../mail/outbox.ts';
 import type { InviteView } from './invite.ts';
-
-const person = (trx: Transaction, id: string) =>
-  trx
-    .selectFrom('users')
-    .select(['id', 'email', 'name'])
-    .where('id', '=', id)
-    .executeTakeFirstOrThrow();
+import { loadPerson } from '../users.ts';
 
 /**
  * Queues the invite mail; answers whether one was queued (false: mail is off on this server, and
@@ -23,8 +17,8 @@ export async function mailInvite(
   created: { invite: InviteView; secret: string },
 ): Promise<boolean> {
   const { invite, secret } = created;
-  const owner = await person(trx, invite.accountOwnerId);
-  const inviter = inviterId ? await person(trx, inviterId) : owner;
+  const owner = await loadPerson(trx, invite.accountOwnerId);
+  const inviter = inviterId ? await loadPerson(trx, inviterId) : owner;
   const id = await queueMail(trx, deps, {
     kind: 'invite',
     to: invite.email,
@@ -46,7 +40,10 @@ export async function mailInviteAccepted(
   deps: MailQueueDeps,
   input: { ownerId: string; memberId: string },
 ): Promise<void> {
-  const [owner, member] = [await person(trx, input.ownerId), await person(trx, input.memberId)];
+  const [owner, member] = [
+    await loadPerson(trx, input.ownerId),
+    await loadPerson(trx, input.memberId),
+  ];
   await queueMail(trx, deps, {
     kind: 'invite_accepted',
     to: owner.email,

@@ -7,13 +7,7 @@ import { dec, round4 } from '../../money.ts';
 import type { CreditState } from '../credits/ledger.ts';
 import { availableOf } from '../credits/ledger.ts';
 import { queueMail, type MailQueueDeps } from './outbox.ts';
-
-const person = (trx: Transaction, id: string) =>
-  trx
-    .selectFrom('users')
-    .select(['id', 'email', 'name'])
-    .where('id', '=', id)
-    .executeTakeFirstOrThrow();
+import { loadPerson } from '../users.ts';
 
 /** Tells a member that they were removed from `ownerId`'s account. */
 export async function mailMemberRemoved(
@@ -21,7 +15,10 @@ export async function mailMemberRemoved(
   deps: MailQueueDeps,
   input: { memberId: string; ownerId: string },
 ): Promise<void> {
-  const [member, owner] = [await person(trx, input.memberId), await person(trx, input.ownerId)];
+  const [member, owner] = [
+    await loadPerson(trx, input.memberId),
+    await loadPerson(trx, input.ownerId),
+  ];
   await queueMail(trx, deps, {
     kind: 'member_removed',
     to: member.email,
