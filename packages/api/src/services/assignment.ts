@@ -12,7 +12,7 @@ import { emitEvent } from '../outbox.ts';
 import { Decimal } from '../money.ts';
 import type { ClusterStatus } from '../schemas.ts';
 import { requestProvisioning, type ProvisioningReason } from './provisioning/requests.ts';
-import { findUserByEmail, loadUserActor, lockUser, type UserRow } from './users.ts';
+import { accountUserIds, findUserByEmail, loadUserActor, lockUser, type UserRow } from './users.ts';
 
 export interface AssignedCluster {
   id: string;
@@ -156,16 +156,6 @@ async function lockOwner(trx: Transaction, userId: string) {
   const owner = await lockUser(trx, userId);
   if (owner.accountOwnerId !== null) throw refuse(accountRefusal(owner)!);
   return { ...owner, accountOwnerId: null };
-}
-
-async function accountUserIds(trx: Executor, ownerId: string): Promise<string[]> {
-  const rows = await trx
-    .selectFrom('users')
-    .select('id')
-    .where((eb) => eb.or([eb('id', '=', ownerId), eb('accountOwnerId', '=', ownerId)]))
-    .orderBy('id')
-    .execute();
-  return rows.map((r) => r.id);
 }
 
 /** How many of the account's users are not on the cluster yet. */

@@ -15,7 +15,7 @@ import { emitEvent } from '../outbox.ts';
 import type { SpendingCapPolicy } from '../schemas.ts';
 import { queueMail, type MailQueueDeps } from './mail/outbox.ts';
 import { requestProvisioning } from './provisioning/requests.ts';
-import { lockUser } from './users.ts';
+import { accountUserIds, lockUser } from './users.ts';
 
 /** The thresholds of a cap, in %, lowest first. */
 export const CAP_THRESHOLDS = [50, 80, 100] as const;
@@ -62,16 +62,6 @@ const monthName = (month: string) =>
     year: 'numeric',
     timeZone: 'UTC',
   });
-
-/** The account's people (owner and members), for provisioning. */
-async function accountPeople(trx: Executor, ownerId: string): Promise<string[]> {
-  const rows = await trx
-    .selectFrom('users')
-    .select('id')
-    .where((eb) => eb.or([eb('id', '=', ownerId), eb('accountOwnerId', '=', ownerId)]))
-    .execute();
-  return rows.map((r) => r.id);
-}
 
 interface CappedOwner {
   id: string;
@@ -133,7 +123,7 @@ async function evaluate(
       .set({ spendingSuspendedMonth: month })
       .where('id', '=', owner.id)
       .execute();
-    const people = await accountPeople(trx, owner.id);
+    const people = await accountUserIds(trx, owner.id);
     await requestProvisioning(
       trx,
       people.map((userId) => ({ userId })),
@@ -198,7 +188,7 @@ async function lift(trx: Transaction, ownerId: string, today: string): Promise<v
     .set({ spendingSuspendedMonth: null })
     .where('id', '=', ownerId)
     .execute();
-  const people = await accountPeople(trx, ownerId);
+  const people = await accountUserIds(trx, ownerId);
   await requestProvisioning(
     trx,
     people.map((userId) => ({ userId })),

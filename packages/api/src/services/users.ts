@@ -239,3 +239,14 @@ export function loadPerson(db: Executor, userId: string) {
     .where('id', '=', userId)
     .executeTakeFirstOrThrow();
 }
+
+/** Everyone of an owner's account: the owner and each member, in id order. */
+export async function accountUserIds(trx: Executor, ownerId: string): Promise<string[]> {
+  const rows = await trx
+    .selectFrom('users')
+    .select('id')
+    .where((eb) => eb.or([eb('id', '=', ownerId), eb('accountOwnerId', '=', ownerId)]))
+    .orderBy('id')
+    .execute();
+  return rows.map((r) => r.id);
+}
