@@ -2,6 +2,9 @@
 // and small factories for users and clusters. Everything runs against a real PostgreSQL.
 import { randomBytes } from 'node:crypto';
 import type { Db } from '@hops/db';
+import { sql } from 'kysely';
+import { runJobsOnce } from '../src/jobs/runner.ts';
+import { productJobs, type JobDeps } from '../src/jobs/tasks.ts';
 import { SecretBox } from '../src/secrets.ts';
 import { createCaller } from '../src/root.ts';
 import { createContextInner, type ApiDeps, type Logger } from '../src/context.ts';
@@ -23,6 +26,28 @@ export function recordingLogger(): RecordingLogger {
     info: (obj, msg) => lines.push({ level: 'info', obj, msg }),
     warn: (obj, msg) => lines.push({ level: 'warn', obj, msg }),
     error: (obj, msg) => lines.push({ level: 'error', obj, msg }),
+  };
+}
+
+/**
+ * The product's jobs on a test database, run as a server's job runner would: `runJobs` carries out
+ * what is due now, `retryNow` makes the queue's retries due now instead of after their backoff.
+ */
+export function testJobs(
+  db: Db,
+  url: string,
+  deps: Pick<ApiDeps, 'secrets' | 'publicUrl'> &
+    Omit<JobDeps, 'db' | 'log' | 'secrets' | 'publicUrl'>,
+) {
+  const log = recordingLogger();
+  const { tasks } = productJobs({ ...deps, db, log });
+  return {
+    log,
+    runJobs: () => runJobsOnce({ connectionString: url, tasks, log }),
+    retryNow: () =>
+      sql`UPDATE graphile_worker._private_jobs SET run_at = now() WHERE locked_at IS NULL`.execute(
+        db,
+      ),
   };
 }
 

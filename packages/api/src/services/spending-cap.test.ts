@@ -10,22 +10,18 @@ import {
   callerAs,
   expectTrpcError,
   makeUser,
-  recordingLogger,
   testDeps,
+  testJobs,
   userDay,
 } from '../../test/helpers.ts';
 import { SYSTEM_ACTOR } from '../actor.ts';
 import { utcToday } from '../days.ts';
-import { runJobsOnce } from '../jobs/runner.ts';
-import { productJobs } from '../jobs/tasks.ts';
 import { ingestUsage } from './usage/ingest.ts';
 import { liftSpendingStops } from './spending-cap.ts';
 
 const { db, url } = await useTestDatabase();
 const deps = testDeps();
-const log = recordingLogger();
-const jobs = productJobs({ db, log, secrets: deps.secrets, publicUrl: deps.publicUrl });
-const runJobs = () => runJobsOnce({ connectionString: url, tasks: jobs.tasks, log });
+const { runJobs } = testJobs(db, url, deps);
 
 let fake: FakeHopsworks;
 let clusterId: string;

@@ -9,10 +9,8 @@ import { parseMail, startSmtpServer } from '@hops/fakes/smtp';
 import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { useTestDatabase } from '@hops/db/testing';
-import { callerAs, makeUser, recordingLogger, testDeps } from '../../../test/helpers.ts';
+import { callerAs, makeUser, testDeps, testJobs } from '../../../test/helpers.ts';
 import { createMailer } from '../../integrations/mail.ts';
-import { runJobsOnce } from '../../jobs/runner.ts';
-import { productJobs } from '../../jobs/tasks.ts';
 import { previewInvite } from '../invites/link.ts';
 import { escapeHtml, renderMail } from './templates.ts';
 
@@ -24,14 +22,7 @@ afterAll(async () => {
   await smtp.close();
 });
 const deps = testDeps({ mail });
-const log = recordingLogger();
-const jobs = productJobs({ db, log, secrets: deps.secrets, publicUrl: deps.publicUrl, mail });
-
-/** Runs what the queue has due now, as a server's job runner would. */
-const runJobs = () => runJobsOnce({ connectionString: url, tasks: jobs.tasks, log });
-/** Makes the queue's retries due now instead of after their backoff. */
-const retryNow = () =>
-  sql`UPDATE graphile_worker._private_jobs SET run_at = now() WHERE locked_at IS NULL`.execute(db);
+const { runJobs, retryNow } = testJobs(db, url, { ...deps, mail });
 
 const rowsTo = (address: string) =>
   db.selectFrom('mailOutbox').selectAll().where('toAddress', '=', address).execute();

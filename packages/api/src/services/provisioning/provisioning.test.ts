@@ -4,26 +4,16 @@
 // cluster's API key; a cluster that is down never blocks the change, and its job finishes later;
 // five failures stay failed, alert, and an admin's retry finishes the job.
 import { startFakeHopsworks, type FakeHopsworks } from '@hops/fakes/hopsworks';
-import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useTestDatabase } from '@hops/db/testing';
-import { callerAs, makeUser, recordingLogger, testDeps } from '../../../test/helpers.ts';
-import { runJobsOnce } from '../../jobs/runner.ts';
-import { productJobs } from '../../jobs/tasks.ts';
+import { callerAs, makeUser, testDeps, testJobs } from '../../../test/helpers.ts';
 
 const { db, url } = await useTestDatabase();
 const deps = testDeps();
-const log = recordingLogger();
-const jobs = productJobs({
-  db,
-  log,
-  secrets: deps.secrets,
-  publicUrl: deps.publicUrl,
+const { runJobs, retryNow } = testJobs(db, url, {
+  ...deps,
   hopsworks: { oidcClientId: 'hops-test-client', maxProjects: 7, timeoutMs: 2_000 },
 });
-const runJobs = () => runJobsOnce({ connectionString: url, tasks: jobs.tasks, log });
-const retryNow = () =>
-  sql`UPDATE graphile_worker._private_jobs SET run_at = now() WHERE locked_at IS NULL`.execute(db);
 
 let east: FakeHopsworks;
 let west: FakeHopsworks;
