@@ -1,11 +1,14 @@
 import { QUANTITIES } from '@hops/api/resources';
+import { describeInputError, spendingCapPolicy, spendingCapUsd } from '@hops/api/schemas';
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { OwnerOnly } from '../components/guards.tsx';
 import { apiError, member, owner, renderPage, type Handlers } from '../test/render.tsx';
 import BillingPage from './billing.tsx';
+import type { SpendingCap } from './billing/spending-cap.tsx';
 import type { BillingStatus, Invoice } from './billing/types.ts';
+import { z } from 'zod';
 import OverviewPage from './overview.tsx';
 
 vi.mock('../components/lazy-charts.tsx', () => ({
@@ -93,8 +96,48 @@ function api(billing: Handlers & { 'billing.status': () => BillingStatus }): Han
     'billing.setupPayment': notConfigured,
     'billing.portal': notConfigured,
     'billing.buyCredits': notConfigured,
+    'account.spendingCap': () => noCap,
     ...billing,
   };
+}
+
+const noCap: SpendingCap = {
+  ownerId: owner.id,
+  capUsd: null,
+  policy: 'notify',
+  month: '2026-12-01',
+  monthToDateUsd: '412.5000',
+  percent: null,
+  crossed: [],
+  stopped: false,
+};
+
+/** The account's cap as the API keeps it: set through the API's own input schema and rules. */
+function capAccount(start: SpendingCap) {
+  let cap = start;
+  const input = z.object({ monthlyCapUsd: spendingCapUsd.nullable(), policy: spendingCapPolicy });
+  const handlers: Handlers = {
+    'account.spendingCap': () => cap,
+    'account.setSpendingCap': (raw) => {
+      const parsed = input.safeParse(raw);
+      if (!parsed.success) throw apiError('BAD_REQUEST', describeInputError(parsed.error));
+      const { monthlyCapUsd, policy } = parsed.data;
+      const percent =
+        monthlyCapUsd === null
+          ? null
+          : Math.floor((Number(cap.monthToDateUsd) * 100) / Number(monthlyCapUsd));
+      cap = {
+        ...cap,
+        capUsd: monthlyCapUsd === null ? null : Number(monthlyCapUsd).toFixed(2),
+        policy,
+        percent,
+        crossed: percent === null ? [] : ([50, 80, 100] as const).filter((t) => percent >= t),
+        stopped: policy === 'suspend' && percent !== null && percent >= 100,
+      };
+      return cap;
+    },
+  };
+  return { handlers, now: () => cap };
 }
 
 /** The invoice table's cells as a person reads them, header first. */
@@ -327,6 +370,143 @@ describe('billing page', () => {
     expect(await screen.findByTestId('billing-return-notice')).toHaveTextContent(
       'No card was saved.',
     );
+  });
+
+  it("shows the month's spend against the cap, the policy and the thresholds crossed", async () => {
+    renderPage(<BillingPage />, {
+      path: '/billing',
+      handlers: api({
+        'billing.status': () => withCard,
+        'account.spendingCap': () => ({
+          ...noCap,
+          capUsd: '500.00',
+          percent: 82,
+          crossed: [50, 80],
+          policy: 'suspend',
+        }),
+      }),
+    });
+    const card = await screen.findByTestId('spending-cap');
+    const progress = await within(card).findByTestId('spending-cap-progress');
+    expect(progress).toHaveTextContent('$412.50 of $500.00 spent in December 2026');
+    expect(progress).toHaveTextContent('82 %');
+    expect(within(progress).getByRole('progressbar')).toHaveAttribute('aria-valuenow', '82');
+    expect(card).toHaveTextContent('Stop at the cap');
+    expect(within(card).getByTestId('spending-cap-thresholds')).toHaveTextContent(
+      '50 % crossed80 % crossed100 %',
+    );
+    expect(within(card).queryByTestId('spending-cap-stopped')).not.toBeInTheDocument();
+    expect(within(card).getByLabelText('Monthly cap (USD)')).toHaveValue('500.00');
+  });
+
+  it('says when spending is stopped for the month, and how it starts again', async () => {
+    renderPage(<BillingPage />, {
+      path: '/billing',
+      handlers: api({
+        'billing.status': () => withCard,
+        'account.spendingCap': () => ({
+          ...noCap,
+          capUsd: '400.00',
+          percent: 103,
+          crossed: [50, 80, 100],
+          policy: 'suspend',
+          stopped: true,
+        }),
+      }),
+    });
+    const card = await screen.findByTestId('spending-cap');
+    expect(await within(card).findByTestId('spending-cap-stopped')).toHaveTextContent(
+      'spending stopped',
+    );
+    expect(card).toHaveTextContent('103 %');
+    expect(card).toHaveTextContent(
+      'They are activated again when the month turns, or as soon as the cap is raised above $412.50, removed, or set to warn only.',
+    );
+    // The bar ends at 100 %; the figure says how far over.
+    expect(within(card).getByRole('progressbar')).toHaveAttribute('aria-valuenow', '100');
+  });
+
+  it('sets a cap with its policy, then removes it', async () => {
+    const user = userEvent.setup();
+    const account = capAccount(noCap);
+    const { calls } = renderPage(<BillingPage />, {
+      path: '/billing',
+      handlers: api({ 'billing.status': () => withCard, ...account.handlers }),
+    });
+    const card = await screen.findByTestId('spending-cap');
+    expect(await within(card).findByTestId('spending-cap-none')).toHaveTextContent(
+      'Spent in December 2026 so far: $412.50.',
+    );
+    await user.type(within(card).getByLabelText('Monthly cap (USD)'), '750');
+    await user.click(within(card).getByRole('radio', { name: 'Stop at the cap' }));
+    await user.click(within(card).getByRole('button', { name: 'Set cap' }));
+    const progress = await within(card).findByTestId('spending-cap-progress');
+    expect(progress).toHaveTextContent('$412.50 of $750.00 spent in December 2026');
+    expect(progress).toHaveTextContent('55 %');
+    expect(within(card).getByTestId('spending-cap-thresholds')).toHaveTextContent('50 % crossed');
+    expect(calls.filter((c) => c.path === 'account.setSpendingCap').map((c) => c.input)).toEqual([
+      { monthlyCapUsd: '750', policy: 'suspend' },
+    ]);
+
+    await user.click(within(card).getByRole('button', { name: 'Remove cap' }));
+    const dialog = await screen.findByRole('dialog');
+    await user.click(within(dialog).getByRole('button', { name: 'Remove cap' }));
+    expect(await within(card).findByTestId('spending-cap-none')).toBeInTheDocument();
+    expect(account.now().capUsd).toBeNull();
+    expect(calls.filter((c) => c.path === 'account.setSpendingCap').at(-1)?.input).toEqual({
+      monthlyCapUsd: null,
+      policy: 'suspend',
+    });
+  });
+
+  it('refuses a cap of 0, a negative one or one with 3 decimals with the API’s sentence, changing nothing', async () => {
+    const user = userEvent.setup();
+    const start = { ...noCap, capUsd: '500.00', percent: 82, crossed: [50, 80] } as SpendingCap;
+    const account = capAccount(start);
+    const { calls } = renderPage(<BillingPage />, {
+      path: '/billing',
+      handlers: api({ 'billing.status': () => withCard, ...account.handlers }),
+    });
+    const card = await screen.findByTestId('spending-cap');
+    const field = await within(card).findByLabelText('Monthly cap (USD)');
+    for (const [typed, sentence] of [
+      ['0', 'A cap must be more than $0; to have no cap, turn it off'],
+      ['-20', 'Enter the cap in US dollars with at most 2 decimals, like 500 or 1250.50'],
+      ['99.999', 'Enter the cap in US dollars with at most 2 decimals, like 500 or 1250.50'],
+    ] as const) {
+      await user.clear(field);
+      await user.type(field, typed);
+      await user.click(within(card).getByRole('button', { name: 'Save cap' }));
+      expect(await within(card).findByText(sentence)).toBeInTheDocument();
+      expect(field).toHaveAttribute('aria-invalid', 'true');
+    }
+    expect(calls.map((c) => c.path)).not.toContain('account.setSpendingCap');
+    expect(account.now()).toEqual(start);
+    expect(within(card).getByTestId('spending-cap-progress')).toHaveTextContent(
+      '$412.50 of $500.00',
+    );
+  });
+
+  it('shows the API’s refusal next to the cap field', async () => {
+    const user = userEvent.setup();
+    renderPage(<BillingPage />, {
+      path: '/billing',
+      handlers: api({
+        'billing.status': () => withCard,
+        'account.setSpendingCap': () => {
+          throw apiError('BAD_REQUEST', 'This account was deleted; it takes no spending cap.');
+        },
+      }),
+    });
+    const card = await screen.findByTestId('spending-cap');
+    const field = await within(card).findByLabelText('Monthly cap (USD)');
+    await user.type(field, '100');
+    await user.click(within(card).getByRole('button', { name: 'Set cap' }));
+    expect(
+      await within(card).findByText('This account was deleted; it takes no spending cap.'),
+    ).toBeInTheDocument();
+    expect(field).toHaveAttribute('aria-invalid', 'true');
+    expect(within(card).getByTestId('spending-cap-none')).toBeInTheDocument();
   });
 
   it('is never shown to a member', async () => {

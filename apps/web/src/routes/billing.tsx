@@ -1,5 +1,6 @@
 // /billing (owners): how the account pays (card on file or prepaid credits bought through Stripe),
-// its invoices, its credit balance and ledger, and the prices. The Stripe sections are in billing/.
+// its monthly spending cap, its invoices, its credit balance and ledger, and the prices. The
+// sections are in billing/.
 import { compareDecimals, formatUsd } from '@hops/api/decimal';
 import { Alert, Badge, Card, SimpleGrid, Stack, Text, Title } from '@mantine/core';
 import { keepPreviousData, useQuery, type UseQueryResult } from '@tanstack/react-query';
@@ -17,6 +18,7 @@ import { Invoices } from './billing/invoices.tsx';
 import { PaymentFailed } from './billing/payment-failed.tsx';
 import { PaymentMethod } from './billing/payment-method.tsx';
 import { ReturnNotice, useStripeReturn } from './billing/return-notice.tsx';
+import { SpendingCapCard } from './billing/spending-cap.tsx';
 import { ThisMonth } from './billing/this-month.tsx';
 import type { BillingStatus } from './billing/types.ts';
 
@@ -179,6 +181,7 @@ export default function BillingPage() {
           <Payment status={status} />
           <ThisMonth status={status.data} />
         </SimpleGrid>
+        <SpendingCapCard editable={me.role === 'owner'} />
         {stripe && (
           <Stack gap="xs">
             <Title order={2} size="h5">
