@@ -4,6 +4,7 @@ import { context, esc, fields, header, section, type Reply } from './kit.ts';
 import { compareDecimals, creditsOf, formatUsd } from '@hops/api/decimal';
 import { COSTS } from '@hops/api/resources';
 import { count, when } from './format.ts';
+import { capLine, type SpendingCap } from './spending-cap.ts';
 
 type UserDetail = ApiOutputs['admin']['users']['get'];
 
@@ -21,8 +22,15 @@ function inSentence(label: string): string {
   return label === label.toUpperCase() ? label : label.toLowerCase();
 }
 
-/** `billing`: an owner's card and payment state (billing-line.ts), shown below the fields. */
-export function userCard(detail: UserDetail, billing: string | null = null): Reply {
+/**
+ * `billing`: an owner's card and payment state (billing-line.ts), shown below the fields; `cap`:
+ * the account's spending cap (a member's is their owner's). Either is left out when null.
+ */
+export function userCard(
+  detail: UserDetail,
+  extra: { billing?: string | null; cap?: SpendingCap | null } = {},
+): Reply {
+  const { billing = null, cap = null } = extra;
   const { user, cluster, credits, usage30d } = detail;
   const status = user.status === 'active' ? 'active' : `*${user.status.toUpperCase()}*`;
   const clusterText = cluster ? `${cluster.name} (${cluster.status})` : 'not assigned';
@@ -53,6 +61,14 @@ export function userCard(detail: UserDetail, billing: string | null = null): Rep
           `${formatUsd(usage30d.totalCost)}`,
         ],
         ['Last sign-in', when(user.lastLoginAt)],
+        ...(cap
+          ? [
+              [`Spending cap${user.role === 'owner' ? '' : ' (account)'}`, capLine(cap)] as [
+                string,
+                string,
+              ],
+            ]
+          : []),
       ]),
       ...(billing ? [section(esc(billing))] : []),
       context(`${costs}  ·  id \`${esc(user.id)}\`  ·  ${count(user.loginCount, 'sign-in')}`),

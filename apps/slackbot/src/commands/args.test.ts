@@ -1,7 +1,8 @@
 // Reading arguments: quoting as people type it in Slack, and amounts that never become floats.
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { readAmount, readRole, readWholeNumber, tokenize, UsageError } from './args.ts';
+import { spendingCapUsd } from '@hops/api/schemas';
+import { readAmount, readCap, readRole, readWholeNumber, tokenize, UsageError } from './args.ts';
 
 /** The sentence of the UsageError `read` throws. */
 function refusalOf(read: () => unknown): string {
@@ -112,6 +113,49 @@ describe('readAmount', () => {
           expect(BigInt(whole! + fraction.padEnd(places, '0'))).toBe(units);
         },
       ),
+    );
+  });
+});
+
+describe('readCap', () => {
+  test('USD with up to 2 decimals, kept exact; off is no cap', () => {
+    expect(readCap('500')).toBe('500');
+    expect(readCap('$1,250.50')).toBe('1250.50');
+    expect(readCap('0.01')).toBe('0.01');
+    expect(readCap('007')).toBe('7');
+    expect(readCap('1000000000')).toBe('1000000000');
+    expect(readCap('off')).toBeNull();
+    expect(readCap('OFF')).toBeNull();
+  });
+
+  test('a refused cap says what is wrong with it', () => {
+    const why = (word: string | undefined) => refusalOf(() => readCap(word));
+    expect(why('0')).toBe('A cap must be more than $0; for no cap, write `off`.');
+    expect(why('0.00')).toBe('A cap must be more than $0; for no cap, write `off`.');
+    expect(why('-5')).toBe('A cap must be more than $0, not `-5`; for no cap, write `off`.');
+    expect(why('12.345')).toBe('A cap can have at most 2 decimals (cents), not 3 (`12.345`).');
+    expect(why('1000000000.01')).toBe('A cap can be at most $1,000,000,000, not `1000000000.01`.');
+    expect(why('99999999999')).toMatch(/^A cap can be at most \$1,000,000,000/);
+    expect(why('1e3')).toMatch(/^`1e3` is not a cap: write a number of USD in digits/);
+    expect(why('lots')).toMatch(/^`lots` is not a cap/);
+    expect(why(undefined)).toBe('Give the cap in USD, like 500 or 1250.50, or `off` for no cap.');
+  });
+
+  test("accepts exactly what the API's cap schema accepts, as the same decimal", () => {
+    const word = fc.stringMatching(/^-?\d{0,11}(\.\d{0,3})?$/);
+    fc.assert(
+      fc.property(word, (w) => {
+        const api = spendingCapUsd.safeParse(w);
+        let read: string | null | undefined;
+        try {
+          read = readCap(w);
+        } catch (error) {
+          if (!(error instanceof UsageError)) throw error;
+        }
+        if (w === '') return; // the API reads '' as a refusal too; the bot asks for a cap
+        expect(read !== undefined, w).toBe(api.success);
+        if (api.success && read) expect(Number(read)).toBe(Number(api.data));
+      }),
     );
   });
 });

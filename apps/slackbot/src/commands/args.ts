@@ -119,6 +119,46 @@ export function readAmount(word: string | undefined): string {
   return fraction ? `${whole}.${fraction}` : whole;
 }
 
+/** The API's largest spending cap, in whole USD. */
+const MAX_CAP_USD = 1_000_000_000;
+
+/**
+ * A monthly spending cap: a positive number of USD with at most 2 decimals, at most
+ * $1,000,000,000 ("500", "1,250.50", "$99.99"), as the decimal string the API takes; `off` is
+ * null (no cap). The API's own rules, checked before the prompt so a wrong cap gets no Confirm.
+ */
+export function readCap(word: string | undefined): string | null {
+  const example = 'like 500 or 1250.50';
+  if (word === undefined || word.trim() === '') {
+    throw new UsageError(`Give the cap in USD, ${example}, or \`off\` for no cap.`);
+  }
+  if (['off', 'none', 'no'].includes(word.toLowerCase())) return null;
+  const plain = word.replace(/,/g, '');
+  if (/^-\$?\d*\.?\d+$/.test(plain)) {
+    throw new UsageError(`A cap must be more than $0, not \`${word}\`; for no cap, write \`off\`.`);
+  }
+  const match = /^\$?(\d+)(?:\.(\d+))?$/.exec(plain);
+  if (!match) {
+    throw new UsageError(
+      `\`${word}\` is not a cap: write a number of USD in digits, ${example}, or \`off\`.`,
+    );
+  }
+  const whole = match[1]!.replace(/^0+(?=\d)/, '');
+  const fraction = match[2] ?? '';
+  if (fraction.length > 2) {
+    throw new UsageError(
+      `A cap can have at most 2 decimals (cents), not ${fraction.length} (\`${word}\`).`,
+    );
+  }
+  if (/^0+$/.test(whole) && /^0*$/.test(fraction)) {
+    throw new UsageError('A cap must be more than $0; for no cap, write `off`.');
+  }
+  if (whole.length > 10 || Number(whole) + Number(`0.${fraction || '0'}`) > MAX_CAP_USD) {
+    throw new UsageError(`A cap can be at most $1,000,000,000, not \`${word}\`.`);
+  }
+  return fraction ? `${whole}.${fraction}` : whole;
+}
+
 /** The rest of the words as one sentence (a reason); at least 3 characters. */
 export function readReason(words: string[]): string {
   const reason = words.join(' ').trim();

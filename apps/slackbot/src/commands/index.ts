@@ -6,6 +6,7 @@ import { decodeConfirmation, type Confirmation } from '../confirm.ts';
 import type { Logger } from '../log.ts';
 import { tokenize, UsageError } from './args.ts';
 import { assign } from './assign.ts';
+import { cap } from './cap.ts';
 import { clusters } from './clusters.ts';
 import { type Command, type CommandContext, usageText } from './command.ts';
 import { credits } from './credits.ts';
@@ -31,6 +32,7 @@ const COMMANDS: Command[] = [
   invite,
   invites,
   credits,
+  cap,
   suspend,
   reactivate,
 ];
