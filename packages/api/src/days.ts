@@ -14,9 +14,13 @@ export function utcToday(now: Date = new Date()): string {
   return utcDay(now);
 }
 
-/** Whether `value` is a `YYYY-MM-DD` day that exists in the calendar (no 2026-02-30). */
+/**
+ * Whether `value` is a `YYYY-MM-DD` day that exists in the calendar: no 2026-02-30, no month 13,
+ * and no year 0000 (the calendar goes from 1 BC to AD 1; PostgreSQL refuses year 0 outright).
+ * Four digits keep every day within what both JavaScript and PostgreSQL represent.
+ */
 export function isDay(value: string): boolean {
-  if (!DAY.test(value)) return false;
+  if (!DAY.test(value) || value.startsWith('0000')) return false;
   const date = new Date(`${value}T00:00:00Z`);
   return !Number.isNaN(date.getTime()) && utcDay(date) === value;
 }

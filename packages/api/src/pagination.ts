@@ -46,7 +46,24 @@ export function timeKey(column: string): RawBuilder<string> {
   return sql<string>`to_char(${sql.ref(column)} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 }
 
-export const TIME_KEY = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
+const TIME_KEY_SHAPE = /^(\d{4})-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
+
+/**
+ * Whether `value` is a `timeKey` of a moment that exists: the shape, and a day and time of the
+ * calendar (no 2026-13-45, no 25:61, no year 0000), so that PostgreSQL never sees an impossible
+ * timestamp from a cursor a caller made up.
+ */
+export function isTimeKey(value: string): boolean {
+  const shape = TIME_KEY_SHAPE.exec(value);
+  if (!shape || shape[1] === '0000') return false;
+  const moment = new Date(`${value.slice(0, 23)}Z`);
+  return (
+    !Number.isNaN(moment.getTime()) && moment.toISOString().slice(0, 23) === value.slice(0, 23)
+  );
+}
+
+/** `isTimeKey` where a pattern is asked for: `TIME_KEY.test(key)`. */
+export const TIME_KEY: Pick<RegExp, 'test'> = { test: isTimeKey };
 
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -58,12 +75,7 @@ export function decodeTimeCursor(
   const keys = decodeCursor(cursor, 2);
   if (!keys) return null;
   const [at, id] = keys;
-  if (
-    typeof at !== 'string' ||
-    !TIME_KEY.test(at) ||
-    typeof id !== 'string' ||
-    !idPattern.test(id)
-  ) {
+  if (typeof at !== 'string' || !isTimeKey(at) || typeof id !== 'string' || !idPattern.test(id)) {
     throw badRequest('This page cursor is not valid. Start from the first page.');
   }
   return { at, id };

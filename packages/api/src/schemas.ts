@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { daysBetween, isDay } from './days.ts';
 import { usdToCents } from './decimal.ts';
-import { issueSentence, subjectOf } from './input-sentences.ts';
+import { describeInputError, issueSentence, subjectOf } from './input-sentences.ts';
 
 // Whoever reads these schemas (the API, the dashboard's forms, the bot) hears zod's own issues as
 // sentences that name the field; a schema's own wording, where it has one, still comes first.
@@ -23,11 +23,93 @@ export function aboutField(noun: string, rest: string) {
     `${subjectOf(issue.path, `The ${noun}`)} ${rest}.`;
 }
 
+/**
+ * The form in which two e-mail addresses are compared (SPEC §12): trimmed, ASCII letters
+ * lower-cased and nothing else. Unicode case mapping is never applied: the Kelvin sign 'K' would
+ * become 'k', and a mailbox that is not alice@… would match alice@…. The schema below refuses
+ * every address such a mapping could change, so this key and PostgreSQL's lower() agree on every
+ * address hops accepts.
+ */
+export function emailKey(value: string): string {
+  return value.trim().replace(/[A-Z]+/g, (letters) => letters.toLowerCase());
+}
+
+/** Whether two e-mail addresses name the same mailbox, as hops matches them (`emailKey`). */
+export function sameEmail(a: string, b: string): boolean {
+  return emailKey(a) === emailKey(b);
+}
+
+/** The most characters of an address, and of its part before the @ (RFC 5321). */
+export const EMAIL_LENGTH = { max: 254, local: 64 } as const;
+
+/**
+ * The first character of `value` that Unicode normalisation (NFKC) or case mapping would turn
+ * into another one ('K' Kelvin sign → 'K', 'ß' → 'SS', dotless 'ı' → 'I', 'ﬁ' → 'fi', 'É' → 'é'),
+ * or a combining sequence NFKC would compose; undefined when there is none. ASCII is left alone:
+ * its case is what `emailKey` folds.
+ */
+export function ambiguousEmailCharacter(value: string): string | undefined {
+  for (const character of value) {
+    if (character.charCodeAt(0) < 0x80) continue;
+    if (
+      character.normalize('NFKC') !== character ||
+      character.toLowerCase() !== character ||
+      character.toUpperCase().toLowerCase() !== character
+    ) {
+      return character;
+    }
+  }
+  if (value.normalize('NFKC') !== value) {
+    return [...value].find((character) => /\p{M}/u.test(character)) ?? value;
+  }
+  return undefined;
+}
+
+function codePoint(character: string): string {
+  return `U+${(character.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`;
+}
+
+/**
+ * An e-mail address, checked the one way every path checks it (SPEC §12: forms, the API, the
+ * identity provider's claim): trimmed; at most 254 characters and 64 before the @; no character
+ * that Unicode normalisation or case mapping would change, so that two different mailboxes never
+ * match one another; ASCII only (internationalised mailboxes need SMTPUTF8 all the way and a
+ * comparison rule of their own, which hops does not have); then the address pattern.
+ */
 export const email = z
   .string()
   .trim()
-  .max(320)
+  .min(1, { error: 'Give an e-mail address', abort: true })
+  .max(EMAIL_LENGTH.max, {
+    error: `An e-mail address has at most ${EMAIL_LENGTH.max} characters`,
+    abort: true,
+  })
+  .refine((value) => ambiguousEmailCharacter(value) === undefined, {
+    error: (issue) => {
+      const character = ambiguousEmailCharacter(String(issue.input));
+      return `This e-mail address holds “${character}” (${codePoint(character ?? '')}), which could be read as another letter, so two different mailboxes could match. Type the address in plain letters (a–z, digits, . _ ' + -)`;
+    },
+    abort: true,
+  })
+  .refine((value) => /^[\x20-\x7e]*$/.test(value), {
+    error:
+      "An e-mail address can hold plain characters only (a–z, digits, . _ ' + -, and an international domain in its xn-- form)",
+    abort: true,
+  })
+  .refine((value) => value.split('@')[0]!.length <= EMAIL_LENGTH.local, {
+    error: `The part of an e-mail address before the @ has at most ${EMAIL_LENGTH.local} characters`,
+    abort: true,
+  })
   .pipe(z.email({ error: 'Enter a valid e-mail address' }));
+
+/**
+ * Why `value` is not an e-mail address hops accepts (the schema's sentence), or null: for paths
+ * that check an address outside a procedure's input, such as the identity provider's claim.
+ */
+export function emailProblem(value: unknown): string | null {
+  const result = email.safeParse(value);
+  return result.success ? null : describeInputError(result.error);
+}
 
 /** A UTC day, `YYYY-MM-DD`, that exists in the calendar. */
 export const day = z
@@ -215,3 +297,61 @@ export const clusterCapacityText = z
   .regex(/^\d+$/, { error: 'Capacity must be a whole number of users, like 25' })
   .transform(Number)
   .pipe(clusterCapacity);
+
+/** How deep and how big a free-form JSON object may be (a project breakdown, cluster metadata). */
+export const JSON_OBJECT_LIMITS = { depth: 32, values: 10_000, stringLength: 10_000 } as const;
+
+/**
+ * What is wrong with `value` as a free-form JSON object, or null. Walked with a stack of its own,
+ * never by recursion: a value nested 100 000 deep is refused with a sentence here, instead of
+ * overflowing the call stack in a validator, JSON.stringify or PostgreSQL's jsonb parser (a 500).
+ * NUL characters are refused too, since jsonb cannot hold them.
+ */
+export function jsonObjectProblem(
+  value: unknown,
+  limits: { depth: number; values: number; stringLength: number } = JSON_OBJECT_LIMITS,
+): string | null {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    return 'must be a JSON object, like {"name": "value"}';
+  }
+  const pending: [unknown, number][] = [[value, 1]];
+  let values = 0;
+  while (pending.length > 0) {
+    const [item, depth] = pending.pop()!;
+    values += 1;
+    if (values > limits.values) return `can hold at most ${limits.values} values`;
+    if (typeof item === 'string') {
+      if (item.length > limits.stringLength) {
+        return `can hold texts of at most ${limits.stringLength} characters`;
+      }
+      if (item.includes('\u0000')) return 'cannot hold the NUL character (\\u0000)';
+    } else if (typeof item === 'number') {
+      if (!Number.isFinite(item)) return 'can hold finite numbers only';
+    } else if (item !== null && typeof item === 'object') {
+      if (depth > limits.depth) return `can be nested at most ${limits.depth} levels deep`;
+      const entries = Array.isArray(item)
+        ? item.map((v) => ['', v] as const)
+        : Object.entries(item);
+      for (const [key, child] of entries) {
+        if (key.length > limits.stringLength) {
+          return `can hold names of at most ${limits.stringLength} characters`;
+        }
+        if (key.includes('\u0000')) return 'cannot hold the NUL character (\\u0000)';
+        pending.push([child, depth + 1]);
+      }
+    } else if (typeof item !== 'boolean' && item !== null) {
+      return 'can hold only JSON values (texts, numbers, true, false, null, lists and objects)';
+    }
+  }
+  return null;
+}
+
+/**
+ * A free-form JSON object within `JSON_OBJECT_LIMITS` (`noun` names it in the refusal): checked
+ * before anything walks it, so no depth or size of input reaches a recursive walk.
+ */
+export function jsonObject(noun: string) {
+  return z.custom<Record<string, unknown>>((value) => jsonObjectProblem(value) === null, {
+    error: (issue) => `${subjectOf(issue.path, `The ${noun}`)} ${jsonObjectProblem(issue.input)}.`,
+  });
+}
