@@ -5,6 +5,7 @@ import { Route, Routes } from 'react-router';
 import { describe, expect, it } from 'vitest';
 import { formatDateTime } from '../../lib/dates.ts';
 import { admin, apiError, owner, renderPage, type Handlers } from '../../test/render.tsx';
+import type { SpendingCap } from '../billing/spending-cap.tsx';
 import type { BillingStatus, Invoice } from '../billing/types.ts';
 import AdminUserPage from './user-detail.tsx';
 import type { UserDetail } from './user-detail/types.ts';
@@ -79,6 +80,17 @@ const invoice: Invoice = {
   pdfUrl: null,
 };
 
+const aliceCap: SpendingCap = {
+  ownerId: 'dev|alice',
+  capUsd: '1000.00',
+  policy: 'notify',
+  month: '2026-12-01',
+  monthToDateUsd: '512.0000',
+  percent: 51,
+  crossed: [50],
+  stopped: false,
+};
+
 /** The admin's user page for `detail`, the billing answers given. */
 function show(detail: UserDetail, billing: Handlers = {}) {
   return renderPage(
@@ -93,6 +105,8 @@ function show(detail: UserDetail, billing: Handlers = {}) {
         'clusters.list': () => [],
         'billing.status': () => withCard,
         'billing.invoices': () => [],
+        'account.spendingCap': () => aliceCap,
+        'clusters.provisioning': () => [],
         ...billing,
       },
     },
@@ -178,6 +192,48 @@ describe('admin user page: billing', { timeout: 30_000 }, () => {
     expect(await screen.findByText('Bob Builder', { selector: 'h1, h2' })).toBeInTheDocument();
     expect(screen.queryByTestId('user-billing')).not.toBeInTheDocument();
     expect(calls.map((c) => c.path).filter((p) => p.startsWith('billing.'))).toEqual([]);
+  });
+});
+
+describe('admin user page: spending cap', { timeout: 30_000 }, () => {
+  it("shows an owner's cap and lets the admin change it for that owner", async () => {
+    const { calls } = show(ownerDetail, {
+      'account.setSpendingCap': (input) => ({
+        ...aliceCap,
+        capUsd: '2000.00',
+        percent: 25,
+        ...(input as object),
+      }),
+    });
+    const card = await screen.findByTestId('spending-cap');
+    expect(await within(card).findByTestId('spending-cap-progress')).toHaveTextContent(
+      '$512.00 of $1,000.00 spent in December 2026',
+    );
+    const user = userEvent.setup();
+    const field = within(card).getByLabelText('Monthly cap (USD)');
+    await user.clear(field);
+    await user.type(field, '2000');
+    await user.click(within(card).getByRole('button', { name: 'Save cap' }));
+    await waitFor(() =>
+      expect(calls.filter((c) => c.path === 'account.setSpendingCap').map((c) => c.input)).toEqual([
+        { userId: 'dev|alice', monthlyCapUsd: '2000', policy: 'notify' },
+      ]),
+    );
+    expect(calls.find((c) => c.path === 'account.spendingCap')?.input).toEqual({
+      userId: 'dev|alice',
+    });
+  });
+
+  it("shows a member the account's cap read-only, pointing to the owner", async () => {
+    show(memberDetail);
+    const card = await screen.findByTestId('spending-cap');
+    expect(await within(card).findByTestId('spending-cap-progress')).toHaveTextContent(
+      '$512.00 of $1,000.00',
+    );
+    expect(card).toHaveTextContent(
+      "The cap of alice@acme.test's account, which pays for this member",
+    );
+    expect(within(card).queryByLabelText('Monthly cap (USD)')).not.toBeInTheDocument();
   });
 });
 
