@@ -245,6 +245,24 @@ export interface TeamMembers {
   ownerName: string | null;
 }
 
+export interface UsageCollectionClusters {
+  clusterId: string;
+  gapAlertedAt: Timestamp | null;
+  lastRunAt: Timestamp | null;
+}
+
+export interface UsageCollectionHours {
+  attempts: Generated<number>;
+  clusterId: string;
+  collectedAt: Generated<Timestamp>;
+  hour: Timestamp;
+  lastError: string | null;
+  minutes: Generated<Numeric>;
+  namespaces: Generated<number>;
+  state: "complete" | "partial" | "failed";
+  unmapped: Generated<number>;
+}
+
 export interface UsageDaily {
   accountOwnerId: string;
   cpuCost: Generated<Numeric>;
@@ -268,6 +286,21 @@ export interface UsageDaily {
   totalCost: Generated<Numeric>;
   updatedAt: Generated<Timestamp>;
   userId: string;
+}
+
+export interface UsageHourly {
+  clusterId: string;
+  collectedAt: Generated<Timestamp>;
+  cpuCoreHours: Numeric;
+  gpuHours: Numeric;
+  hour: Timestamp;
+  minutes: Numeric;
+  namespace: string;
+  networkTransferBytes: Numeric;
+  pvByteHours: Numeric;
+  ramByteHours: Numeric;
+  unmappedReason: string | null;
+  userId: string | null;
 }
 
 export interface UserCredits {
@@ -337,7 +370,10 @@ export interface DB {
   stripeUsageReports: StripeUsageReports;
   teamInvites: TeamInvites;
   teamMembers: TeamMembers;
+  usageCollectionClusters: UsageCollectionClusters;
+  usageCollectionHours: UsageCollectionHours;
   usageDaily: UsageDaily;
+  usageHourly: UsageHourly;
   userCredits: UserCredits;
   userHopsworksAssignments: UserHopsworksAssignments;
   users: Users;

@@ -11,6 +11,7 @@ import * as m0008 from './0008_mail_outbox.ts';
 import * as m0009 from './0009_cluster_collection_fields.ts';
 import * as m0010 from './0010_provisioning_and_spending_caps.ts';
 import * as m0011 from './0011_session_revocation.ts';
+import * as m0012 from './0012_usage_hourly.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001_documented_schema': m0001,
@@ -24,4 +25,5 @@ export const migrations: Record<string, Migration> = {
   '0009_cluster_collection_fields': m0009,
   '0010_provisioning_and_spending_caps': m0010,
   '0011_session_revocation': m0011,
+  '0012_usage_hourly': m0012,
 };
