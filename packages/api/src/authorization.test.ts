@@ -495,6 +495,17 @@ const ROWS: Row[] = [
     input: () => ({ jobId: '987654321' }),
     expected: { ...ADMIN, admin: 'NOT_FOUND', serviceAdmin: 'NOT_FOUND' },
   }),
+  row('clusters.collection', {
+    input: (w) => ({ clusterId: w.cluster.id }),
+    expected: ADMIN,
+    check: (a) => expect(a).toEqual({ health: null, hours: [], unmapped: [] }),
+  }),
+  row('clusters.collectNow', {
+    input: () => ({}),
+    expected: ADMIN,
+    // No cluster of this world has an OpenCost URL: nothing to collect, nothing called.
+    check: (a) => expect(a).toEqual({ clusters: [] }),
+  }),
   row('clusters.unassign', {
     input: (w) => ({ userId: w.ownerA.id }),
     expected: ADMIN,

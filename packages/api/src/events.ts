@@ -91,6 +91,20 @@ export type HopsEvent =
       };
     }
   /**
+   * A cluster's usage collection fell more than 3 completed hours behind (SPEC §9), once per gap:
+   * `lastHour` the newest hour collected (ISO, or null: none yet), `error` its newest failure.
+   */
+  | {
+      kind: 'clusters.collection_gap';
+      payload: {
+        clusterId: string;
+        cluster: string;
+        lastHour: string | null;
+        hoursBehind: number | null;
+        error: string | null;
+      };
+    }
+  /**
    * An account's month-to-date cost reached 50, 80 or 100 % of its spending cap (SPEC §11), once
    * per threshold, month and cap. USD amounts: `capUsd` 2 decimals, `monthToDateUsd` 4. With the
    * `suspend` policy at 100 %, `suspended` says the account's people were deactivated.

@@ -105,6 +105,9 @@ const VALID: Record<string, () => unknown> = {
   'clusters.previewAssign': () => ({ email: 'alice@acme.test', clusterId: 'auto' }),
   'clusters.provisioning': () => ({ view: 'latest', limit: 20 }),
   'clusters.retryProvisioning': () => ({ jobId: '987654321' }),
+  'clusters.collection': () => ({ clusterId: cluster.id }),
+  // The demo's clusters have no OpenCost URL: a sentence (412), nothing called.
+  'clusters.collectNow': () => ({ clusterId: cluster.id }),
   'account.setSpendingCap': () => ({ monthlyCapUsd: '5000', policy: 'notify' }),
   'account.spendingCap': () => ({}),
   // Refused (a confirmation that is not the caller's e-mail; nobody with that id): the fuzz must

@@ -22,6 +22,8 @@ export interface TaskPayloads {
   // -- accounts on the Hopsworks clusters (SPEC §9) --
   /** Bring one row of hopsworks_provisioning about on its cluster. */
   'clusters.provision': { provisioningId: string };
+  /** Collect every cluster's completed hours from OpenCost (crontab, every COLLECT_INTERVAL_MS). */
+  'clusters.collect': { _cron?: { ts: string; backfilled?: boolean } };
   // -- spending caps (SPEC §11) --
   /** At the turn of the month: lift last month's spending stops (crontab). */
   'account.liftSpendingStops': { _cron?: { ts: string; backfilled?: boolean } };

@@ -8,6 +8,7 @@ import type { StripeApi } from '../integrations/stripe.ts';
 import type { SecretBox } from '../secrets.ts';
 import { cancelDeletedSubscription } from '../services/account-deletion.ts';
 import { REPORT_JOB, reportUsage } from '../services/billing/report.ts';
+import { collectUsage } from '../services/collection/collect.ts';
 import { sendQueuedMail } from '../services/mail/outbox.ts';
 import { carryOutProvisioning } from '../services/provisioning/sync.ts';
 import { liftSpendingStops } from '../services/spending-cap.ts';
@@ -31,6 +32,8 @@ export interface JobDeps {
   publicUrl: string;
   /** How new users are made on the clusters (SPEC §9); default client id `hops`, 5 projects. */
   hopsworks?: { oidcClientId: string; maxProjects: number; timeoutMs?: number } | undefined;
+  /** COLLECT_INTERVAL_MS (default one hour): how often usage is collected from OpenCost. */
+  collectIntervalMs?: number | undefined;
 }
 
 export interface ProductJobs {
@@ -93,6 +96,18 @@ export function productJobs(deps: JobDeps): ProductJobs {
           provisioningId,
         );
       },
+      // One run per cluster at a time across replicas (collectUsage's lock); a busy cluster is
+      // skipped, since the run that holds it collects the same hours.
+      'clusters.collect': async (_payload, job) => {
+        const results = await collectUsage({
+          db: deps.db,
+          secrets: deps.secrets,
+          log: job.log,
+          mail: deps.mail,
+          timeoutMs: deps.hopsworks?.timeoutMs,
+        });
+        job.log.info({ clusters: results.length }, 'usage collection run finished');
+      },
       // -- spending caps (SPEC §11) --
       'account.liftSpendingStops': async (_payload, job) => {
         const lifted = await inTransaction(deps.db, (trx) => liftSpendingStops(trx));
@@ -105,6 +120,11 @@ export function productJobs(deps: JobDeps): ProductJobs {
         task: 'account.liftSpendingStops',
         match: '5 0 * * *',
         options: { jobKey: 'account:lift-spending-stops', jobKeyMode: JOB_KEY_MODE },
+      },
+      {
+        task: 'clusters.collect',
+        match: cronEvery(deps.collectIntervalMs ?? HOUR_MS),
+        options: { jobKey: 'clusters:collect', jobKeyMode: JOB_KEY_MODE, maxAttempts: 3 },
       },
       ...(deps.stripe
         ? ([

@@ -328,6 +328,7 @@ describe('clusters.list, clusters.get, clusters.mine', () => {
         'hasKubeconfig',
         'hasOpenCostToken',
         'caCertificate',
+        'collection',
         'id',
         'maxUsers',
         'metadata',

@@ -22,6 +22,8 @@ import {
   adminUnassignAccount,
   updateCluster,
 } from '../services/clusters.ts';
+import { collectUsage } from '../services/collection/collect.ts';
+import { clusterCollection } from '../services/collection/health.ts';
 import { listProvisioning, retryProvisioning } from '../services/provisioning/requests.ts';
 import { getMyCluster } from '../services/users.ts';
 import { adminProcedure, authedProcedure, router } from '../trpc.ts';
@@ -160,4 +162,31 @@ export const clustersRouter = router({
     .mutation(({ ctx, input }) =>
       inTransaction(ctx.db, (trx) => retryProvisioning(trx, ctx.actor, input.jobId)),
     ),
+
+  /**
+   * SPEC §9: the cluster's usage collection — its health, the last 48 hours' tries (newest
+   * first) and the namespaces billed to nobody.
+   */
+  collection: adminProcedure.input(z.object({ clusterId: uuid })).query(async ({ ctx, input }) => {
+    const { cluster } = await getCluster(ctx.db, input.clusterId);
+    return { health: cluster.collection, ...(await clusterCollection(ctx.db, input.clusterId)) };
+  }),
+
+  /**
+   * SPEC §9: collect now, every cluster with OpenCost or the one given; answers what each run
+   * did. A cluster another server is collecting right now is a CONFLICT (when asked for alone).
+   */
+  collectNow: adminProcedure
+    .input(z.object({ clusterId: uuid.optional() }))
+    .mutation(async ({ ctx, input }) => ({
+      clusters: await collectUsage(
+        {
+          db: ctx.db,
+          secrets: ctx.deps.secrets,
+          log: ctx.deps.log,
+          mail: ctx.deps.mail,
+        },
+        { clusterId: input.clusterId },
+      ),
+    })),
 });

@@ -11,6 +11,7 @@ import { AppError, conflict, notFound, PG, pgCode, preconditionFailed } from '..
 import { Decimal } from '../money.ts';
 import type { BillingMode, ClusterStatus } from '../schemas.ts';
 import type { SecretBox } from '../secrets.ts';
+import { collectionHealth, type CollectionHealth } from './collection/health.ts';
 import {
   assignAccountTo,
   autoAssignAccount,
@@ -38,6 +39,8 @@ export interface ClusterView {
   hasOpenCostToken: boolean;
   /** The PEM trusted for this cluster's calls besides the system's roots (not a secret), or null. */
   caCertificate: string | null;
+  /** SPEC §9: how its usage collection is going; null without an OpenCost URL. */
+  collection: CollectionHealth | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -83,7 +86,7 @@ function selectClusters(db: Executor) {
 
 type ClusterRow = Awaited<ReturnType<ReturnType<typeof selectClusters>['executeTakeFirstOrThrow']>>;
 
-function toView(row: ClusterRow): ClusterView {
+function toView(row: ClusterRow, health: Map<string, CollectionHealth>): ClusterView {
   return {
     id: row.id,
     name: row.name,
@@ -104,20 +107,27 @@ function toView(row: ClusterRow): ClusterView {
     openCostUrl: row.opencostUrl,
     hasOpenCostToken: Boolean(row.hasOpenCostToken),
     caCertificate: row.caCertificate,
+    collection: row.opencostUrl ? (health.get(row.id) ?? null) : null,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
   };
 }
 
+async function withHealth(db: Executor, rows: ClusterRow[]): Promise<ClusterView[]> {
+  const collected = rows.filter((r) => r.opencostUrl !== null).map((r) => r.id);
+  const health = await collectionHealth(db, collected);
+  return rows.map((row) => toView(row, health));
+}
+
 export async function listClusters(db: Executor): Promise<ClusterView[]> {
   const rows = await selectClusters(db).orderBy('c.name').execute();
-  return rows.map(toView);
+  return withHealth(db, rows);
 }
 
 async function readClusterView(db: Executor, id: string): Promise<ClusterView> {
   const row = await selectClusters(db).where('c.id', '=', id).executeTakeFirst();
   if (!row) throw notFound(`There is no cluster with id ${id}.`);
-  return toView(row);
+  return (await withHealth(db, [row]))[0]!;
 }
 
 /** One cluster and the accounts on it (owners; their members move with them). */
