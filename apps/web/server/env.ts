@@ -72,6 +72,11 @@ const schema = z.object({
     .min(0)
     .max(10_000)
     .default(5),
+  COLLECT_INTERVAL_MS: z.coerce
+    .number({ error: 'use a number of milliseconds' })
+    .int({ error: 'use a number of milliseconds' })
+    .min(60_000, { error: 'use at least 60000 (one minute)' })
+    .default(3_600_000),
   STRIPE_SECRET_KEY: z
     .string()
     .regex(/^(sk|rk)_/, { error: 'use a secret or restricted key, starting sk_ or rk_' })
@@ -144,6 +149,8 @@ export interface WebEnv {
    * (OIDC_CLIENT_ID; `hops` in dev mode) and HOPSWORKS_MAX_PROJECTS.
    */
   hopsworks: { oidcClientId: string; maxProjects: number };
+  /** How often usage is collected from the clusters' OpenCost (COLLECT_INTERVAL_MS, SPEC §9). */
+  collectIntervalMs: number;
 }
 
 export interface WebStripeConfig extends StripeConfig {
@@ -254,6 +261,7 @@ export function loadWebEnv(
         oidcClientId: raw.OIDC_CLIENT_ID ?? 'hops',
         maxProjects: raw.HOPSWORKS_MAX_PROJECTS,
       },
+      collectIntervalMs: raw.COLLECT_INTERVAL_MS,
     },
     warnings,
   };

@@ -89,6 +89,7 @@ try {
       secrets,
       publicUrl: env.publicUrl,
       hopsworks: env.hopsworks,
+      collectIntervalMs: env.collectIntervalMs,
     });
     jobs = await startJobRunner({
       connectionString: database.database.url,

@@ -33,6 +33,7 @@ export function testEnv(overrides: Partial<WebEnv> = {}): WebEnv {
     stripe: null,
     mail: null,
     hopsworks: { oidcClientId: 'hops', maxProjects: 5 },
+    collectIntervalMs: 3_600_000,
     ...overrides,
   };
 }
