@@ -33,6 +33,7 @@ function handlers(assigned: unknown[]): Handlers {
   return {
     'clusters.get': () => ({ cluster, accounts: [] }),
     'clusters.list': () => [],
+    'clusters.provisioning': () => [],
     'clusters.previewAssign': (input) => {
       const { email } = input as { email: string };
       if (email === 'bob@acme.test') {

@@ -1,5 +1,6 @@
-// /admin/clusters/:id: one cluster, editing it (secrets write-only), and the accounts on it with
-// moving, unassigning and assigning another account here — each move checked before its Confirm.
+// /admin/clusters/:id: one cluster, editing it (secrets write-only), the accounts on it with
+// moving, unassigning and assigning another account here — each move checked before its Confirm —
+// and each person's account on its Hopsworks (cluster-detail/).
 import { describeInputError, email as emailSchema } from '@hops/api/schemas';
 import {
   Anchor,
@@ -37,6 +38,7 @@ import { formatDateTime } from '../../lib/dates.ts';
 import { notifyDone } from '../../lib/notify.ts';
 import { useRefreshAll } from '../../lib/refresh.ts';
 import { errorMessage, useTRPC, type RouterInputs, type RouterOutputs } from '../../lib/trpc.ts';
+import { PeopleOnHopsworks } from './cluster-detail/people.tsx';
 
 type ClusterDetail = RouterOutputs['clusters']['get'];
 type Cluster = ClusterDetail['cluster'];
@@ -313,6 +315,7 @@ export default function AdminClusterPage() {
           <Accounts detail={detail.data} />
         </Stack>
         <AssignHere cluster={cluster} />
+        <PeopleOnHopsworks clusterId={cluster.id} />
       </Stack>
     </>
   );
