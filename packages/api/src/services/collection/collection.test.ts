@@ -20,6 +20,7 @@ import {
   userDay,
 } from '../../../test/helpers.ts';
 import { SYSTEM_ACTOR } from '../../actor.ts';
+import { enqueue } from '../../jobs/queue.ts';
 import { ingestUsage } from '../usage/ingest.ts';
 import { collectUsage, type CollectionDeps } from './collect.ts';
 import { clusterCollection, collectionHealth } from './health.ts';
@@ -456,5 +457,28 @@ describe('collecting usage from OpenCost', () => {
     const member = await callerAs(db, { userId: bob.id }, deps);
     await expectTrpcError(member.clusters.collectNow({}), 'FORBIDDEN');
     await expectTrpcError(member.clusters.collection({ clusterId }), 'FORBIDDEN');
+  });
+});
+
+describe('the periodic collection job', () => {
+  it('collects the completed hours before now, once however often it is queued', async () => {
+    const now = new Date();
+    const lastHour = new Date(Math.floor(now.getTime() / HOUR) * HOUR - HOUR);
+    fillWindow(openCost, now, { [lastHour.toISOString()]: { 'ada-lab': { cpuCoreHours: 2 } } });
+    const queue = () =>
+      inTransaction(db, async (trx) => {
+        await enqueue(trx, 'clusters.collect', {}, { jobKey: 'clusters:collect' });
+        await enqueue(trx, 'clusters.collect', {}, { jobKey: 'clusters:collect' });
+      });
+    openCost.requests.length = 0;
+    await queue();
+    await runJobs();
+    expect(openCost.requests).toHaveLength(48);
+    expect(await dayOf(ada.id, lastHour.toISOString().slice(0, 10))).toMatchObject({
+      cpuHours: '2.0000',
+    });
+    await queue();
+    await runJobs();
+    expect(openCost.requests).toHaveLength(48); // nothing left to collect
   });
 });
