@@ -121,7 +121,8 @@ export function createOidcClient(settings: OidcSettings): OidcClient {
           `Please verify your e-mail address ${email} with your identity provider first.`,
         );
       }
-      return { sub: idToken.sub, email, name: name ?? null };
+      // Only a literal `true` counts as verified (a bootstrap admin needs it; SPEC §12).
+      return { sub: idToken.sub, email, emailVerified: verified === true, name: name ?? null };
     },
   };
 }

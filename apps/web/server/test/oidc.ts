@@ -7,7 +7,8 @@ import Provider from 'oidc-provider';
 export interface TestAccount {
   email: string;
   name?: string;
-  emailVerified?: boolean;
+  /** The `email_verified` claim; default true, null leaves the claim out. */
+  emailVerified?: boolean | null;
 }
 
 export interface TestProvider {
@@ -51,7 +52,9 @@ export async function startOidcProvider(options: { redirectUri: string }): Promi
         claims: () => ({
           sub,
           email: account.email,
-          email_verified: account.emailVerified ?? true,
+          ...(account.emailVerified === null
+            ? {}
+            : { email_verified: account.emailVerified ?? true }),
           ...(account.name ? { name: account.name } : {}),
         }),
       };

@@ -6,6 +6,7 @@ import { createTestDatabase, useTestDatabase } from '@hops/db/testing';
 import { assignDirect, makeCluster, makeUser, userCaller } from '../../test/helpers.ts';
 import { SYSTEM_ACTOR } from '../actor.ts';
 import { AppError } from '../errors.ts';
+import { setUserAdmin } from './admin-users/changes.ts';
 import { createInvite } from './invites/owner.ts';
 import { signIn, type SignInOptions } from './signin.ts';
 
@@ -168,19 +169,61 @@ describe('signIn', () => {
     expect(await userRow(db, who.sub)).toBeUndefined();
   });
 
-  it('makes a bootstrap admin (case-insensitive), audited once', async () => {
+  it('makes a bootstrap admin (case-insensitive) with a verified e-mail, audited once', async () => {
     const who = fresh('boot');
     const opts = options({
       bootstrapAdminEmails: ['someone@else.test', ` ${who.email.toUpperCase()} `],
     });
-    const first = await signIn(db, who, opts);
+    const first = await signIn(db, { ...who, emailVerified: true }, opts);
     expect(first.user.isAdmin).toBe(true);
-    await signIn(db, who, opts);
+    await signIn(db, { ...who, emailVerified: true }, opts);
     const actions = (await audits(db, who.sub)).map((a) => a.action);
     expect(actions).toEqual(['auth.bootstrap_admin', 'auth.signup', 'auth.signin']);
 
     const other = fresh('plain');
-    expect((await signIn(db, other, opts)).user.isAdmin).toBe(false);
+    expect((await signIn(db, { ...other, emailVerified: true }, opts)).user.isAdmin).toBe(false);
+  });
+
+  it('makes no bootstrap admin without email_verified === true, and does once it is verified', async () => {
+    const who = fresh('unverified-boot');
+    const opts = options({ bootstrapAdminEmails: [who.email] });
+    for (const emailVerified of [undefined, null, false, 'true' as unknown as boolean]) {
+      expect((await signIn(db, { ...who, emailVerified }, opts)).user.isAdmin).toBe(false);
+    }
+    expect((await userRow(db, who.sub))!.isAdmin).toBe(false);
+    expect((await audits(db, who.sub)).map((a) => a.action)).not.toContain('auth.bootstrap_admin');
+    // The list applies once per person, not only at sign-up: verified later, the flag comes.
+    expect((await signIn(db, { ...who, emailVerified: true }, opts)).user.isAdmin).toBe(true);
+  });
+
+  it('keeps an admin flag an admin removed: the bootstrap list does not give it back', async () => {
+    const admin = await makeUser(db, { isAdmin: true });
+    const actor = await userCaller(db, admin.id);
+    const setAdmin = (userId: string, isAdmin: boolean) =>
+      inTransaction(db, (trx) => setUserAdmin(trx, actor, { userId, isAdmin }));
+    const who = fresh('demoted');
+    const opts = options({ bootstrapAdminEmails: [who.email] });
+    expect((await signIn(db, { ...who, emailVerified: true }, opts)).user.isAdmin).toBe(true);
+    await setAdmin(who.sub, false);
+
+    const again = await signIn(db, { ...who, emailVerified: true }, opts);
+    expect(again.user.isAdmin).toBe(false);
+    expect((await userRow(db, who.sub))!.isAdmin).toBe(false);
+    expect((await audits(db, who.sub)).map((a) => a.action)).toEqual([
+      'auth.bootstrap_admin',
+      'auth.signup',
+      'admin.users.setAdmin',
+      'auth.signin',
+    ]);
+
+    // Nor for someone an admin made admin and then not: admins decide from then on.
+    const granted = fresh('granted');
+    await signIn(db, granted, options());
+    await setAdmin(granted.sub, true);
+    await setAdmin(granted.sub, false);
+    const listed = options({ bootstrapAdminEmails: [granted.email] });
+    const later = await signIn(db, { ...granted, emailVerified: true }, listed);
+    expect(later.user.isAdmin).toBe(false);
   });
 
   it("joins the invite's account in the same sign-in and lands on the owner's cluster", async () => {
@@ -300,6 +343,49 @@ describe('signIn', () => {
       'BAD_REQUEST',
     );
     expect(await userRow(db, 'auth0|no-mail')).toBeUndefined();
+  });
+
+  it("refuses an identity provider's e-mail the API's schema refuses, with its sentence, and writes nothing", async () => {
+    const cases: [string, RegExp][] = [
+      ['not-an-address', /Enter a valid e-mail address/],
+      [`${'a'.repeat(65)}@example.test`, /before the @ has at most 64 characters/],
+      [`${'a'.repeat(60)}@${'b'.repeat(190)}.test`, /at most 254 characters/],
+      // The Kelvin sign: Unicode lower-casing makes it a k, and the address another mailbox.
+      ['\u212Aim@example.test', /holds “\u212A” \(U\+212A\)/],
+      ['stra\u00DFe@example.test', /U\+00DF/],
+      ['\uFB01nn@example.test', /U\+FB01/],
+    ];
+    for (const [address, sentence] of cases) {
+      const sub = `auth0|bad-mail-${process.pid}-${counter++}`;
+      const message = await expectAppError(
+        signIn(db, { sub, email: address, emailVerified: true }, options()),
+        'BAD_REQUEST',
+      );
+      expect(message).toMatch(/^hops cannot sign you in with the e-mail address “/);
+      expect(message).toMatch(sentence);
+      expect(await userRow(db, sub)).toBeUndefined();
+      expect(await audits(db, sub)).toEqual([]);
+    }
+  });
+
+  it('never matches two mailboxes that only Unicode case mapping makes one', async () => {
+    const kim = await makeUser(db, { email: `kim-${process.pid}@example.test` });
+    const impostor = `auth0|kelvin-${process.pid}`;
+    const opts = options({ bootstrapAdminEmails: [kim.email] });
+    const kelvin = `\u212A${kim.email.slice(1)}`;
+    expect(kelvin.toLowerCase()).toBe(kim.email); // what a Unicode lower-casing would match
+    await expectAppError(
+      signIn(db, { sub: impostor, email: kelvin, emailVerified: true }, opts),
+      'BAD_REQUEST',
+    );
+    expect(await userRow(db, impostor)).toBeUndefined();
+    expect((await userRow(db, kim.id))!.isAdmin).toBe(false);
+    // The real address in capitals is the same mailbox (ASCII letters fold): taken.
+    const same = await expectAppError(
+      signIn(db, { sub: impostor, email: kim.email.toUpperCase() }, opts),
+      'CONFLICT',
+    );
+    expect(same).toContain('already belongs to another hops user');
   });
 });
 

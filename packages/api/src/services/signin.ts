@@ -1,6 +1,9 @@
 // Sign-in and sign-up (SPEC §3.1): the one code path that creates or updates the user row, in one
 // transaction with everything a sign-in causes — the bootstrap admin flag, joining a team through
 // an invite link, and the automatic cluster assignment of an eligible owner.
+// The identity provider's e-mail is checked by the API's e-mail schema (SPEC §12), so two different
+// mailboxes never match; matching folds ASCII letters only (emailKey).
+// A bootstrap admin e-mail makes its user an admin once, and only with `email_verified === true`.
 import { isIP } from 'node:net';
 import { sql } from 'kysely';
 import { inTransaction, type Db } from '@hops/db';
@@ -8,6 +11,7 @@ import { userCallerOf, type UserActor } from '../actor.ts';
 import { recordAudit } from '../audit.ts';
 import type { Executor } from '../db.ts';
 import { AppError, PG, badRequest, forbidden, inactiveAccountMessage, pgCode } from '../errors.ts';
+import { emailKey, emailProblem } from '../schemas.ts';
 import { autoAssignAccount } from './assignment.ts';
 import { acceptInvite } from './invites/link.ts';
 import { loadUserActor } from './users.ts';
@@ -16,6 +20,8 @@ export interface SignInClaims {
   /** The identity provider's `sub`. */
   sub: string;
   email: string;
+  /** The provider's `email_verified`; only `true` counts (a bootstrap admin needs it). */
+  emailVerified?: boolean | null | undefined;
   name?: string | null | undefined;
 }
 
@@ -49,6 +55,23 @@ async function readActor(trx: Executor, id: string): Promise<UserActor> {
   return user;
 }
 
+/**
+ * Whether this user's admin flag was ever set: by a bootstrap sign-in or by an admin. The
+ * bootstrap list applies once per person; after that only admins decide (a flag an admin removed
+ * stays removed). The append-only audit log is the record, so no column remembers it twice.
+ */
+async function adminDecidedBefore(trx: Executor, userId: string): Promise<boolean> {
+  const row = await trx
+    .selectFrom('auditLog')
+    .select('id')
+    .where('targetType', '=', 'user')
+    .where('targetId', '=', userId)
+    .where('action', 'in', ['auth.bootstrap_admin', 'admin.users.setAdmin'])
+    .limit(1)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
 export async function signIn(
   db: Db,
   claims: SignInClaims,
@@ -61,6 +84,13 @@ export async function signIn(
   if (!email) {
     throw badRequest(
       'Your identity provider did not share an e-mail address; hops needs one to sign you in.',
+    );
+  }
+  // The identity provider's claim is checked as every other e-mail is (the API's schema).
+  const problem = emailProblem(email);
+  if (problem) {
+    throw badRequest(
+      `hops cannot sign you in with the e-mail address “${email.length > 100 ? `${email.slice(0, 100)}…` : email}” from your identity provider. ${problem} Change the address there, then sign in again.`,
     );
   }
   const ip = options.ip && isIP(options.ip) ? options.ip : null;
@@ -78,7 +108,8 @@ export async function signIn(
     const other = await trx
       .selectFrom('users')
       .select(['id', 'status'])
-      .where((eb) => eb(eb.fn('lower', ['email']), '=', email.toLowerCase()))
+      // lower() is the unique index's; on an address accepted above it folds ASCII letters only.
+      .where((eb) => eb(eb.fn('lower', ['email']), '=', emailKey(email)))
       .where('id', '<>', sub)
       .executeTakeFirst();
     // The e-mail's account is suspended: say that, whichever way this person signs in.
@@ -130,10 +161,12 @@ export async function signIn(
       },
     );
 
-    const bootstrap = options.bootstrapAdminEmails.some(
-      (e) => e.trim().toLowerCase() === email.toLowerCase(),
-    );
-    if (bootstrap && !upserted.isAdmin) {
+    if (
+      claims.emailVerified === true &&
+      !upserted.isAdmin &&
+      options.bootstrapAdminEmails.some((e) => emailKey(e) === emailKey(email)) &&
+      !(await adminDecidedBefore(trx, sub))
+    ) {
       await trx.updateTable('users').set({ isAdmin: true }).where('id', '=', sub).execute();
       await recordAudit(trx, actor, 'auth.bootstrap_admin', { type: 'user', id: sub }, { email });
     }
