@@ -14,6 +14,7 @@ import { addDays, utcDay } from '@hops/api/days';
 import { formatUsd, sumDecimals } from '@hops/api/decimal';
 import type { ClusterCapacity, HopsEvent, OutboxEvent } from '@hops/api/events';
 import type { HopsClient } from './api.ts';
+import { hourEnd } from './blocks/collection.ts';
 import { count, when } from './blocks/format.ts';
 import { context, esc, header, section, type Block, type Reply } from './blocks/kit.ts';
 import { rankingTable, type RankedAccount } from './blocks/ranking.ts';
@@ -92,6 +93,15 @@ function alertLine(event: HopsEvent): string {
     case 'clusters.provisioning_failed': {
       const { email, cluster, action, attempts, error, jobId } = event.payload;
       return `:rotating_light: Could not ${action} *${esc(email)}* on cluster *${esc(cluster)}* after ${count(attempts, 'attempt')}: ${esc(error)} Retry it from the cluster page once the cause is fixed (job ${esc(jobId)}).`;
+    }
+    case 'clusters.collection_gap': {
+      const { cluster, lastHour, hoursBehind, error } = event.payload;
+      const behind =
+        lastHour === null || hoursBehind === null
+          ? 'nothing has been collected from it yet'
+          : `it is ${count(hoursBehind, 'hour')} behind (collected to ${when(hourEnd(lastHour))})`;
+      const cause = error ? ` The newest failure: ${esc(error)}` : '';
+      return `:rotating_light: Usage collection of cluster *${esc(cluster)}* has a gap: ${behind}.${cause} Once OpenCost answers again the missing hours are collected and billed, up to 48 hours back; see the cluster page or \`/hops clusters\`.`;
     }
     case 'account.spending_cap': {
       const { email, threshold, capUsd, monthToDateUsd, month, policy, suspended } = event.payload;
