@@ -92,6 +92,13 @@ export interface BillingAccounts {
   updatedAt: Generated<Timestamp>;
 }
 
+export interface BillingPredecessors {
+  createdAt: Generated<Timestamp>;
+  ownerId: string;
+  payerId: string;
+  through: string;
+}
+
 export interface CreditTransactions {
   actor: string;
   amount: Numeric;
@@ -357,6 +364,7 @@ export interface DB {
   accountUsageSummary: AccountUsageSummary;
   auditLog: AuditLog;
   billingAccounts: BillingAccounts;
+  billingPredecessors: BillingPredecessors;
   creditTransactions: CreditTransactions;
   eventCursors: EventCursors;
   events: Events;

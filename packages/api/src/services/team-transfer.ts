@@ -8,6 +8,7 @@ import { sql } from 'kysely';
 import type { UserCaller } from '../actor.ts';
 import { recordAudit } from '../audit.ts';
 import type { Executor, Transaction } from '../db.ts';
+import { utcToday } from '../days.ts';
 import { badRequest, forbidden, notFound, preconditionFailed } from '../errors.ts';
 import { idempotencyKey, type StripeApi } from '../integrations/stripe.ts';
 import { enqueue } from '../jobs/queue.ts';
@@ -150,6 +151,7 @@ export async function transferOwnership(
       .execute();
   }
   const customerId = billing?.stripeCustomerId ?? owner.stripeCustomerId;
+  if (customerId) await passBilledDays(trx, owner.id, member.id);
 
   const transferId = randomUUID();
   const credits = await moveCredits(trx, actor, owner, member);
@@ -199,6 +201,31 @@ export async function transferOwnership(
     );
   }
   return result;
+}
+
+/**
+ * The days the former owner paid (to this day) are billed on the customer the new owner now
+ * holds, and so are those of the owners before them: the usage reporter sums an owner's days over
+ * these predecessors, so what the former owner had not reported yet still reaches Stripe.
+ */
+async function passBilledDays(trx: Transaction, formerOwnerId: string, newOwnerId: string) {
+  await trx
+    .updateTable('billingPredecessors')
+    .set({ ownerId: newOwnerId })
+    .where('ownerId', '=', formerOwnerId)
+    .execute();
+  // Handed back: the new owner's own days are theirs again, without a limit.
+  await trx.deleteFrom('billingPredecessors').where('payerId', '=', newOwnerId).execute();
+  await trx
+    .insertInto('billingPredecessors')
+    .values({ payerId: formerOwnerId, ownerId: newOwnerId, through: utcToday() })
+    .onConflict((oc) =>
+      oc.column('payerId').doUpdateSet((eb) => ({
+        ownerId: eb.ref('excluded.ownerId'),
+        through: eb.ref('excluded.through'),
+      })),
+    )
+    .execute();
 }
 
 /** Moves the former owner's credits to the new owner, through both ledgers. */

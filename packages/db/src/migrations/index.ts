@@ -12,6 +12,7 @@ import * as m0009 from './0009_cluster_collection_fields.ts';
 import * as m0010 from './0010_provisioning_and_spending_caps.ts';
 import * as m0011 from './0011_session_revocation.ts';
 import * as m0012 from './0012_usage_hourly.ts';
+import * as m0013 from './0013_billing_predecessors.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001_documented_schema': m0001,
@@ -26,4 +27,5 @@ export const migrations: Record<string, Migration> = {
   '0010_provisioning_and_spending_caps': m0010,
   '0011_session_revocation': m0011,
   '0012_usage_hourly': m0012,
+  '0013_billing_predecessors': m0013,
 };

@@ -2,7 +2,7 @@
 // to what Stripe was told, and the short writes around each meter event (stripe_usage_reports,
 // usage_daily.reported_to_stripe). Units are ten-thousandths of a USD, exact: bigint, never floats.
 import { createHash } from 'node:crypto';
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import type { Executor, Transaction } from '../../db.ts';
 import { roundDecimal } from '../../decimal.ts';
 
@@ -101,10 +101,12 @@ export async function reportDays(
   if (ownerIds.length === 0) return days;
   const { rows } = await sql<DayRow>`
     WITH owners AS (SELECT unnest(${ownerIds}::text[]) AS owner_id),
+    payers AS (${payersOf(sql`owners`)}),
     candidates AS (
-      SELECT u.account_owner_id AS owner_id, u.date
-      FROM owners o JOIN usage_daily u
-        ON u.account_owner_id = o.owner_id AND NOT u.reported_to_stripe
+      SELECT p.owner_id, u.date
+      FROM payers p JOIN usage_daily u
+        ON u.account_owner_id = p.payer_id AND NOT u.reported_to_stripe
+       AND (p.through IS NULL OR u.date <= p.through)
       UNION
       SELECT r.owner_id, r.date
       FROM owners o JOIN stripe_usage_reports r
@@ -116,8 +118,10 @@ export async function reportDays(
            l.id, l.revision, l.units::text AS units, l.identifier, l.state, l.created_at
     FROM candidates c
     CROSS JOIN LATERAL (
-      SELECT sum(total_cost) AS total, bool_and(reported_to_stripe) AS marked
-      FROM usage_daily WHERE account_owner_id = c.owner_id AND date = c.date
+      SELECT sum(u.total_cost) AS total, bool_and(u.reported_to_stripe) AS marked
+      FROM payers p JOIN usage_daily u
+        ON u.account_owner_id = p.payer_id AND (p.through IS NULL OR u.date <= p.through)
+      WHERE p.owner_id = c.owner_id AND u.date = c.date
     ) t
     LEFT JOIN LATERAL (
       SELECT id, revision, units, identifier, state, created_at
@@ -153,6 +157,19 @@ export async function reportDays(
     else days.set(r.ownerId, [day]);
   }
   return days;
+}
+
+/**
+ * Whose usage rows make an owner's days: their own, and (up to the day of the transfer) those of
+ * the former owners whose account, and Stripe customer, they took over (billing_predecessors).
+ * `owners` is a relation with an `owner_id` column.
+ */
+function payersOf(owners: RawBuilder<unknown>) {
+  return sql`
+    SELECT o.owner_id, o.owner_id AS payer_id, NULL::date AS through FROM ${owners} AS o
+    UNION ALL
+    SELECT b.owner_id, b.payer_id, b.through
+    FROM billing_predecessors b WHERE b.owner_id IN (SELECT x.owner_id FROM ${owners} AS x)`;
 }
 
 /** A revision to write: the day's total, `pending` (to go out) or `late` (never sent). */
@@ -245,21 +262,13 @@ export async function markIncluded(
   days: readonly Included[],
 ): Promise<void> {
   if (days.length === 0) return;
-  const rows = await trx
-    .selectFrom('usageDaily')
-    .select([
-      'id',
-      sql<string>`to_char(date, 'YYYY-MM-DD')`.as('date'),
-      sql<string>`total_cost::text`.as('cost'),
-    ])
-    .where('accountOwnerId', '=', ownerId)
-    .where(
-      'date',
-      'in',
-      days.map((d) => d.date),
-    )
-    .forUpdate()
-    .execute();
+  const { rows } = await sql<{ id: string; date: string; cost: string }>`
+    WITH payers AS (${payersOf(sql`(SELECT ${ownerId}::text AS owner_id)`)})
+    SELECT u.id, to_char(u.date, 'YYYY-MM-DD') AS date, u.total_cost::text AS cost
+    FROM payers p JOIN usage_daily u
+      ON u.account_owner_id = p.payer_id AND (p.through IS NULL OR u.date <= p.through)
+    WHERE u.date = ANY(${days.map((d) => d.date)}::date[])
+    FOR UPDATE OF u`.execute(trx);
   const totals = new Map<string, bigint>();
   for (const r of rows) totals.set(r.date, (totals.get(r.date) ?? 0n) + unitsOf(r.cost));
   const wanted = new Map(days.map((d) => [d.date, d.units]));

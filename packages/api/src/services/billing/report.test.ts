@@ -6,10 +6,11 @@ import { sql } from 'kysely';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { inTransaction } from '@hops/db';
 import { useTestDatabase } from '@hops/db/testing';
-import { makeUser, userDay } from '../../../test/helpers.ts';
+import { makeUser, userCaller, userDay } from '../../../test/helpers.ts';
 import { startStripeWorld } from '../../../test/stripe.ts';
 import type { AuditActor } from '../../actor.ts';
 import { addDays, utcToday } from '../../days.ts';
+import { transferOwnership } from '../team-transfer.ts';
 import { ingestUsage, type UsageRecordInput } from '../usage/ingest.ts';
 import { reportUsage, timestampOf } from './report.ts';
 import { reportIdentifier, unitsOf, usdOf } from './report-store.ts';
@@ -423,5 +424,46 @@ describe('reportUsage', () => {
       kind: 'PRECONDITION_FAILED',
       message: 'Payment is not configured on this server.',
     });
+  });
+});
+
+describe('after an ownership transfer', () => {
+  it('reports the days the former owner had not reported on the customer that moved, as whole days', async () => {
+    const a = await account({ members: 1 });
+    const [heir] = a.members;
+    await usageFor(a, 2);
+    await run();
+    // Changes Stripe has not heard of yet: today grows, yesterday is corrected.
+    await ingest([
+      userDay(a.owner.id, today, { cpuHours: '9.5' }),
+      userDay(heir!.id, addDays(today, -1), { cpuHours: '3.25' }),
+    ]);
+    await inTransaction(db, async (trx) =>
+      transferOwnership(trx, await userCaller(db, a.owner.id), heir!.id),
+    );
+    // The days keep their payer (the former owner); a new user-day is the new owner's to pay.
+    const newcomer = await makeUser(db, { owner: heir!.id });
+    await ingest([userDay(newcomer.id, today, { cpuHours: '1' })]);
+
+    expect(await run()).toMatchObject({ accounts: 1, events: 2 });
+    const whole = async (date: string) => {
+      const { rows } = await sql<{ units: string }>`
+        SELECT (sum(total_cost) * 10000)::bigint::text AS units FROM usage_daily
+        WHERE date = ${date}::date AND user_id = ANY(${[a.owner.id, heir!.id, newcomer.id]}::text[])`.execute(
+        db,
+      );
+      return rows[0]!.units;
+    };
+    expect(meterOf(a.customerId)).toEqual(
+      new Map([
+        [addDays(today, -1), await whole(addDays(today, -1))],
+        [today, await whole(today)],
+      ]),
+    );
+    // Everything is marked reported: the next run has nothing to send.
+    expect(await unmarked(a.owner.id)).toBe(0);
+    expect(await unmarked(heir!.id)).toBe(0);
+    expect(await run()).toMatchObject({ events: 0 });
+    expectNoDuplicateIdentifiers();
   });
 });
