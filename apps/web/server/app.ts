@@ -1,5 +1,5 @@
 // The HTTP app: tRPC at /trpc, the sign-in routes under /auth, Stripe's webhook, /healthz, and
-// the dashboard.
+// the dashboard; security headers on every answer and no cross-site changes (security.ts).
 // Built from its parts (database, configuration, logger) so tests start the very same server.
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
@@ -33,6 +33,7 @@ import { createOidcClient, type OidcClient } from './auth/oidc.ts';
 import { authRoutes } from './auth/routes.ts';
 import { SESSION_COOKIE, readSession } from './auth/session.ts';
 import type { WebEnv } from './env.ts';
+import { addSecurity } from './security.ts';
 import { isServerPath, mountDashboard, type Dashboard } from './static.ts';
 import { webhookRoutes } from './webhooks.ts';
 
@@ -132,6 +133,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     reply.header('x-request-id', request.id);
     if (isServerPath(request.url)) inFlight.add(request);
   });
+  addSecurity(app, { env, viteDev: options.dashboard?.kind === 'vite' });
   app.addHook('onSend', async (request, reply, payload) => {
     inFlight.delete(request);
     if (closing) reply.header('connection', 'close');

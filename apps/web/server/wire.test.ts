@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   bearer,
   memoryLogger,
+  SAME_ORIGIN,
   sessionCookie,
   startServer,
   trpcGet,
@@ -165,7 +166,7 @@ describe('cross-site requests', () => {
     for (const type of ['text/plain', 'application/x-www-form-urlencoded']) {
       const response = await fetch(`${server.url}/trpc/invites.create`, {
         method: 'POST',
-        headers: { 'content-type': type, ...asOwner },
+        headers: { 'content-type': type, ...asOwner, ...SAME_ORIGIN },
         body: JSON.stringify({ email: 'csrf@example.test' }),
       });
       expect(response.status, type).toBe(415);

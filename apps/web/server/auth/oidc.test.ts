@@ -3,7 +3,14 @@ import { freePort } from '@hops/db';
 import { useTestDatabase } from '@hops/db/testing';
 import { makeUser } from '@hops/api/testing';
 import { afterAll, describe, expect, it } from 'vitest';
-import { sessionCookie, setCookies, trpcGet, trpcPost, useServer } from '../test/helpers.ts';
+import {
+  SAME_ORIGIN,
+  sessionCookie,
+  setCookies,
+  trpcGet,
+  trpcPost,
+  useServer,
+} from '../test/helpers.ts';
 import { browseSignIn, CookieJar, startOidcProvider } from '../test/oidc.ts';
 import { LOGIN_COOKIE, SESSION_COOKIE } from './session.ts';
 
@@ -272,7 +279,7 @@ describe('OIDC sign-in', () => {
   it('logs out by clearing the session cookie', async () => {
     const response = await fetch(`${server.url}/auth/logout`, {
       method: 'POST',
-      headers: { cookie: sessionCookie(server.env, 'oidc|ada') },
+      headers: { cookie: sessionCookie(server.env, 'oidc|ada'), ...SAME_ORIGIN },
     });
     expect(response.status).toBe(204);
     const cleared = setCookies(response).get(SESSION_COOKIE)!;

@@ -4,7 +4,14 @@
 import { makeUser } from '@hops/api/testing';
 import { useTestDatabase } from '@hops/db/testing';
 import { describe, expect, it } from 'vitest';
-import { setCookies, trpcGet, trpcPost, useServer, type TrpcAnswer } from '../test/helpers.ts';
+import {
+  SAME_ORIGIN,
+  setCookies,
+  trpcGet,
+  trpcPost,
+  useServer,
+  type TrpcAnswer,
+} from '../test/helpers.ts';
 import { SESSION_COOKIE, sealSession } from './session.ts';
 
 const { db } = await useTestDatabase();
@@ -24,7 +31,10 @@ async function signIn(user: { id: string; email: string }): Promise<string> {
 }
 
 async function logOut(cookie: string) {
-  return fetch(`${server.url}/auth/logout`, { method: 'POST', headers: { cookie } });
+  return fetch(`${server.url}/auth/logout`, {
+    method: 'POST',
+    headers: { cookie, ...SAME_ORIGIN },
+  });
 }
 
 const me = (cookie: string) => trpcGet<{ id: string }>(server, 'me.get', undefined, { cookie });

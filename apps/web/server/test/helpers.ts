@@ -163,7 +163,13 @@ export async function trpcGet<T = unknown>(
   return { status: response.status, body: (await response.json()) as TrpcAnswer<T>['body'] };
 }
 
-/** A mutation as curl sends it: POST /trpc/<path> with a JSON body. */
+/**
+ * What a browser adds to the dashboard's own requests, without which a request that carries
+ * cookies may change nothing (security.ts).
+ */
+export const SAME_ORIGIN = { 'sec-fetch-site': 'same-origin' } as const;
+
+/** A mutation as the dashboard sends it: POST /trpc/<path> with a JSON body, from its own page. */
 export async function trpcPost<T = unknown>(
   server: TestServer,
   path: string,
@@ -172,7 +178,7 @@ export async function trpcPost<T = unknown>(
 ): Promise<TrpcAnswer<T>> {
   const response = await fetch(`${server.url}/trpc/${path}`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
+    headers: { 'content-type': 'application/json', ...SAME_ORIGIN, ...headers },
     body: JSON.stringify(input),
   });
   return { status: response.status, body: (await response.json()) as TrpcAnswer<T>['body'] };
