@@ -423,6 +423,56 @@ describe('collecting usage from OpenCost', () => {
     });
   });
 
+  it('a null figure or an answer that is not JSON fails the hour, writes nothing of it, and is tried again', async () => {
+    const now = at('2026-11-20T16:10:00Z');
+    const hourRows = () =>
+      db
+        .selectFrom('usageHourly')
+        .select('namespace')
+        .where('clusterId', '=', clusterId)
+        .where('hour', 'in', [at('2026-11-20T14:00:00Z'), at('2026-11-20T15:00:00Z')])
+        .execute();
+    const window = { start: '2026-11-20T14:00:00Z', end: '2026-11-20T15:00:00Z' };
+    openCost.answerNext(
+      200,
+      JSON.stringify({
+        code: 200,
+        data: [
+          {
+            'ada-lab': {
+              window,
+              minutes: 60,
+              cpuCoreHours: null,
+              gpuHours: 0,
+              ramByteHours: 0,
+              pvByteHours: 0,
+              networkTransferBytes: 0,
+            },
+          },
+        ],
+      }),
+    );
+    openCost.answerNext(200, '{"code": 200, "data": [NaN]}');
+    const [result] = await collectUsage(collector(), { now });
+    expect(result).toMatchObject({
+      hours: 0,
+      error: expect.stringContaining('cpuCoreHours = null for ada-lab'),
+    });
+    const view = await collectionAt(now);
+    expect(view.hours.slice(0, 2).map((h) => [h.hour, h.state])).toEqual([
+      ['2026-11-20T15:00:00.000Z', 'failed'],
+      ['2026-11-20T14:00:00.000Z', 'failed'],
+    ]);
+    expect(view.hours[0]!.error).toMatch(
+      /collect-east.*GET \/allocation\/compute 2026-11-20T15:00:00Z/,
+    );
+    expect(await hourRows()).toEqual([]);
+    openCost.setHour(at('2026-11-20T14:00:00Z'), { 'kube-system': {} });
+    openCost.setHour(at('2026-11-20T15:00:00Z'), { 'kube-system': {} });
+    expect((await collectUsage(collector(), { now }))[0]).toMatchObject({ hours: 2, error: null });
+    expect(await hourRows()).toHaveLength(2);
+  });
+
   it('a cluster whose certificate is not trusted fails TLS, never falls back to trusting anything', async () => {
     const untrusted = await admin.clusters.create({
       name: 'collect-untrusted',
