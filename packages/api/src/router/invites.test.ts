@@ -1,7 +1,9 @@
-// invites.* through the router (SPEC §3.2). Over 300 lines: six procedures and their races.
+// invites.* through the router (SPEC §3.2, §12). Over 300 lines: six procedures and their races,
+// refusals that tell an inviter nothing about another account, and joining only by Accept.
 import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
+import { inTransaction } from '@hops/db';
 import { useTestDatabase } from '@hops/db/testing';
 import {
   assignDirect,
@@ -10,7 +12,11 @@ import {
   expectTrpcError,
   makeCluster,
   makeUser,
+  userCaller,
 } from '../../test/helpers.ts';
+import { appRouter } from '../root.ts';
+import { ACCEPT_STEP, acceptInvite } from '../services/invites/link.ts';
+import { signIn } from '../services/signin.ts';
 
 const { db } = await useTestDatabase({ max: 40 });
 
@@ -111,29 +117,71 @@ describe('invites.create', () => {
     expect(message).toMatch(/cannot invite yourself/);
   });
 
-  it('refuses an e-mail of a member of any account, including your own', async () => {
+  it('refuses an e-mail of a member of your own team, saying so', async () => {
     const owner = await makeUser(db);
     const ownMember = await makeUser(db, { owner: owner.id });
-    const otherOwner = await makeUser(db);
-    const otherMember = await makeUser(db, { owner: otherOwner.id });
-    const caller = await as(owner.id);
     expect(
-      await expectTrpcError(caller.invites.create({ email: ownMember.email }), 'CONFLICT'),
-    ).toMatch(/already a member of this team/);
-    expect(
-      await expectTrpcError(caller.invites.create({ email: otherMember.email }), 'CONFLICT'),
-    ).toMatch(/already a member of another account/);
+      await expectTrpcError(
+        (await as(owner.id)).invites.create({ email: ownMember.email }),
+        'CONFLICT',
+      ),
+    ).toBe(`${ownMember.email} is already a member of this team.`);
   });
 
-  it('refuses inviting an owner who has members', async () => {
+  it('refuses every address whose account cannot take an invite with one sentence that says nothing about that account', async () => {
+    const inviter = await makeUser(db);
+    const otherOwner = await makeUser(db, { email: mail('other-owner') });
+    const memberElsewhere = await makeUser(db, { owner: otherOwner.id });
+    const ownerOfOne = await makeUser(db);
+    await makeUser(db, { owner: ownerOfOne.id });
+    const ownerOfThree = await makeUser(db);
+    for (let i = 0; i < 3; i += 1) await makeUser(db, { owner: ownerOfThree.id });
+    const suspended = await makeUser(db, { status: 'suspended' });
+    const suspendedMember = await makeUser(db, { owner: otherOwner.id, status: 'suspended' });
+    const unavailable = {
+      'a member of another account': memberElsewhere,
+      'an owner with 1 member': ownerOfOne,
+      'an owner with 3 members': ownerOfThree,
+      'the owner of the other account': otherOwner,
+      'a suspended stand-alone owner': suspended,
+      'a suspended member of another account': suspendedMember,
+    };
+    const caller = await as(inviter.id);
+    const refusals: string[] = [];
+    for (const [situation, person] of Object.entries(unavailable)) {
+      // Typed in another case than stored: the sentence repeats what the inviter typed.
+      const typed = person.email.toUpperCase();
+      const message = await expectTrpcError(caller.invites.create({ email: typed }), 'CONFLICT');
+      expect(message, situation).toBe(
+        `${typed} cannot be invited right now. No invite was created or sent.`,
+      );
+      refusals.push(message.replace(typed, '<address>'));
+      for (const fact of [otherOwner.email, 'member', 'team', 'owner', 'suspended', '1', '3']) {
+        expect(message.replace(typed, '').toLowerCase(), `${situation}: ${fact}`).not.toContain(
+          fact.toLowerCase(),
+        );
+      }
+    }
+    expect(new Set(refusals).size).toBe(1);
+    const written = await db
+      .selectFrom('teamInvites')
+      .select('id')
+      .where('accountOwnerId', '=', inviter.id)
+      .execute();
+    expect(written).toEqual([]);
+  });
+
+  it('gives an admin inviting for an owner the same sentence', async () => {
+    const admin = await makeUser(db, { isAdmin: true });
     const owner = await makeUser(db);
     const teamOwner = await makeUser(db);
     await makeUser(db, { owner: teamOwner.id });
-    const message = await expectTrpcError(
-      (await as(owner.id)).invites.create({ email: teamOwner.email }),
-      'CONFLICT',
-    );
-    expect(message).toMatch(/owns an account with 1 team member/);
+    expect(
+      await expectTrpcError(
+        (await as(admin.id)).invites.create({ email: teamOwner.email, ownerId: owner.id }),
+        'CONFLICT',
+      ),
+    ).toBe(`${teamOwner.email} cannot be invited right now. No invite was created or sent.`);
   });
 
   it('refuses a second open invite for the same e-mail, whatever its case', async () => {
@@ -668,5 +716,136 @@ describe('invites.accept', () => {
       .where('id', '=', cluster.id)
       .executeTakeFirstOrThrow();
     expect(after.currentUsers).toBe(2);
+  });
+});
+
+// SPEC §12: an invite joins a team only through the Accept step on the invite page — a mutation
+// the person clicks — never through the link alone: not by opening it, not by signing in from it.
+describe('only the Accept step joins', () => {
+  it('a sign-in that began at the invite link joins nothing; the Accept click then does', async () => {
+    const cluster = await makeCluster(db);
+    const owner = await makeUser(db);
+    await assignDirect(db, owner.id, cluster.id);
+    const who = { sub: `dev|from-link-${process.pid}-${++counter}`, email: mail('from-link') };
+    const { invite: created, secret } = await invite(owner.id, who.email);
+
+    // The sign-in as the invite page's "Sign in to accept" starts it, carrying the link's secret.
+    const fromLink = { bootstrapAdminEmails: [], source: 'dev' as const, inviteSecret: secret };
+    const signedIn = await signIn(db, { sub: who.sub, email: who.email }, fromLink);
+    expect(signedIn.user.accountOwnerId).toBeNull();
+    expect((await userRow(who.sub)).accountOwnerId).toBeNull();
+    expect((await assignmentOf(who.sub))?.hopsworksClusterId).not.toBe(cluster.id);
+    const anonymous = await callerAs(db, { anonymous: true });
+    expect((await anonymous.invites.preview({ token: secret })).status).toBe('open');
+    expect(await eventsWith('invite.accepted', 'inviteId', created.id)).toEqual([]);
+    expect(await auditRows(db, 'invites.accept', created.id)).toEqual([]);
+
+    // Signing in again from the same link still joins nothing.
+    await signIn(db, { sub: who.sub, email: who.email }, fromLink);
+    expect((await userRow(who.sub)).accountOwnerId).toBeNull();
+
+    const accepted = await (await as(who.sub)).invites.accept({ token: secret });
+    expect(accepted.accountOwnerId).toBe(owner.id);
+    expect((await userRow(who.sub)).accountOwnerId).toBe(owner.id);
+    expect(await assignmentOf(who.sub)).toEqual({
+      hopsworksClusterId: cluster.id,
+      assignedBy: 'team_member_auto',
+    });
+    expect(await eventsWith('invite.accepted', 'inviteId', created.id)).toHaveLength(1);
+  });
+
+  it('opening the link (invites.preview, a query) changes nothing, however often and by whom', async () => {
+    const owner = await makeUser(db);
+    const invitee = await makeUser(db, { email: mail('opener') });
+    const { invite: created, secret } = await invite(owner.id, invitee.email);
+    const callers = [await callerAs(db, { anonymous: true }), await as(invitee.id)];
+    for (let i = 0; i < 3; i += 1) {
+      for (const caller of callers) {
+        expect(await caller.invites.preview({ token: secret })).toMatchObject({
+          email: invitee.email,
+          status: 'open',
+        });
+      }
+    }
+    expect((await userRow(invitee.id)).accountOwnerId).toBeNull();
+    expect(await auditRows(db, 'invites.accept', created.id)).toEqual([]);
+  });
+
+  it('invites.accept is a mutation (POST only) and invites.preview the only query of a link', () => {
+    const procedures = appRouter._def.procedures as unknown as Record<
+      string,
+      { _def: { type: string } }
+    >;
+    expect(procedures['invites.accept']!._def.type).toBe('mutation');
+    expect(procedures['invites.preview']!._def.type).toBe('query');
+  });
+
+  it('acceptInvite joins only when called as the Accept step; otherwise it checks and refuses as usual', async () => {
+    const owner = await makeUser(db);
+    const invitee = await makeUser(db, { email: mail('step') });
+    const { secret } = await invite(owner.id, invitee.email);
+    const actor = await userCaller(db, invitee.id);
+    expect(await inTransaction(db, (trx) => acceptInvite(trx, actor, secret))).toEqual({
+      accountOwnerId: owner.id,
+      cluster: null,
+      joined: false,
+    });
+    expect((await userRow(invitee.id)).accountOwnerId).toBeNull();
+    const stranger = await userCaller(db, (await makeUser(db)).id);
+    await expect(inTransaction(db, (trx) => acceptInvite(trx, stranger, secret))).rejects.toThrow(
+      `This invite is for ${invitee.email}`,
+    );
+    expect(
+      await inTransaction(db, (trx) => acceptInvite(trx, actor, secret, ACCEPT_STEP)),
+    ).toMatchObject({ accountOwnerId: owner.id, joined: true });
+    expect((await userRow(invitee.id)).accountOwnerId).toBe(owner.id);
+  });
+});
+
+// SPEC §12: addresses match by lower-casing ASCII letters only. An account whose stored address
+// differs from the invited one only under Unicode case mapping is another mailbox.
+describe('e-mail matching', () => {
+  it('an address with the Kelvin sign is not the invited k… address: the invite cannot be accepted with it', async () => {
+    const owner = await makeUser(db);
+    const invited = mail('ken');
+    // As an identity provider could have delivered it before its claims were checked.
+    const lookalike = await makeUser(db, { email: `\u212A${invited.slice(1)}` });
+    expect(lookalike.email.toLowerCase()).toBe(invited);
+    const { secret } = await invite(owner.id, invited);
+    expect(
+      await expectTrpcError(
+        (await as(lookalike.id)).invites.accept({ token: secret }),
+        'FORBIDDEN',
+      ),
+    ).toBe(
+      `This invite is for ${invited}, but you are signed in as ${lookalike.email}. Sign in as ${invited} to accept it.`,
+    );
+    expect((await userRow(lookalike.id)).accountOwnerId).toBeNull();
+  });
+
+  it('refuses to invite an address Unicode would read as another, with a sentence', async () => {
+    const owner = await makeUser(db);
+    const caller = await as(owner.id);
+    for (const [address, character] of [
+      ['\u212Aen@example.test', 'U+212A'],
+      ['stra\u00DFe@example.test', 'U+00DF'],
+      ['\u0131van@example.test', 'U+0131'],
+    ] as const) {
+      expect(
+        await expectTrpcError(caller.invites.create({ email: address }), 'BAD_REQUEST'),
+      ).toContain(`(${character}), which could be read as another letter`);
+    }
+    expect(
+      await expectTrpcError(
+        caller.invites.create({ email: `${'a'.repeat(65)}@example.test` }),
+        'BAD_REQUEST',
+      ),
+    ).toBe('The part of an e-mail address before the @ has at most 64 characters.');
+    const written = await db
+      .selectFrom('teamInvites')
+      .select('id')
+      .where('accountOwnerId', '=', owner.id)
+      .execute();
+    expect(written).toEqual([]);
   });
 });

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { inTransaction } from '@hops/db';
 import { email, projectRole, userId, uuid } from '../schemas.ts';
 import { inviteUrl } from '../services/invites/invite.ts';
-import { acceptInvite, previewInvite } from '../services/invites/link.ts';
+import { ACCEPT_STEP, acceptInvite, previewInvite } from '../services/invites/link.ts';
 import { mailInvite, mailInviteAccepted } from '../services/invites/mail.ts';
 import {
   createInvite,
@@ -49,9 +49,10 @@ export const invitesRouter = router({
     .input(z.object({ token: secret }))
     .query(({ ctx, input }) => previewInvite(ctx.db, input.token)),
 
+  // The Accept button: a mutation (POST), the only way an invite joins a team (SPEC §12).
   accept: authedProcedure.input(z.object({ token: secret })).mutation(async ({ ctx, input }) => {
     const { accountOwnerId, cluster } = await inTransaction(ctx.db, async (trx) => {
-      const accepted = await acceptInvite(trx, ctx.actor, input.token);
+      const accepted = await acceptInvite(trx, ctx.actor, input.token, ACCEPT_STEP);
       if (accepted.joined) {
         await mailInviteAccepted(trx, ctx.deps, {
           ownerId: accepted.accountOwnerId,

@@ -71,5 +71,6 @@ export function toInviteView(row: InviteRow): InviteView {
   };
 }
 
-export const sameEmail = (a: string, b: string) =>
-  a.trim().toLowerCase() === b.trim().toLowerCase();
+// Addresses match by lower-casing ASCII letters only (SPEC §12): under JavaScript's or
+// PostgreSQL's Unicode lower-casing the Kelvin sign 'K' is 'k', and another mailbox would match.
+export { sameEmail } from '../../schemas.ts';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { inTransaction } from '@hops/db';
 import { useTestDatabase } from '@hops/db/testing';
 import { makeUser, userCaller } from '../../../test/helpers.ts';
-import { acceptInvite } from './link.ts';
+import { ACCEPT_STEP, acceptInvite } from './link.ts';
 import { createInvite } from './owner.ts';
 
 const { db } = await useTestDatabase({ max: 10 });
@@ -16,8 +16,8 @@ describe('acceptInvite', () => {
       createInvite(trx, caller, { email: joiner.email }),
     );
     const actor = await userCaller(db, joiner.id);
-    const first = await inTransaction(db, (trx) => acceptInvite(trx, actor, secret));
-    const again = await inTransaction(db, (trx) => acceptInvite(trx, actor, secret));
+    const first = await inTransaction(db, (trx) => acceptInvite(trx, actor, secret, ACCEPT_STEP));
+    const again = await inTransaction(db, (trx) => acceptInvite(trx, actor, secret, ACCEPT_STEP));
     expect(first).toEqual({ accountOwnerId: owner.id, cluster: null, joined: true });
     expect(again).toEqual({ accountOwnerId: owner.id, cluster: null, joined: false });
   });

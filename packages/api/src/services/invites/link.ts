@@ -1,5 +1,7 @@
 // The link's side of invites (SPEC §3.2): what a link leads to, and accepting it. Accepting locks
-// the invite row, so any number of parallel accepts yields exactly one membership.
+// the invite row, so any number of parallel accepts yields exactly one membership. Only the
+// Accept step on the invite page joins a team (SPEC §12): holding the link, opening it or
+// signing in from it never does.
 import { sql } from 'kysely';
 import type { UserCaller } from '../../actor.ts';
 import { recordAudit } from '../../audit.ts';
@@ -60,17 +62,28 @@ export async function previewInvite(db: Executor, secret: string): Promise<Invit
 }
 
 /**
+ * The invite page's Accept button (invites.accept): the one caller that may join a team through
+ * an invite. `acceptInvite` without it checks the invite and joins nothing.
+ */
+export const ACCEPT_STEP = 'accept-step' as const;
+
+/**
  * The caller accepts the invite behind `secret`: they become a member of the inviting account and
- * are placed on its cluster (past capacity if need be). The invite row is locked first, so
- * parallel accepts run one after another and only the first can join. Accepting again an invite
- * one already accepted (and is still a member through) returns the same result and changes
- * nothing. A stand-alone owner who accepts becomes a member; their own open invites are revoked,
- * since a member cannot invite.
+ * are placed on its cluster (past capacity if need be) — but only when `step` is `ACCEPT_STEP`,
+ * the person's own click on Accept. Any other caller (a sign-in that began at the link) gets every
+ * check and refusal and `joined: false`, nothing changed: a link alone never makes a member.
+ * The invite row is locked first, so parallel accepts run one after another and only the first
+ * can join. Accepting again an invite one already accepted (and is still a member through)
+ * returns the same result and changes nothing. A stand-alone owner who accepts becomes a member;
+ * their own open invites are revoked, since a member cannot invite. The refusals tell the invitee
+ * the real reason (their own account's state); the inviter was told only that they cannot be
+ * invited (./owner.ts).
  */
 export async function acceptInvite(
   trx: Transaction,
   actor: UserCaller,
   secret: string,
+  step?: typeof ACCEPT_STEP,
 ): Promise<AcceptResult> {
   const invite = await trx
     .selectFrom('teamInvites')
@@ -141,6 +154,8 @@ export async function acceptInvite(
       `You own a team with ${members} member(s), and teams cannot be nested. Remove your members before joining ${owner.email}'s team.`,
     );
   }
+  // Everything checked; only the person's own Accept goes on to join.
+  if (step !== ACCEPT_STEP) return { accountOwnerId: owner.id, cluster: null, joined: false };
 
   try {
     await trx

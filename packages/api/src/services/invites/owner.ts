@@ -66,6 +66,16 @@ export async function listInvites(
   return rows.map(toInviteView);
 }
 
+/**
+ * The one refusal of an address whose account cannot take an invite (a member of another account,
+ * an owner with members, a suspended person): the same sentence whatever the reason, so an
+ * invite tells the inviter nothing about another account (SPEC §12). The invitee hears the reason
+ * when they open the link and accept (./link.ts).
+ */
+export function cannotInvite(email: string): AppError {
+  return conflict(`${email} cannot be invited right now. No invite was created or sent.`);
+}
+
 function openInviteExists(email: string, cause?: unknown): AppError {
   return new AppError(
     'CONFLICT',
@@ -75,8 +85,9 @@ function openInviteExists(email: string, cause?: unknown): AppError {
 }
 
 /**
- * A new invite from an owner (the caller, or any owner for an admin). Only stand-alone people
- * can be invited: not the owner, not a member of any account, not an owner with members. One
+ * A new invite from an owner (the caller, or any owner for an admin). Only active stand-alone
+ * people can be invited: not the owner, not a member of any account, not an owner with members,
+ * not a suspended person — and the refusal does not say which (`cannotInvite`). One
  * open invite per e-mail and account: an expired one is revoked and replaced, an unexpired one is
  * a conflict (the partial unique index settles races the same way).
  */
@@ -100,21 +111,14 @@ export async function createInvite(
     );
   }
   const invitee = await findUserByEmail(trx, email);
-  if (invitee?.accountOwnerId) {
-    throw conflict(
-      invitee.accountOwnerId === owner.id
-        ? `${invitee.email} is already a member of this team.`
-        : `${invitee.email} is already a member of another account and must leave it before they can be invited.`,
-    );
+  if (invitee?.accountOwnerId === owner.id) {
+    // Their own team: nothing about another account.
+    throw conflict(`${invitee.email} is already a member of this team.`);
   }
-  if (invitee) {
-    const members = await countMembers(trx, invitee.id);
-    if (members > 0) {
-      throw conflict(
-        `${invitee.email} owns an account with ${members} team member(s); only people without a team of their own can be invited.`,
-      );
-    }
+  if (invitee && (invitee.accountOwnerId || invitee.status !== 'active')) {
+    throw cannotInvite(email);
   }
+  if (invitee && (await countMembers(trx, invitee.id)) > 0) throw cannotInvite(email);
 
   const existing = await trx
     .selectFrom('teamInvites')
