@@ -1,9 +1,12 @@
 // /invite/:token: what an invite link leads to (who invites, to what, until when), signing in to
-// accept it, and a page of its own for each way an invite cannot be used.
+// accept it, and a page of its own for each way an invite cannot be used. Opening the page, or
+// coming back to it from the sign-in, never joins the team: only the Accept button does (SPEC
+// §12), and why an invite cannot be used is said by the API when it is pressed.
+import { sameEmail } from '@hops/api/schemas';
 import { Alert, Button, List, Stack, Text, Title } from '@mantine/core';
 import { useMutation, useQuery } from '@tanstack/react-query';
 import type { ReactNode } from 'react';
-import { Link, useParams, useSearchParams } from 'react-router';
+import { Link, useParams } from 'react-router';
 import { PublicFrame } from '../components/public-frame.tsx';
 import { ActionError, ErrorState, Loading } from '../components/states.tsx';
 import { formatDateTime } from '../lib/dates.ts';
@@ -12,8 +15,6 @@ import { loginPath, signOut } from '../lib/session.ts';
 import { errorCode, useTRPC, type Me, type RouterOutputs } from '../lib/trpc.ts';
 
 type Preview = RouterOutputs['invites']['preview'];
-
-const sameEmail = (a: string, b: string) => a.trim().toLowerCase() === b.trim().toLowerCase();
 
 function Outcome({
   testId,
@@ -165,8 +166,6 @@ function InviteBody({ token, preview, me }: { token: string; preview: Preview; m
 
 export default function InvitePage() {
   const { token = '' } = useParams();
-  // Set by the sign-in when it could not use the invite it carried.
-  const problem = useSearchParams()[0].get('problem');
   const trpc = useTRPC();
   const preview = useQuery(trpc.invites.preview.queryOptions({ token }));
   const me = useQuery({ ...trpc.me.get.queryOptions(), retry: false });
@@ -191,14 +190,8 @@ export default function InvitePage() {
   }
   return (
     <PublicFrame>
-      <Stack gap="md">
-        {problem && (
-          <Alert color="orange" title="You are signed in, but the invite was not used">
-            {problem}
-          </Alert>
-        )}
-        {body}
-      </Stack>
+      {/* No text from the address is shown: a crafted link cannot put words in hops' mouth. */}
+      <Stack gap="md">{body}</Stack>
     </PublicFrame>
   );
 }
