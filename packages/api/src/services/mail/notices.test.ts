@@ -10,6 +10,7 @@ import { useTestDatabase } from '@hops/db/testing';
 import { callerAs, makeUser, recordingLogger, testDeps, userDay } from '../../../test/helpers.ts';
 import { sessionIdOf, startStripeWorld } from '../../../test/stripe.ts';
 import { SYSTEM_ACTOR } from '../../actor.ts';
+import { utcToday } from '../../days.ts';
 import { createMailer } from '../../integrations/mail.ts';
 import { runJobsOnce } from '../../jobs/runner.ts';
 import { productJobs } from '../../jobs/tasks.ts';
@@ -150,6 +151,35 @@ describe('notice mails', () => {
     expect(after.slice(3).map((m) => m.subject)).toEqual([
       'Your hops credits are below 25 % of your last top-up',
     ]);
+  });
+
+  it('warns the owner at the spending cap thresholds, once each, with the month and a link', async () => {
+    const owner = await makeUser(db, { name: HOSTILE });
+    const member = await makeUser(db, { owner: owner.id });
+    const caller = await callerAs(db, { userId: owner.id }, deps);
+    await caller.account.setSpendingCap({ monthlyCapUsd: '10.00', policy: 'notify' });
+    const service = await callerAs(db, { service: true }, deps);
+    const firstOfMonth = `${utcToday().slice(0, 8)}01`;
+    // $0.125 a CPU hour: $6 is 60 % of the cap; the member's $5 more takes it to 110 %.
+    await service.usage.ingest({ records: [userDay(owner.id, firstOfMonth, { cpuHours: '48' })] });
+    await service.usage.ingest({ records: [userDay(owner.id, firstOfMonth, { cpuHours: '48' })] });
+    await service.usage.ingest({ records: [userDay(member.id, firstOfMonth, { cpuHours: '40' })] });
+    const received = await inbox(owner.email);
+    const month = new Date(`${firstOfMonth}T00:00:00Z`).toLocaleDateString('en-GB', {
+      month: 'long',
+      year: 'numeric',
+      timeZone: 'UTC',
+    });
+    expect(received.map((m) => m.subject)).toEqual([
+      `Your hops account has used 50 % of its spending cap for ${month}`,
+      `Your hops account has used 100 % of its spending cap for ${month}`,
+    ]);
+    expect(received[1]!.text).toContain(
+      'This month your account has used $11.00 of its $10.00 cap (100 %).',
+    );
+    expect(received[1]!.text).toContain('The cap only warns: nothing is stopped.');
+    expect(received[1]!.html).toContain(`href="${deps.publicUrl}/billing"`);
+    expect(smtp.to(member.email)).toEqual([]);
   });
 
   it('mails nothing for credits when mail is off', async () => {
