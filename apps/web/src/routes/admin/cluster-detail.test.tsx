@@ -17,6 +17,9 @@ const cluster = {
   metadata: {},
   hasApiKey: true,
   hasKubeconfig: false,
+  openCostUrl: null,
+  hasOpenCostToken: false,
+  caCertificate: null,
   createdAt: '2026-01-01T00:00:00.000Z',
   updatedAt: '2026-01-01T00:00:00.000Z',
 };

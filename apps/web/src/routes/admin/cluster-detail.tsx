@@ -1,6 +1,6 @@
 // /admin/clusters/:id: one cluster, editing it (secrets write-only), the accounts on it with
 // moving, unassigning and assigning another account here — each move checked before its Confirm —
-// and each person's account on its Hopsworks (cluster-detail/).
+// how its usage collection is going, and each person's account on its Hopsworks (cluster-detail/).
 import { describeInputError, email as emailSchema } from '@hops/api/schemas';
 import {
   Anchor,
@@ -38,6 +38,7 @@ import { formatDateTime } from '../../lib/dates.ts';
 import { notifyDone } from '../../lib/notify.ts';
 import { useRefreshAll } from '../../lib/refresh.ts';
 import { errorMessage, useTRPC, type RouterInputs, type RouterOutputs } from '../../lib/trpc.ts';
+import { UsageCollection } from './cluster-detail/collection.tsx';
 import { PeopleOnHopsworks } from './cluster-detail/people.tsx';
 
 type ClusterDetail = RouterOutputs['clusters']['get'];
@@ -308,6 +309,7 @@ export default function AdminClusterPage() {
             </Text>
           </Stack>
         </Card>
+        <UsageCollection clusterId={cluster.id} openCostUrl={cluster.openCostUrl} />
         <Stack gap="xs">
           <Title order={2} size="h4">
             Accounts
