@@ -159,6 +159,18 @@ export interface HopsworksProvisioning {
   userId: string;
 }
 
+export interface IdempotencyKeys {
+  caller: string;
+  createdAt: Generated<Timestamp>;
+  expiresAt: Timestamp;
+  finishedAt: Timestamp | null;
+  inputHash: string;
+  key: string;
+  outcome: string | null;
+  procedure: string;
+  state: Generated<"in_progress" | "done">;
+}
+
 export interface MailOutbox {
   attempts: Generated<number>;
   createdAt: Generated<Timestamp>;
@@ -370,6 +382,7 @@ export interface DB {
   events: Events;
   hopsworksClusters: HopsworksClusters;
   hopsworksProvisioning: HopsworksProvisioning;
+  idempotencyKeys: IdempotencyKeys;
   mailOutbox: MailOutbox;
   spendingCapAlerts: SpendingCapAlerts;
   stripeCheckoutCredits: StripeCheckoutCredits;

@@ -13,6 +13,7 @@ import * as m0010 from './0010_provisioning_and_spending_caps.ts';
 import * as m0011 from './0011_session_revocation.ts';
 import * as m0012 from './0012_usage_hourly.ts';
 import * as m0013 from './0013_billing_predecessors.ts';
+import * as m0014 from './0014_idempotency_keys.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001_documented_schema': m0001,
@@ -28,4 +29,5 @@ export const migrations: Record<string, Migration> = {
   '0011_session_revocation': m0011,
   '0012_usage_hourly': m0012,
   '0013_billing_predecessors': m0013,
+  '0014_idempotency_keys': m0014,
 };
