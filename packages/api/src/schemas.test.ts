@@ -11,6 +11,8 @@ import {
   emailProblem,
   jsonObject,
   jsonObjectProblem,
+  MAX_INPUT_DEPTH,
+  nestsDeeperThan,
   sameEmail,
 } from './schemas.ts';
 
@@ -158,5 +160,32 @@ describe('jsonObject', () => {
     expect(refusal(breakdown, { projectBreakdown: [] })).toBe(
       'The project breakdown must be a JSON object, like {"name": "value"}.',
     );
+  });
+});
+
+describe('nestsDeeperThan', () => {
+  it('measures depth without recursion, for any depth of input', () => {
+    expect(nestsDeeperThan(nested(MAX_INPUT_DEPTH), MAX_INPUT_DEPTH)).toBe(false);
+    expect(nestsDeeperThan(nested(MAX_INPUT_DEPTH + 1), MAX_INPUT_DEPTH)).toBe(true);
+    expect(nestsDeeperThan(nested(1_000_000), MAX_INPUT_DEPTH)).toBe(true);
+    const list: unknown[] = [];
+    let node = list;
+    for (let i = 0; i < 1_000_000; i += 1) {
+      const child: unknown[] = [];
+      node.push(child);
+      node = child;
+    }
+    expect(nestsDeeperThan({ records: [list] }, MAX_INPUT_DEPTH)).toBe(true);
+    for (const flat of [undefined, null, 'text', 7, [], {}, { a: [1, { b: 'c' }] }]) {
+      expect(nestsDeeperThan(flat, 3)).toBe(false);
+    }
+  });
+
+  it('lets the largest valid input through: 10 000 usage records with breakdowns', () => {
+    const records = Array.from({ length: 10_000 }, (_, i) => ({
+      userId: `u${i}`,
+      projectBreakdown: { fraud: { cpuHours: 1, tags: ['a'] } },
+    }));
+    expect(nestsDeeperThan({ records }, MAX_INPUT_DEPTH)).toBe(false);
   });
 });

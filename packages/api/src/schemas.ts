@@ -298,6 +298,35 @@ export const clusterCapacityText = z
   .transform(Number)
   .pipe(clusterCapacity);
 
+/** A JSON value, as a free-form field holds it. */
+export type JsonValue =
+  string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+/** How deeply any procedure's input may nest (SPEC §12); the deepest valid input nests 4 levels. */
+export const MAX_INPUT_DEPTH = 64;
+
+/**
+ * Whether `value` nests objects or lists more than `maxDepth` levels deep (the value itself is
+ * level 1). Walked with a stack of its own and stopping at the first level too deep, so any depth
+ * of input is answered without recursion: a guard that can run on a raw input before any schema,
+ * JSON.stringify or jsonb parser walks it.
+ */
+export function nestsDeeperThan(value: unknown, maxDepth: number): boolean {
+  const pending: [unknown, number][] = [[value, 1]];
+  while (pending.length > 0) {
+    const [item, depth] = pending.pop()!;
+    if (item === null || typeof item !== 'object') continue;
+    if (depth > maxDepth) return true;
+    for (const child of Array.isArray(item) ? item : Object.values(item)) {
+      if (child !== null && typeof child === 'object') pending.push([child, depth + 1]);
+    }
+  }
+  return false;
+}
+
+/** The sentence for an input that nests too deeply. */
+export const TOO_DEEP_INPUT = `This request nests its data more than ${MAX_INPUT_DEPTH} levels deep, which no hops procedure takes. Send flatter JSON.`;
+
 /** How deep and how big a free-form JSON object may be (a project breakdown, cluster metadata). */
 export const JSON_OBJECT_LIMITS = { depth: 32, values: 10_000, stringLength: 10_000 } as const;
 
@@ -351,7 +380,7 @@ export function jsonObjectProblem(
  * before anything walks it, so no depth or size of input reaches a recursive walk.
  */
 export function jsonObject(noun: string) {
-  return z.custom<Record<string, unknown>>((value) => jsonObjectProblem(value) === null, {
+  return z.custom<Record<string, JsonValue>>((value) => jsonObjectProblem(value) === null, {
     error: (issue) => `${subjectOf(issue.path, `The ${noun}`)} ${jsonObjectProblem(issue.input)}.`,
   });
 }

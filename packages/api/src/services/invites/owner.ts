@@ -14,7 +14,7 @@ import {
   pgCode,
   preconditionFailed,
 } from '../../errors.ts';
-import type { InviteStatus, ProjectRole } from '../../schemas.ts';
+import { emailKey, type InviteStatus, type ProjectRole } from '../../schemas.ts';
 import { countMembers, findUserByEmail, loadUser, requireOwner } from '../users.ts';
 import {
   hashInviteSecret,
@@ -125,7 +125,8 @@ export async function createInvite(
     .select(['id'])
     .select(statusSql.as('status'))
     .where('accountOwnerId', '=', owner.id)
-    .where((eb) => eb(eb.fn('lower', ['email']), '=', email.toLowerCase()))
+    // lower() as the partial unique index has it; on addresses the schema accepts it folds ASCII only.
+    .where((eb) => eb(eb.fn('lower', ['email']), '=', emailKey(email)))
     .where('acceptedAt', 'is', null)
     .where('revokedAt', 'is', null)
     .forUpdate()
