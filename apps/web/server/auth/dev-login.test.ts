@@ -62,7 +62,7 @@ describe('POST /auth/dev-login', () => {
     expect(audit.map((a) => a.action)).toEqual(['auth.signup']);
   });
 
-  it('joins an account with an invite secret', async () => {
+  it('signs in from an invite secret onto the invite page; only its Accept joins (SPEC §12)', async () => {
     const owner = await makeUser(db);
     const created = await trpcPost<{ inviteUrl: string }>(
       server,
@@ -77,7 +77,19 @@ describe('POST /auth/dev-login', () => {
       inviteSecret: secret,
     });
     expect(login.status).toBe(200);
-    expect(login.body).toMatchObject({ joined: true, redirectTo: `/invite/${secret}?joined=1` });
+    expect(login.body).toMatchObject({ joined: false, redirectTo: `/invite/${secret}` });
+    const before = await trpcGet(server, 'me.get', undefined, { cookie: login.cookie! });
+    expect(before.body.result!.data).toMatchObject({ role: 'owner', owner: null });
+
+    const accepted = await trpcPost(
+      server,
+      'invites.accept',
+      { token: secret },
+      {
+        cookie: login.cookie!,
+      },
+    );
+    expect(accepted.status).toBe(200);
     const me = await trpcGet(server, 'me.get', undefined, { cookie: login.cookie! });
     expect(me.body.result!.data).toMatchObject({ role: 'member', owner: { id: owner.id } });
   });

@@ -136,7 +136,7 @@ describe('OIDC sign-in', () => {
     }
   });
 
-  it('signs in through an invite link (/auth/login?invite=…) and joins the account', async () => {
+  it('signs in through an invite link (/auth/login?invite=…) onto the invite page; only Accept joins', async () => {
     const owner = await makeUser(db, { email: 'olga@owner.test' });
     const created = await trpcPost<{ inviteUrl: string }>(
       server,
@@ -153,8 +153,12 @@ describe('OIDC sign-in', () => {
       `${server.url}/auth/login?invite=${secret}`,
       'oidc|newbie',
     );
-    expect(landedAt).toBe(`/invite/${secret}?joined=1`);
-    const answer = await me(sessionOf(response));
+    expect(landedAt).toBe(`/invite/${secret}`);
+    const cookie = sessionOf(response);
+    expect((await me(cookie)).body.result!.data).toMatchObject({ role: 'owner', owner: null });
+    const accepted = await trpcPost(server, 'invites.accept', { token: secret }, { cookie });
+    expect(accepted.status).toBe(200);
+    const answer = await me(cookie);
     expect(answer.body.result!.data).toMatchObject({
       id: 'oidc|newbie',
       role: 'member',

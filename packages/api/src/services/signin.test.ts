@@ -7,6 +7,7 @@ import { assignDirect, makeCluster, makeUser, userCaller } from '../../test/help
 import { SYSTEM_ACTOR } from '../actor.ts';
 import { AppError } from '../errors.ts';
 import { setUserAdmin } from './admin-users/changes.ts';
+import { ACCEPT_STEP, acceptInvite } from './invites/link.ts';
 import { createInvite } from './invites/owner.ts';
 import { signIn, type SignInOptions } from './signin.ts';
 
@@ -226,7 +227,7 @@ describe('signIn', () => {
     expect(later.user.isAdmin).toBe(false);
   });
 
-  it("joins the invite's account in the same sign-in and lands on the owner's cluster", async () => {
+  it('checks an invite the sign-in began at but joins nothing: only the Accept step does (SPEC §12)', async () => {
     const cluster = await makeCluster(db);
     const owner = await makeUser(db);
     await assignDirect(db, owner.id, cluster.id);
@@ -234,21 +235,23 @@ describe('signIn', () => {
     const { invite, secret } = await inviteFor(owner.id, who.email.toUpperCase());
 
     const result = await signIn(db, who, options({ inviteSecret: secret }));
-    expect(result.joined).toEqual({ accountOwnerId: owner.id });
-    expect(result.inviteProblem).toBeNull();
-    expect(result.user.accountOwnerId).toBe(owner.id);
-    expect(await assignmentOf(db, who.sub)).toBe(cluster.id);
+    expect(result).toMatchObject({ joined: null, inviteProblem: null });
+    expect(result.user.accountOwnerId).toBeNull();
+    expect(await assignmentOf(db, who.sub)).toBeNull();
     const events = await db
       .selectFrom('events')
       .select('payload')
       .where('kind', '=', 'invite.accepted')
       .where(sql<string>`payload->>'inviteId'`, '=', invite.id)
       .execute();
-    expect(events).toHaveLength(1);
-    expect((await audits(db, invite.id)).map((a) => [a.action, a.actorUserId])).toEqual([
-      ['invites.create', null],
-      ['invites.accept', who.sub],
-    ]);
+    expect(events).toEqual([]);
+    expect((await audits(db, invite.id)).map((a) => a.action)).toEqual(['invites.create']);
+
+    // The invite page's Accept joins, onto the owner's cluster.
+    const actor = await userCaller(db, who.sub);
+    await inTransaction(db, (trx) => acceptInvite(trx, actor, secret, ACCEPT_STEP));
+    expect((await userRow(db, who.sub))!.accountOwnerId).toBe(owner.id);
+    expect(await assignmentOf(db, who.sub)).toBe(cluster.id);
   });
 
   it('still signs in with an unusable invite and reports why', async () => {
@@ -285,8 +288,9 @@ describe('signIn', () => {
     const owner = await makeUser(db);
     const who = fresh('twice');
     const { secret } = await inviteFor(owner.id, who.email);
-    const first = await signIn(db, who, options({ inviteSecret: secret }));
-    expect(first.joined).toEqual({ accountOwnerId: owner.id });
+    await signIn(db, who, options({ inviteSecret: secret }));
+    const actor = await userCaller(db, who.sub);
+    await inTransaction(db, (trx) => acceptInvite(trx, actor, secret, ACCEPT_STEP));
     // Signing in again from the same link changes nothing and reports nothing.
     const second = await signIn(db, who, options({ inviteSecret: secret }));
     expect(second).toMatchObject({ joined: null, inviteProblem: null });

@@ -1,6 +1,7 @@
 // Sign-in and sign-up (SPEC §3.1): the one code path that creates or updates the user row, in one
-// transaction with everything a sign-in causes — the bootstrap admin flag, joining a team through
-// an invite link, and the automatic cluster assignment of an eligible owner.
+// transaction with everything a sign-in causes — the bootstrap admin flag, checking the invite link
+// it began at (never joining through it: only the invite page's Accept joins, SPEC §12), and the
+// automatic cluster assignment of an eligible owner.
 // The identity provider's e-mail is checked by the API's e-mail schema (SPEC §12), so two different
 // mailboxes never match; matching folds ASCII letters only (emailKey).
 // A bootstrap admin e-mail makes its user an admin once, and only with `email_verified === true`.
@@ -35,7 +36,7 @@ export interface SignInOptions {
 
 export interface SignInResult {
   user: UserActor;
-  /** Set when the sign-in joined an account through the invite. */
+  /** Null since a sign-in never joins (acceptInvite without ACCEPT_STEP); kept for the callers. */
   joined: { accountOwnerId: string } | null;
   /** Why the invite could not be used (the sign-in itself still succeeds). */
   inviteProblem: string | null;
@@ -174,7 +175,8 @@ export async function signIn(
     let joined: SignInResult['joined'] = null;
     let inviteProblem: string | null = null;
     if (options.inviteSecret) {
-      // A refused invite must not undo the sign-in: the attempt runs inside a savepoint.
+      // Checked only, so the invite page can say at once why it cannot be used; a refused invite
+      // must not undo the sign-in, so the check runs inside a savepoint.
       await sql`SAVEPOINT signin_invite`.execute(trx);
       try {
         const result = await acceptInvite(trx, actor, options.inviteSecret);
