@@ -1,8 +1,10 @@
-// tRPC setup: the context type, error mapping, and the procedure builders. Nothing else.
-import { initTRPC, TRPCError } from '@trpc/server';
+// tRPC setup: the context type, error mapping, idempotency keys, and the procedure builders.
+// Nothing else.
+import { initTRPC, TRPCError, type TRPC_ERROR_CODE_KEY } from '@trpc/server';
 import { ZodError } from 'zod';
 import type { UserCaller } from './actor.ts';
 import type { Context } from './context.ts';
+import { runIdempotent, takeIdempotencyKey, type Outcome } from './services/idempotency.ts';
 import { describeInputError } from './schemas.ts';
 import {
   AppError,
@@ -83,10 +85,84 @@ const errorMapping = t.middleware(async ({ ctx, next }) => {
   return result;
 });
 
-export const publicProcedure = t.procedure.use(errorMapping);
+/** What a middleware is handed, as far as `idempotent` reads it. */
+interface IdempotentOptions<R> {
+  ctx: Context;
+  type: 'query' | 'mutation' | 'subscription';
+  path: string;
+  getRawInput: () => Promise<unknown>;
+  next: (options: { getRawInput: () => Promise<unknown> }) => Promise<R>;
+}
+
+/**
+ * A mutation whose input carries an idempotency key (services/idempotency.ts) is carried out once
+ * per caller and key; a repeat gets the first call's answer. Used last on every builder, so a
+ * repeat passes the same checks of who may call as the first call. The key is taken out of the
+ * input before the input is checked.
+ */
+async function idempotent<R extends { ok: boolean }>(options: IdempotentOptions<R>): Promise<R> {
+  const { ctx, next } = options;
+  if (options.type !== 'mutation') return next({ getRawInput: options.getRawInput });
+  const taken = takeIdempotencyKey(await options.getRawInput());
+  if (!taken) return next({ getRawInput: options.getRawInput });
+  const caller = ctx.service
+    ? `service:${ctx.service.name}`
+    : ctx.user
+      ? `user:${ctx.user.id}`
+      : null;
+  if (!caller) {
+    throw new TRPCError({
+      code: 'UNAUTHORIZED',
+      message: 'An idempotency key needs a signed-in user or a service token.',
+    });
+  }
+  const run = await runIdempotent(
+    ctx.db,
+    { caller, key: taken.key, procedure: options.path, input: taken.input },
+    { box: ctx.deps.secrets, log: ctx.deps.log },
+    async () => {
+      const result = await next({ getRawInput: async () => taken.input });
+      return { result, outcome: keptOutcome(result) };
+    },
+  );
+  if (!run.replayed) return run.result;
+  const { outcome } = run;
+  if (!outcome.ok) {
+    throw new TRPCError({ code: outcome.code as TRPC_ERROR_CODE_KEY, message: outcome.message });
+  }
+  // The answer the first call gave, as tRPC's own result of a middleware chain.
+  return { ok: true, data: outcome.data, marker: 'middlewareMarker' } as unknown as R;
+}
+
+/**
+ * What a repeat of this call is answered: its data as the wire carries it (JSON), or a refusal
+ * the call made (a service's AppError or a TRPCError it threw). Null for our failures, outages
+ * and refused inputs, which change nothing: the key is released and a repeat runs again.
+ */
+function keptOutcome(result: { ok: boolean }): Outcome | null {
+  const r = result as { ok: true; data: unknown } | { ok: false; error: TRPCError };
+  if (r.ok) {
+    const json = JSON.stringify(r.data);
+    return { ok: true, data: json === undefined ? null : (JSON.parse(json) as unknown) };
+  }
+  const cause = r.error.cause;
+  if (cause instanceof AppError) {
+    return cause.kind === 'SERVICE_UNAVAILABLE'
+      ? null
+      : { ok: false, code: cause.kind, message: cause.message };
+  }
+  if (cause instanceof ZodError) return null;
+  if (r.error.code === 'INTERNAL_SERVER_ERROR' || r.error.code === 'SERVICE_UNAVAILABLE') {
+    return null;
+  }
+  return { ok: false, code: r.error.code, message: r.error.message };
+}
+
+const publicBase = t.procedure.use(errorMapping);
+export const publicProcedure = publicBase.use((options) => idempotent(options));
 
 /** An active user: signed in, or acted for by a service. `ctx.actor` then carries the user. */
-export const authedProcedure = publicProcedure.use(({ ctx, next }) => {
+const authedBase = publicBase.use(({ ctx, next }) => {
   const user = ctx.user;
   if (!user) {
     if (ctx.service) {
@@ -103,39 +179,46 @@ export const authedProcedure = publicProcedure.use(({ ctx, next }) => {
   const actor: UserCaller = { ...ctx.actor, user };
   return next({ ctx: { ...ctx, user, actor } });
 });
+export const authedProcedure = authedBase.use((options) => idempotent(options));
 
 /** An account owner, or an admin (who may act for any owner). */
-export const ownerProcedure = authedProcedure.use(({ ctx, next }) => {
-  if (ctx.user.accountOwnerId !== null && !ctx.user.isAdmin) {
-    throw new TRPCError({ code: 'FORBIDDEN', message: 'Only the account owner can do this.' });
-  }
-  return next();
-});
+export const ownerProcedure = authedBase
+  .use(({ ctx, next }) => {
+    if (ctx.user.accountOwnerId !== null && !ctx.user.isAdmin) {
+      throw new TRPCError({ code: 'FORBIDDEN', message: 'Only the account owner can do this.' });
+    }
+    return next();
+  })
+  .use((options) => idempotent(options));
 
-export const adminProcedure = authedProcedure.use(({ ctx, next }) => {
-  if (!ctx.user.isAdmin) {
-    throw new TRPCError({ code: 'FORBIDDEN', message: 'Only an admin can do this.' });
-  }
-  return next();
-});
+export const adminProcedure = authedBase
+  .use(({ ctx, next }) => {
+    if (!ctx.user.isAdmin) {
+      throw new TRPCError({ code: 'FORBIDDEN', message: 'Only an admin can do this.' });
+    }
+    return next();
+  })
+  .use((options) => idempotent(options));
 
 /**
  * A service token calling for itself. A service acting for a user (x-hops-act-as) is held to that
  * user's rights, and no user may call these.
  */
-export const serviceProcedure = publicProcedure.use(({ ctx, next }) => {
-  if (!ctx.service) {
-    if (ctx.user) {
-      throw new TRPCError({ code: 'FORBIDDEN', message: 'Only a service token may call this.' });
+export const serviceProcedure = publicBase
+  .use(({ ctx, next }) => {
+    if (!ctx.service) {
+      if (ctx.user) {
+        throw new TRPCError({ code: 'FORBIDDEN', message: 'Only a service token may call this.' });
+      }
+      throw new TRPCError({ code: 'UNAUTHORIZED', message: 'A service token is required.' });
     }
-    throw new TRPCError({ code: 'UNAUTHORIZED', message: 'A service token is required.' });
-  }
-  if (ctx.user) {
-    throw new TRPCError({
-      code: 'FORBIDDEN',
-      message:
-        "A service acting for a user is held to that user's rights; call this without x-hops-act-as.",
-    });
-  }
-  return next({ ctx: { ...ctx, service: ctx.service } });
-});
+    if (ctx.user) {
+      throw new TRPCError({
+        code: 'FORBIDDEN',
+        message:
+          "A service acting for a user is held to that user's rights; call this without x-hops-act-as.",
+      });
+    }
+    return next({ ctx: { ...ctx, service: ctx.service } });
+  })
+  .use((options) => idempotent(options));
