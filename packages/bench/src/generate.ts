@@ -97,7 +97,7 @@ export async function buildAccounts(db: Db, accounts: number): Promise<string[][
 }
 
 /** A small, fast deterministic generator (mulberry32). */
-function random(seed: number): () => number {
+export function random(seed: number): () => number {
   let a = seed | 0;
   return () => {
     a = (a + 0x6d2b79f5) | 0;

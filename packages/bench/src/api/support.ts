@@ -32,11 +32,12 @@ export function serviceCaller(db: Db) {
 /**
  * The router as a signed-in user calls it (the user row read as a request would): a tRPC caller,
  * like @hops/api/testing's `callerAs` — not a service function's actor like its `userCaller`.
+ * `deps` once for callers that must read each other's secrets (a cluster's sealed keys).
  */
-export async function routerCallerAs(db: Db, userId: string) {
+export async function routerCallerAs(db: Db, userId: string, deps: ApiDeps = benchDeps()) {
   const user = await loadUserActor(db, userId);
   if (!user) throw new Error(`bench: no user ${userId}`);
-  return createCaller(createContextInner({ db, deps: benchDeps(), user, via: 'web' }));
+  return createCaller(createContextInner({ db, deps, user, via: 'web' }));
 }
 
 export interface Statement {
@@ -57,6 +58,26 @@ export function recordingDb(connectionString: string, max = 4) {
     },
   });
   return { db, statements };
+}
+
+/**
+ * A Db exactly like createDb's that adds up, per statement text, how long PostgreSQL took (as the
+ * driver saw it): where a path's time goes between SQL and everything else. `reset` starts over.
+ */
+export function timingDb(connectionString: string, max = 4) {
+  const spent = new Map<string, { ms: number; calls: number }>();
+  const db: Db = new Kysely<Database>({
+    dialect: new PostgresDialect({ pool: createPool({ connectionString, max }) }),
+    plugins: [new CamelCasePlugin({ maintainNestedObjectKeys: true })],
+    log: (event) => {
+      if (event.level !== 'query') return;
+      const entry = spent.get(event.query.sql) ?? { ms: 0, calls: 0 };
+      entry.ms += event.queryDurationMillis;
+      entry.calls += 1;
+      spent.set(event.query.sql, entry);
+    },
+  });
+  return { db, spent, reset: () => spent.clear() };
 }
 
 /** EXPLAIN (ANALYZE, BUFFERS) of one statement (after `setup`), in a transaction rolled back. */
