@@ -33,7 +33,13 @@ const days = values.days ?? (values.quick ? '30' : '365');
 const out = mkdtempSync(join(tmpdir(), 'hops-bench-'));
 const name = `hops_bench_${process.pid}`;
 const quickEnv = values.quick
-  ? { BENCH_READ_SECONDS: '2', BENCH_INGEST_BATCHES: '3', BENCH_REPORT_OWNER_DAYS: '500' }
+  ? {
+      BENCH_READ_SECONDS: '2',
+      BENCH_INGEST_BATCHES: '3',
+      BENCH_REPORT_OWNER_DAYS: '500',
+      BENCH_COLLECTION_NAMESPACES: '100,20',
+      BENCH_COLLECTION_ROUNDS: '2',
+    }
   : {};
 
 /** Runs a command from the repository root; returns its status, standard output and duration. */
@@ -114,6 +120,7 @@ const results = [
   'api-assignment',
   'api-queries',
   'api-report',
+  'api-collection',
   'web-reads',
   'web-first-load',
   'slack-ack',
