@@ -1,7 +1,10 @@
 // The Bolt wiring: one HTTP receiver at /slack/events (slash commands and interactivity, Slack's
 // signature checked on every request with its 5-minute replay window), and every listener in one
-// place. Listener middleware (middleware.ts) acks first and finds out who is asking; the listener
-// after it does the API work and replies through the response_url.
+// place. Requests of another workspace than SLACK_TEAM_ID's are acknowledged and nothing more.
+// Listener middleware (middleware.ts) acks first and finds out who is asking; the listener after
+// it does the API work and replies through the response_url. What a request changes goes to the
+// API with an idempotency key (the Confirm button's, or the delivery's trigger_id), so it is done
+// once whichever replica gets the click, again or retried, before or after a restart.
 import type { Server } from 'node:http';
 import type { AddressInfo, ListenOptions } from 'node:net';
 import { utcDay } from '@hops/api/days';
@@ -18,7 +21,7 @@ import { warning } from './blocks/kit.ts';
 import { readConfirmation, runCommand, runConfirmed } from './commands/index.ts';
 import type { CommandContext } from './commands/command.ts';
 import { REVOKE_ACTION, revokePrompt } from './commands/invites.ts';
-import { CANCEL_ACTION, CONFIRM_ACTION, CONFIRM_TTL_MS, cancelledReply } from './confirm.ts';
+import { CANCEL_ACTION, CONFIRM_ACTION, cancelledReply } from './confirm.ts';
 import { Deduper } from './dedupe.ts';
 import { IdentityResolver, type Admin } from './identity.ts';
 import { slackLogger, type Logger } from './log.ts';
@@ -26,6 +29,7 @@ import {
   ackOnce,
   answerWith,
   checkConfirmation,
+  ownWorkspaceOnly,
   whoIsAsking,
   type AdminContext,
   type ButtonArgs,
@@ -42,6 +46,11 @@ export interface SlackBotOptions {
   /** The Slack Web API base (SLACK_API_URL). */
   slackApiUrl: string;
   api: ApiConfig;
+  /**
+   * The Slack workspace (team id) the bot answers (SLACK_TEAM_ID); a signed request of another
+   * gets no action. Null or absent: any workspace (development only; production requires it).
+   */
+  teamId?: string | null;
   log: Logger;
   /** How long a Slack user's profile e-mail is cached. */
   profileTtlMs?: number;
@@ -73,10 +82,10 @@ export function createSlackBot(options: SlackBotOptions): SlackBot {
     log,
     ...(options.profileTtlMs !== undefined ? { ttlMs: options.profileTtlMs } : {}),
   });
-  // Deliveries already handled (a retry carries the same trigger_id) and confirmations already
-  // carried out (a double click carries the same confirmation id).
+  // Deliveries this replica already answered (a retry carries the same trigger_id), so a retry is
+  // not answered twice here. Only the answer: what a delivery changes is kept once by the API's
+  // idempotency keys, which every replica and restart shares.
   const deliveries = new Deduper();
-  const confirmations = new Deduper(CONFIRM_TTL_MS + 60_000);
 
   const receiver = new HTTPReceiver({
     signingSecret: options.signingSecret,
@@ -104,8 +113,9 @@ export function createSlackBot(options: SlackBotOptions): SlackBot {
     convoStore: false,
   });
 
-  const contextFor = (admin: Admin): CommandContext => ({
-    api: createHopsClient(options.api, admin.userId),
+  /** The API as `admin`, its mutations carrying `idempotencyKey` (and `<key>#2`, … after it). */
+  const contextFor = (admin: Admin, idempotencyKey: string): CommandContext => ({
+    api: createHopsClient(options.api, admin.userId, { idempotencyKey }),
     admin,
     today: utcDay(now()),
     log,
@@ -119,7 +129,9 @@ export function createSlackBot(options: SlackBotOptions): SlackBot {
     context,
     respond,
   }: CommandArgs & AllMiddlewareArgs<AdminContext>) {
-    await answer(respond, await runCommand(contextFor(context.admin), command.text ?? '', log));
+    // A command that writes without a Confirm (invite) does so once per delivery.
+    const ctx = contextFor(context.admin, `slack:trigger:${command.trigger_id}`);
+    await answer(respond, await runCommand(ctx, command.text ?? '', log));
   }
 
   async function onConfirm({
@@ -127,11 +139,10 @@ export function createSlackBot(options: SlackBotOptions): SlackBot {
     respond,
   }: ButtonArgs & AllMiddlewareArgs<ConfirmationContext & AdminContext>) {
     const { confirmation, admin } = context;
-    if (!confirmations.first(confirmation.id)) {
-      log.info({ id: confirmation.id }, 'confirmation already carried out');
-      return;
-    }
-    const result = await runConfirmed(contextFor(admin), confirmation, log);
+    // The prompt's key: a second click (here or on another replica, now or after a restart) is
+    // answered with what the first one did, and does nothing again.
+    const ctx = contextFor(admin, `slack:confirm:${confirmation.id}`);
+    const result = await runConfirmed(ctx, confirmation, log);
     await answer(respond, result, { replace_original: true });
   }
 
@@ -169,6 +180,7 @@ export function createSlackBot(options: SlackBotOptions): SlackBot {
     );
   }
 
+  app.use(ownWorkspaceOnly(options.teamId ?? null, log));
   app.command<AdminContext>('/hops', acked, asAdmin, onCommand);
   // The Confirm button is read before asking who clicked: an expired prompt says so to anyone.
   onButton<ConfirmationContext & AdminContext>(

@@ -1,5 +1,6 @@
-// Remembers recently seen deliveries for a while, so a retried request (x-slack-retry-num) or a
-// double click acts once. In memory: a restart forgets, which Slack's retry window (seconds) allows.
+// Remembers recently seen deliveries for a while, so a retried request (x-slack-retry-num) is not
+// answered twice by this replica. In memory, and only for the answer: that a delivery or a Confirm
+// click acts once is the API's idempotency keys' work, shared by every replica and restart.
 export class Deduper {
   private readonly seen = new Map<string, number>();
 

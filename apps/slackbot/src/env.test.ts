@@ -13,6 +13,7 @@ const production = {
   HOPS_API_URL: 'https://hops.example.com',
   HOPS_SERVICE_TOKEN: 'service-token-0123456789',
   SLACK_ALERTS_CHANNEL: 'C0ALERTS',
+  SLACK_TEAM_ID: 'T0HOPS',
 };
 
 const tempDir = () => mkdtempSync(join(tmpdir(), 'hops-slackbot-env-'));
@@ -40,6 +41,17 @@ describe('loadEnv', () => {
     expect((error as Error).message).toBe(
       'Configuration error: SLACK_BOT_TOKEN is missing; HOPS_SERVICE_TOKEN is missing (required when NODE_ENV=production).',
     );
+  });
+
+  test('production needs the workspace the bot answers (SLACK_TEAM_ID), as a team id', () => {
+    const { SLACK_TEAM_ID: _team, ...rest } = production;
+    expect(() => loadEnv(rest)).toThrow(
+      'Configuration error: SLACK_TEAM_ID is missing (required when NODE_ENV=production).',
+    );
+    expect(() => loadEnv({ ...production, SLACK_TEAM_ID: 'hops workspace' })).toThrow(
+      /SLACK_TEAM_ID is invalid/,
+    );
+    expect(loadEnv(production).SLACK_TEAM_ID).toBe('T0HOPS');
   });
 
   test('production values and defaults', () => {
@@ -75,6 +87,7 @@ describe('loadEnv', () => {
     expect(env.HOPS_API_URL).toBe('http://127.0.0.1:3000');
     expect(env.SLACK_SIGNING_SECRET).toMatch(/^[0-9a-f]{64}$/);
     expect(env.SLACK_ALERTS_CHANNEL).toBeNull();
+    expect(env.SLACK_TEAM_ID).toBeNull();
     expect(env.SLACK_DIGEST_AS).toBe('admin@hops.test');
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toContain(

@@ -18,6 +18,11 @@ const schema = z.object({
   HOPS_API_URL: z.url({ protocol: /^https?$/ }).optional(),
   HOPS_SERVICE_TOKEN: z.string().min(1).optional(),
   SLACK_ALERTS_CHANNEL: z.string().min(1).optional(),
+  /** The Slack workspace the bot answers (its team id, e.g. T0123ABCD); others get no action. */
+  SLACK_TEAM_ID: z
+    .string()
+    .regex(/^[A-Z0-9]+$/, 'must be a Slack team id such as T0123ABCD')
+    .optional(),
   SLACK_ALERTS_POLL_MS: z.coerce.number().int().min(100).default(5000),
   /** UTC hour from which the daily digest of yesterday's cost is posted (usage arrives late). */
   SLACK_DIGEST_HOUR_UTC: z.coerce.number().int().min(0).max(23).default(6),
@@ -38,6 +43,8 @@ interface Env {
   HOPS_SERVICE_TOKEN: string;
   /** Unset in development: the alert worker then stays off. */
   SLACK_ALERTS_CHANNEL: string | null;
+  /** Unset in development only: the bot then answers any workspace (main.ts warns). */
+  SLACK_TEAM_ID: string | null;
   SLACK_ALERTS_POLL_MS: number;
   SLACK_DIGEST_HOUR_UTC: number;
   SLACKBOT_PORT: number;
@@ -136,6 +143,7 @@ export function loadEnv(
     'HOPS_API_URL',
     'HOPS_SERVICE_TOKEN',
     'SLACK_ALERTS_CHANNEL',
+    'SLACK_TEAM_ID',
   ] as const;
   const missing = required.filter((name) => env[name] === undefined);
   if (production && missing.length > 0) {
@@ -165,6 +173,7 @@ export function loadEnv(
       devServiceToken(dataDir),
     ),
     SLACK_ALERTS_CHANNEL: env.SLACK_ALERTS_CHANNEL ?? null,
+    SLACK_TEAM_ID: env.SLACK_TEAM_ID ?? null,
     SLACK_ALERTS_POLL_MS: env.SLACK_ALERTS_POLL_MS,
     SLACK_DIGEST_HOUR_UTC: env.SLACK_DIGEST_HOUR_UTC,
     SLACKBOT_PORT: env.SLACKBOT_PORT,

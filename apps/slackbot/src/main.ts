@@ -28,10 +28,19 @@ async function main() {
     botToken: env.SLACK_BOT_TOKEN,
     slackApiUrl: env.SLACK_API_URL,
     api,
+    teamId: env.SLACK_TEAM_ID,
     log,
   });
+  if (!env.SLACK_TEAM_ID) {
+    log.warn(
+      'SLACK_TEAM_ID is not set: the bot answers signed requests of any Slack workspace (required when NODE_ENV=production).',
+    );
+  }
   const port = await bot.start({ port: env.SLACKBOT_PORT });
-  log.info({ port, path: SLACK_EVENTS_PATH, api: env.HOPS_API_URL }, 'Slack bot listening');
+  log.info(
+    { port, path: SLACK_EVENTS_PATH, api: env.HOPS_API_URL, team: env.SLACK_TEAM_ID },
+    'Slack bot listening',
+  );
 
   let worker: AlertWorker | undefined;
   const channel = env.SLACK_ALERTS_CHANNEL;

@@ -3,6 +3,7 @@
 // a Confirm button carries, and find out who is asking. What each learns goes on Bolt's `context`;
 // what it refuses it answers itself, and the listener after it never runs.
 import type {
+  AnyMiddlewareArgs,
   BlockButtonAction,
   Middleware,
   RespondFn,
@@ -46,7 +47,50 @@ export function answerWith(log: Logger): Answer {
   };
 }
 
-/** Acks at once, then drops a delivery seen before (Slack retries with the same trigger_id). */
+/** The refusal a slash command of another workspace gets, in its acknowledgement. */
+export const OTHER_WORKSPACE =
+  'This hops bot answers only its own Slack workspace. Nothing was done.';
+
+/** The workspace a request comes from: `team_id` of a command, `team.id` of a click. */
+function teamOf(body: unknown): string | undefined {
+  const b = body as {
+    team_id?: unknown;
+    team?: { id?: unknown } | null;
+    user?: { team_id?: unknown };
+  };
+  const team = b.team_id ?? b.team?.id ?? b.user?.team_id;
+  return typeof team === 'string' ? team : undefined;
+}
+
+/**
+ * Global middleware: a signed request of another workspace than `teamId` is acknowledged (so
+ * Slack does not retry it) and nothing else happens: no look-up, no API call, no reply through
+ * its response_url. A slash command gets one short ephemeral sentence in its acknowledgement, so
+ * whoever typed it knows why nothing happens; a click gets an empty 200 (the bot never posts its
+ * buttons into another workspace). Null `teamId`: any workspace (development).
+ */
+export function ownWorkspaceOnly(
+  teamId: string | null,
+  log: Logger,
+): Middleware<AnyMiddlewareArgs> {
+  return async (args) => {
+    const team = teamOf(args.body);
+    if (teamId === null || team === teamId) return args.next();
+    log.warn({ team, expected: teamId }, 'request from another Slack workspace: not acted on');
+    if ('ack' in args && typeof args.ack === 'function') {
+      const ack = args.ack as (response?: unknown) => Promise<void>;
+      await ack(
+        'command' in args ? { response_type: 'ephemeral', text: OTHER_WORKSPACE } : undefined,
+      );
+    }
+  };
+}
+
+/**
+ * Acks at once, then drops a delivery this replica has seen before (Slack retries with the same
+ * trigger_id): only its second answer is spared; the API's idempotency keys make sure nothing
+ * is done twice, whichever replica a retry reaches.
+ */
 export function ackOnce(deliveries: Deduper, log: Logger): Middleware<CommandArgs | ButtonArgs> {
   return async ({ ack, body, context, next }) => {
     await ack();
