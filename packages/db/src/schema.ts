@@ -108,6 +108,7 @@ export interface CreditTransactions {
   id: Generated<string>;
   kind: "purchase" | "grant" | "usage" | "refund" | "adjustment";
   pool: "paid" | "free";
+  usageDailyDate: string | null;
   usageDailyId: string | null;
   userId: string;
 }

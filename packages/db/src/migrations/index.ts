@@ -14,6 +14,7 @@ import * as m0011 from './0011_session_revocation.ts';
 import * as m0012 from './0012_usage_hourly.ts';
 import * as m0013 from './0013_billing_predecessors.ts';
 import * as m0014 from './0014_idempotency_keys.ts';
+import * as m0015 from './0015_usage_daily_partitioned.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001_documented_schema': m0001,
@@ -30,4 +31,5 @@ export const migrations: Record<string, Migration> = {
   '0012_usage_hourly': m0012,
   '0013_billing_predecessors': m0013,
   '0014_idempotency_keys': m0014,
+  '0015_usage_daily_partitioned': m0015,
 };

@@ -144,3 +144,214 @@ describe('migrations', () => {
     expect(row.currentUsers).toBe(1);
   });
 });
+
+describe('0015 usage_daily partitioned by month', () => {
+  const usageRows = () =>
+    sql<{ row: Record<string, unknown> }>`
+      SELECT to_jsonb(u) AS row FROM usage_daily u ORDER BY id`
+      .execute(plain)
+      .then((r) => r.rows.map((x) => x.row));
+  const ledgerRows = () =>
+    sql<{ usage: string | null; amount: string }>`
+      SELECT usage_daily_id AS usage, amount::text FROM credit_transactions
+      WHERE user_id = 'auth0|part-owner' ORDER BY created_at, id`
+      .execute(plain)
+      .then((r) => r.rows);
+  const views = () =>
+    sql<{ item: string }>`
+      SELECT to_jsonb(a)::text AS item FROM account_usage a WHERE account_owner_id = 'auth0|part-owner'
+      UNION ALL
+      SELECT to_jsonb(s)::text FROM account_usage_summary s WHERE account_owner_id = 'auth0|part-owner'
+      ORDER BY 1`
+      .execute(plain)
+      .then((r) => r.rows.map((x) => x.item));
+  /** Where each row is stored: its partition's name, or usage_daily itself when plain. */
+  const homes = () =>
+    sql<{ date: string; home: string }>`
+      SELECT date::text, tableoid::regclass::text AS home FROM usage_daily ORDER BY date`
+      .execute(plain)
+      .then((r) => r.rows);
+  const relkind = () =>
+    sql<{
+      kind: string;
+    }>`SELECT relkind::text AS kind FROM pg_class WHERE oid = 'usage_daily'::regclass`
+      .execute(plain)
+      .then((r) => r.rows[0]!.kind);
+
+  const now = new Date();
+  const firstOfThis = `${now.toISOString().slice(0, 7)}-01`;
+  const lastOfPrevious = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 0))
+    .toISOString()
+    .slice(0, 10);
+  const partitionOf = (day: string) => `usage_daily_${day.slice(0, 4)}_${day.slice(5, 7)}`;
+
+  it('keeps every row, ledger reference and view total down to the plain table and up again', async () => {
+    expect((await applied()).at(-1)).toBe('0015_usage_daily_partitioned');
+    await db
+      .insertInto('users')
+      .values([
+        { id: 'auth0|part-owner', email: 'part-owner@x.test', billingMode: 'prepaid' },
+        { id: 'auth0|part-member', email: 'part-member@x.test' },
+      ])
+      .execute();
+    await db
+      .updateTable('users')
+      .set({ accountOwnerId: 'auth0|part-owner' })
+      .where('id', '=', 'auth0|part-member')
+      .execute();
+    // Three months: this one has its partition; the month before and 2019 are older than any
+    // (the database was empty when it was migrated), so they land in the default partition.
+    const days = ['2019-05-05', lastOfPrevious, firstOfThis];
+    const inserted = await db
+      .insertInto('usageDaily')
+      .values(
+        days.flatMap((date, i) =>
+          ['auth0|part-owner', 'auth0|part-member'].map((userId) => ({
+            userId,
+            accountOwnerId: 'auth0|part-owner',
+            date,
+            cpuHours: `${i + 1}.5`,
+            cpuCost: `${i + 1}.25`,
+            totalCost: `${i + 1}.25`,
+            rateCard: 'test',
+          })),
+        ),
+      )
+      .returning(['id', 'date'])
+      .execute();
+    expect((await homes()).map((h) => h.home)).toEqual([
+      'usage_daily_default',
+      'usage_daily_default',
+      'usage_daily_default',
+      'usage_daily_default',
+      partitionOf(firstOfThis),
+      partitionOf(firstOfThis),
+    ]);
+    // One reference with its date (as the API writes it), one with the id alone (filled in).
+    await db
+      .insertInto('creditTransactions')
+      .values([
+        {
+          userId: 'auth0|part-owner',
+          kind: 'grant',
+          pool: 'free',
+          amount: '10',
+          balanceAfter: '10',
+          actor: 't',
+        },
+        {
+          userId: 'auth0|part-owner',
+          kind: 'usage',
+          pool: 'free',
+          amount: '-1.25',
+          balanceAfter: '8.75',
+          usageDailyId: inserted[0]!.id,
+          usageDailyDate: inserted[0]!.date,
+          actor: 't',
+        },
+        {
+          userId: 'auth0|part-owner',
+          kind: 'usage',
+          pool: 'free',
+          amount: '-2.25',
+          balanceAfter: '6.5',
+          usageDailyId: inserted[2]!.id,
+          actor: 't',
+        },
+      ])
+      .execute();
+    const { rows: dated } = await sql<{ id: string; date: string }>`
+      SELECT usage_daily_id AS id, usage_daily_date::text AS date FROM credit_transactions
+      WHERE usage_daily_id IS NOT NULL ORDER BY usage_daily_date`.execute(plain);
+    expect(dated).toEqual([
+      { id: inserted[0]!.id, date: '2019-05-05' },
+      { id: inserted[2]!.id, date: lastOfPrevious },
+    ]);
+
+    const rows = await usageRows();
+    const ledger = await ledgerRows();
+    const totals = await views();
+    expect(rows).toHaveLength(6);
+    expect(totals).toHaveLength(6);
+    expect(await relkind()).toBe('p');
+
+    expect(await migrateDown(db)).toEqual(['reverted 0015_usage_daily_partitioned']);
+    expect(await relkind()).toBe('r');
+    expect(await usageRows()).toEqual(rows);
+    expect(await ledgerRows()).toEqual(ledger);
+    expect(await views()).toEqual(totals);
+    expect(new Set((await homes()).map((h) => h.home))).toEqual(new Set(['usage_daily']));
+    // The plain table's reference is back: a referenced row still cannot go (append-only ledger).
+    await expect(
+      db.deleteFrom('usageDaily').where('id', '=', inserted[2]!.id).execute(),
+    ).rejects.toThrow(/append-only/);
+
+    expect(await migrateToLatest(db)).toEqual(['applied 0015_usage_daily_partitioned']);
+    expect(await relkind()).toBe('p');
+    expect(await usageRows()).toEqual(rows);
+    expect(await ledgerRows()).toEqual(ledger);
+    expect(await views()).toEqual(totals);
+    // Now every month from the first one with usage has its partition; the default is empty.
+    expect((await homes()).map((h) => h.home)).toEqual([
+      'usage_daily_2019_05',
+      'usage_daily_2019_05',
+      partitionOf(lastOfPrevious),
+      partitionOf(lastOfPrevious),
+      partitionOf(firstOfThis),
+      partitionOf(firstOfThis),
+    ]);
+    const { rows: partitions } = await sql<{ name: string }>`
+      SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+      WHERE i.inhparent = 'usage_daily'::regclass ORDER BY 1`.execute(plain);
+    const names = partitions.map((p) => p.name);
+    expect(names[0]).toBe('usage_daily_2019_05');
+    expect(names).toContain('usage_daily_2023_07'); // no gaps between the first and the last
+    expect(names.at(-1)).toBe('usage_daily_default');
+    expect(names).toContain(partitionOf(firstOfThis));
+    const ahead = names.filter((n) => n > partitionOf(firstOfThis) && n !== 'usage_daily_default');
+    expect(ahead).toHaveLength(3);
+    // The ledger's dates were filled in again from the rows, and the composite reference holds.
+    const { rows: again } = await sql<{ id: string; date: string }>`
+      SELECT usage_daily_id AS id, usage_daily_date::text AS date FROM credit_transactions
+      WHERE usage_daily_id IS NOT NULL ORDER BY usage_daily_date`.execute(plain);
+    expect(again).toEqual(dated);
+    await expect(
+      db.deleteFrom('usageDaily').where('id', '=', inserted[2]!.id).execute(),
+    ).rejects.toThrow(/append-only/);
+    await expect(
+      sql`ALTER TABLE usage_daily DETACH PARTITION ${sql.table(partitionOf(lastOfPrevious))}`.execute(
+        plain,
+      ),
+    ).rejects.toThrow(
+      /removing partition "usage_daily_\d{4}_\d{2}" violates foreign key constraint/,
+    );
+  });
+
+  it('refuses a ledger reference to no usage row, and a duplicate user-day in any partition', async () => {
+    await expect(
+      db
+        .insertInto('creditTransactions')
+        .values({
+          userId: 'auth0|part-owner',
+          kind: 'usage',
+          pool: 'free',
+          amount: '-1',
+          balanceAfter: '5.5',
+          usageDailyId: '00000000-0000-4000-8000-000000000000',
+          actor: 't',
+        })
+        .execute(),
+    ).rejects.toMatchObject({ code: '23503', constraint: 'credit_transactions_usage_daily_fkey' });
+    await expect(
+      db
+        .insertInto('usageDaily')
+        .values({
+          userId: 'auth0|part-member',
+          accountOwnerId: 'auth0|part-owner',
+          date: '2019-05-05',
+          rateCard: 'test',
+        })
+        .execute(),
+    ).rejects.toMatchObject({ code: '23505' });
+  });
+});
