@@ -6,7 +6,8 @@ import { useMutation } from '@tanstack/react-query';
 import { useMemo } from 'react';
 import { Link } from 'react-router';
 import { ActionButton } from './action-button.tsx';
-import { DataTable, dateTimeColumn, useDataTable, type Column } from './data-table.tsx';
+import { DataTable, useDataTable, type Column } from './data-table.tsx';
+import { DateTime } from './dates.tsx';
 import { Person } from './person.tsx';
 import { ActionError, Empty } from './states.tsx';
 import { notifyDone } from '../lib/notify.ts';
@@ -124,20 +125,29 @@ export function ProvisioningTable({
         id: 'state',
         header: 'State',
         text: (p) => p.state,
-        render: (p) => <ProvisioningStateBadge state={p.state} />,
+        // When it last changed, under its state: a column of its own does not fit beside the
+        // error. Inline, so a card puts both on the right like its other figures.
+        render: (p) => (
+          <>
+            <ProvisioningStateBadge state={p.state} />
+            <Text size="xs" c="dimmed" style={{ whiteSpace: 'nowrap' }}>
+              <DateTime at={p.updatedAt} />
+            </Text>
+          </>
+        ),
         compare: (a, b) => a.state.localeCompare(b.state),
       },
       { id: 'change', header: 'Change', text: changeText },
       {
         id: 'attempts',
-        header: 'Attempts',
+        header: 'Tries',
         text: (p) => String(p.attempts),
         align: 'right',
         compare: (a, b) => a.attempts - b.attempts,
       },
       {
         id: 'username',
-        header: 'Hopsworks username',
+        header: 'Username',
         text: (p) => p.hopsworksUsername ?? '—',
       },
       {
@@ -146,14 +156,13 @@ export function ProvisioningTable({
         text: (p) => p.lastError ?? '—',
         render: (p) =>
           p.lastError ? (
-            <Text size="sm" c="red" style={{ overflowWrap: 'anywhere' }} maw={360}>
+            <Text size="sm" c="red" className="cell-note">
               {p.lastError}
             </Text>
           ) : (
             '—'
           ),
       },
-      dateTimeColumn('updated', 'Updated', (p) => p.updatedAt),
       {
         id: 'actions',
         header: 'Actions',

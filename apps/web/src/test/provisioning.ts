@@ -79,3 +79,7 @@ export function provisioningApi(start: readonly ProvisioningItem[]) {
   };
   return { handlers, jobs };
 }
+
+/** A cell of a provisioning table as a person reads it; a state cell by its badge's word. */
+export const cellText = (cell: Element) =>
+  cell.querySelector('.mantine-Badge-label')?.textContent ?? cell.textContent!;

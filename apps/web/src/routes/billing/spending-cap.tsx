@@ -39,9 +39,10 @@ const POLICY_LABELS: Record<Policy, string> = {
 };
 
 const POLICY_HINTS: Record<Policy, string> = {
-  notify: 'A mail and an alert at 50 %, 80 % and 100 % of the cap; nothing is stopped.',
+  notify:
+    'A mail and an alert at 50\u00a0%, 80\u00a0% and 100\u00a0% of the cap; nothing is stopped.',
   suspend:
-    "A mail and an alert at 50 %, 80 % and 100 %; at 100 % the account's people are deactivated on their cluster until the month turns, the cap rises or is removed.",
+    "A mail and an alert at 50\u00a0%, 80\u00a0% and 100\u00a0%; at 100\u00a0% the account's people are deactivated on their cluster until the month turns, the cap rises or is removed.",
 };
 
 /** "2026-12-01" → "December 2026". */
@@ -63,20 +64,25 @@ function CapProgress({ cap }: { cap: SpendingCap & { capUsd: string } }) {
   const percent = cap.percent ?? 0;
   return (
     <Stack gap={4} data-testid="spending-cap-progress">
-      <Group justify="space-between" gap="xs" wrap="wrap">
-        <Text size="sm">
+      <Group justify="space-between" align="flex-start" gap="xs" wrap="nowrap">
+        <Text size="sm" style={{ minWidth: 0 }}>
           <b>{formatUsd(cap.monthToDateUsd)}</b> of {formatUsd(cap.capUsd)} spent in{' '}
           {monthName(cap.month)}
         </Text>
-        <Text size="sm" c={percent >= 100 ? 'red' : 'dimmed'} fw={percent >= 100 ? 700 : 400}>
-          {percent} %
+        <Text
+          size="sm"
+          c={percent >= 100 ? 'red' : 'dimmed'}
+          fw={percent >= 100 ? 700 : 400}
+          style={{ whiteSpace: 'nowrap' }}
+        >
+          {percent}&nbsp;%
         </Text>
       </Group>
       <Progress
         value={Math.min(100, percent)}
         color={progressColor(percent)}
         striped={percent >= 100}
-        aria-label={`${formatUsd(cap.monthToDateUsd)} of ${formatUsd(cap.capUsd)} spent, ${percent} %`}
+        aria-label={`${formatUsd(cap.monthToDateUsd)} of ${formatUsd(cap.capUsd)} spent, ${percent}\u00a0%`}
       />
     </Stack>
   );
@@ -96,9 +102,11 @@ function Thresholds({ crossed }: { crossed: readonly number[] }) {
             size="sm"
             variant={done ? 'filled' : 'outline'}
             color={done ? progressColor(t) : 'gray'}
-            title={done ? `${t} % reached; its warning was sent` : `${t} % not reached yet`}
+            title={
+              done ? `${t}\u00a0% reached; its warning was sent` : `${t}\u00a0% not reached yet`
+            }
           >
-            {t} %{done ? ' crossed' : ''}
+            {t}&nbsp;%{done ? ' crossed' : ''}
           </Badge>
         );
       })}
@@ -201,7 +209,7 @@ function SpendingCapForm({ cap, userId }: { cap: SpendingCap; userId?: string | 
             render={({ field }) => (
               <Stack gap={4}>
                 <Text size="sm" fw={500}>
-                  At 100 %
+                  At 100&nbsp;%
                 </Text>
                 <SegmentedControl
                   aria-label="Cap policy"

@@ -170,7 +170,7 @@ const hourColumns: Column<CollectedHour>[] = [
     text: (h) => h.error ?? '—',
     render: (h) =>
       h.error ? (
-        <Text size="sm" c="red" maw={360} style={{ overflowWrap: 'anywhere' }}>
+        <Text size="sm" c="red" className="cell-note">
           {h.error}
         </Text>
       ) : (
@@ -277,19 +277,10 @@ function outcomeSentence(o: CollectOutcome): string {
   return `${o.name}: ${plural(o.hours, 'hour')} collected — ${plural(o.namespaces, 'namespace')}, ${o.unmapped} unmapped, ${plural(o.users, 'person', 'people')}${o.partial > 0 ? `, ${o.partial} partial` : ''}.`;
 }
 
-function CollectNow({ clusterId }: { clusterId: string }) {
-  const trpc = useTRPC();
-  const refresh = useRefreshAll();
-  const collect = useMutation(trpc.clusters.collectNow.mutationOptions({ onSuccess: refresh }));
+/** What the last "Collect now" did, or why it could not, across the card's width. */
+function CollectOutcomes({ collect }: { collect: ReturnType<typeof useCollectNow> }) {
   return (
-    <Stack gap={4} align="flex-end">
-      <ActionButton
-        variant="light"
-        loading={collect.isPending}
-        onClick={() => collect.mutate({ clusterId })}
-      >
-        Collect now
-      </ActionButton>
+    <>
       {collect.data?.clusters.map((o) => (
         <Text
           key={o.clusterId}
@@ -297,13 +288,20 @@ function CollectNow({ clusterId }: { clusterId: string }) {
           c={o.error ? 'red' : undefined}
           data-testid="collect-outcome"
           role={o.error ? 'alert' : 'status'}
+          style={{ overflowWrap: 'anywhere' }}
         >
           {outcomeSentence(o)}
         </Text>
       ))}
       <ActionError error={collect.error} />
-    </Stack>
+    </>
   );
+}
+
+function useCollectNow() {
+  const trpc = useTRPC();
+  const refresh = useRefreshAll();
+  return useMutation(trpc.clusters.collectNow.mutationOptions({ onSuccess: refresh }));
 }
 
 export function UsageCollection({
@@ -314,6 +312,7 @@ export function UsageCollection({
   openCostUrl: string | null;
 }) {
   const trpc = useTRPC();
+  const collect = useCollectNow();
   const collection = useQuery({
     ...trpc.clusters.collection.queryOptions({ clusterId }),
     enabled: Boolean(openCostUrl),
@@ -378,8 +377,17 @@ export function UsageCollection({
                 : 'No OpenCost URL: nothing is collected.'}
             </Text>
           </Stack>
-          {openCostUrl && <CollectNow clusterId={clusterId} />}
+          {openCostUrl && (
+            <ActionButton
+              variant="light"
+              loading={collect.isPending}
+              onClick={() => collect.mutate({ clusterId })}
+            >
+              Collect now
+            </ActionButton>
+          )}
         </Group>
+        <CollectOutcomes collect={collect} />
         {body}
       </Stack>
     </Card>

@@ -3,7 +3,7 @@
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
-import { EAST, WEST, job, provisioningApi } from '../../../test/provisioning.ts';
+import { EAST, WEST, cellText, job, provisioningApi } from '../../../test/provisioning.ts';
 import { admin, renderPage } from '../../../test/render.tsx';
 import { PeopleOnHopsworks } from './people.tsx';
 
@@ -44,7 +44,7 @@ function rows(): string[][] {
   return within(table)
     .getAllByRole('row')
     .slice(1)
-    .map((tr) => [...tr.querySelectorAll('td')].slice(0, 5).map((cell) => cell.textContent!));
+    .map((tr) => [...tr.querySelectorAll('td')].slice(0, 5).map(cellText));
 }
 
 describe('admin cluster page: people on Hopsworks', { timeout: 30_000 }, () => {

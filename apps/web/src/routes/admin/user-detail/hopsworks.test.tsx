@@ -3,7 +3,7 @@
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
-import { EAST, WEST, job, provisioningApi } from '../../../test/provisioning.ts';
+import { EAST, WEST, cellText, job, provisioningApi } from '../../../test/provisioning.ts';
 import { admin, renderPage } from '../../../test/render.tsx';
 import { HopsworksCard } from './hopsworks.tsx';
 
@@ -32,7 +32,7 @@ function cells(name: string): string[][] {
   const table = screen.getByRole('table', { name });
   return within(table)
     .getAllByRole('row')
-    .map((tr) => [...tr.querySelectorAll('th, td')].map((cell) => cell.textContent!));
+    .map((tr) => [...tr.querySelectorAll('th, td')].map(cellText));
 }
 
 describe('admin user page: Hopsworks', { timeout: 30_000 }, () => {
@@ -48,10 +48,9 @@ describe('admin user page: Hopsworks', { timeout: 30_000 }, () => {
       'Cluster',
       'State',
       'Change',
-      'Attempts',
-      'Hopsworks username',
+      'Tries',
+      'Username',
       'Last error',
-      'Updated',
       'Actions',
     ]);
     expect(state.slice(1).map((r) => r.slice(0, 6))).toEqual([
