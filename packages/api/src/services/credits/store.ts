@@ -82,35 +82,48 @@ export async function lockCredits(
   return states;
 }
 
+/**
+ * A ledger entry as stored. An entry for a usage row names it by usage_daily's key, (id, date):
+ * usage_daily is partitioned by month (migration 0015), and the reference is to both.
+ */
+export type StoredLedgerEntry = LedgerEntry & { usageDailyDate?: string | null };
+
 /** Appends ledger entries in one statement, in the order given (created_at = time of writing). */
 export async function insertLedger(
   trx: Transaction,
   actor: AuditActor,
-  entries: readonly LedgerEntry[],
+  entries: readonly StoredLedgerEntry[],
 ): Promise<void> {
   if (entries.length === 0) return;
   const json = JSON.stringify(
-    entries.map((e, seq) => ({
-      seq,
-      user_id: e.userId,
-      kind: e.kind,
-      pool: e.pool,
-      amount: e.amount,
-      balance_after: e.balanceAfter,
-      usage_daily_id: e.usageDailyId,
-      description: e.description,
-    })),
+    entries.map((e, seq) => {
+      if (e.usageDailyId !== null && !e.usageDailyDate) {
+        throw new Error(`Ledger entry for usage row ${e.usageDailyId} is missing the row's date.`);
+      }
+      return {
+        seq,
+        user_id: e.userId,
+        kind: e.kind,
+        pool: e.pool,
+        amount: e.amount,
+        balance_after: e.balanceAfter,
+        usage_daily_id: e.usageDailyId,
+        usage_daily_date: e.usageDailyId === null ? null : e.usageDailyDate,
+        description: e.description,
+      };
+    }),
   );
   // clock_timestamp(), not now(): a transaction that waited for the owner's lock writes entries
   // that come after the ones it waited for, and the ledger lists them newest first.
   await sql`
     INSERT INTO credit_transactions
-      (user_id, kind, pool, amount, balance_after, usage_daily_id, description, actor, created_at)
-    SELECT e.user_id, e.kind, e.pool, e.amount, e.balance_after, e.usage_daily_id, e.description,
-           ${actor.label}, clock_timestamp()
+      (user_id, kind, pool, amount, balance_after, usage_daily_id, usage_daily_date, description,
+       actor, created_at)
+    SELECT e.user_id, e.kind, e.pool, e.amount, e.balance_after, e.usage_daily_id,
+           e.usage_daily_date, e.description, ${actor.label}, clock_timestamp()
     FROM jsonb_to_recordset(${json}::jsonb) AS e(
       seq int, user_id text, kind text, pool text, amount numeric, balance_after numeric,
-      usage_daily_id uuid, description text)
+      usage_daily_id uuid, usage_daily_date date, description text)
     ORDER BY e.seq`.execute(trx);
 }
 

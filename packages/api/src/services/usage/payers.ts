@@ -4,8 +4,13 @@ import type { AuditActor } from '../../actor.ts';
 import type { Transaction } from '../../db.ts';
 import { daysInMonth } from '../../days.ts';
 import { dec, round4, type Decimal } from '../../money.ts';
-import { chargeUsage, refundUsage, type CreditState, type LedgerEntry } from '../credits/ledger.ts';
-import { insertLedger, lockCredits, saveCredits } from '../credits/store.ts';
+import { chargeUsage, refundUsage, type CreditState } from '../credits/ledger.ts';
+import {
+  insertLedger,
+  lockCredits,
+  saveCredits,
+  type StoredLedgerEntry,
+} from '../credits/store.ts';
 import { mailCreditThresholds } from '../mail/notices.ts';
 import type { MailQueueDeps } from '../mail/outbox.ts';
 import { lockUsers } from '../users.ts';
@@ -56,7 +61,9 @@ export async function moveCredits(
   // Payers of re-sent rows may be former owners not locked yet: users rows before user_credits.
   await lockUsers(trx, payers);
   const states = await lockCredits(trx, payers, { createFor: 'prepaid' });
-  const entries: LedgerEntry[] = [];
+  const entries: StoredLedgerEntry[] = [];
+  // A usage entry names its row by usage_daily's key, (id, date).
+  const forRow = (w: WrittenRow) => (e: StoredLedgerEntry) => ({ ...e, usageDailyDate: w.date });
   const charged: CreditState[] = [];
   const byDate = (a: WrittenRow, b: WrittenRow) =>
     a.date.localeCompare(b.date) || a.userId.localeCompare(b.userId);
@@ -89,11 +96,13 @@ export async function moveCredits(
     const label = (w: WrittenRow) =>
       `Usage ${w.date} (${userById.get(w.userId)?.email ?? w.userId})`;
     for (const w of rows.filter((r) => delta(r).lt(0)).sort(byDate)) {
-      entries.push(...refundUsage(state, delta(w).neg(), w.id, `${label(w)} lowered`));
+      entries.push(
+        ...refundUsage(state, delta(w).neg(), w.id, `${label(w)} lowered`).map(forRow(w)),
+      );
     }
     const charges = rows.filter((r) => delta(r).gt(0)).sort(byDate);
     for (const w of charges) {
-      entries.push(...chargeUsage(state, delta(w), w.id, label(w)));
+      entries.push(...chargeUsage(state, delta(w), w.id, label(w)).map(forRow(w)));
     }
     if (charges.length > 0) charged.push(state);
   }
