@@ -20,15 +20,20 @@ export function signedHeaders(
   };
 }
 
+/** The workspace the test requests come from (the bot's SLACK_TEAM_ID in the tests). */
+export const TEST_TEAM_ID = 'T0HOPS';
+
 export function slashCommandBody(fields: {
   text: string;
   userId: string;
   responseUrl: string;
   triggerId?: string;
+  /** The workspace it comes from; default the test workspace, T0HOPS. */
+  teamId?: string;
 }): string {
   return new URLSearchParams({
     token: 'deprecated-verification-token',
-    team_id: 'T0HOPS',
+    team_id: fields.teamId ?? TEST_TEAM_ID,
     team_domain: 'hops',
     channel_id: 'C0ADMINS',
     channel_name: 'admins',
@@ -50,15 +55,18 @@ export function blockActionBody(fields: {
   value: string;
   responseUrl: string;
   triggerId?: string;
+  /** The workspace it comes from; default the test workspace, T0HOPS. */
+  teamId?: string;
 }): string {
+  const team = fields.teamId ?? TEST_TEAM_ID;
   const payload = {
     type: 'block_actions',
-    user: { id: fields.userId, username: fields.userId.toLowerCase(), team_id: 'T0HOPS' },
+    user: { id: fields.userId, username: fields.userId.toLowerCase(), team_id: team },
     api_app_id: 'A0HOPS',
     token: 'deprecated-verification-token',
     container: { type: 'message', message_ts: '1.2', channel_id: 'C0ADMINS', is_ephemeral: true },
     trigger_id: fields.triggerId ?? `trigger.${randomUUID()}`,
-    team: { id: 'T0HOPS', domain: 'hops' },
+    team: { id: team, domain: 'hops' },
     channel: { id: 'C0ADMINS', name: 'admins' },
     response_url: fields.responseUrl,
     actions: [

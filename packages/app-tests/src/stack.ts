@@ -20,6 +20,7 @@ import {
   signedHeaders,
   slashCommandBody,
   startFakeSlack,
+  TEST_TEAM_ID,
   type FakeSlack,
   type RecordedMessage,
 } from '@hops/slackbot/testing';
@@ -73,12 +74,23 @@ export async function confirmationFor(
   return { body, responseKey };
 }
 
+/** One bot process's receiver: its own Bolt app, on the stack's API and fake Slack. */
+export interface BotReplica {
+  bot: SlackBot;
+  /** `http://127.0.0.1:<port>/slack/events` */
+  eventsUrl: string;
+  /** Posts a signed body to this bot's /slack/events. */
+  send(body: string, options?: SendOptions): Promise<Response>;
+  stop(): Promise<void>;
+}
+
 export interface Stack {
   db: Db;
   server: TestServer;
   slack: FakeSlack;
+  /** The bot `send`, `slash` and `click` go to (a new one after `restartBot`). */
   bot: SlackBot;
-  /** `http://127.0.0.1:<port>/slack/events` */
+  /** `http://127.0.0.1:<port>/slack/events` of that bot. */
   eventsUrl: string;
   apiConfig: ApiConfig;
   /** The API as the bot's service token alone. */
@@ -90,14 +102,24 @@ export interface Stack {
   /** Runs `/hops <text>` as a Slack user; resolves with the acknowledgement and the reply. */
   slash(
     text: string,
-    options?: { as?: SlackUser; triggerId?: string; waitMs?: number },
+    options?: { as?: SlackUser; triggerId?: string; waitMs?: number; teamId?: string },
   ): Promise<Exchange>;
   /** Clicks a button of a reply as a Slack user; resolves with the acknowledgement and the reply. */
   click(
     reply: RecordedMessage,
     actionId: string,
-    options?: { as?: SlackUser; triggerId?: string; index?: number; waitMs?: number },
+    options?: {
+      as?: SlackUser;
+      triggerId?: string;
+      index?: number;
+      waitMs?: number;
+      teamId?: string;
+    },
   ): Promise<Exchange>;
+  /** Starts another bot (a second replica) on the same API; the caller stops it. */
+  startBot(): Promise<BotReplica>;
+  /** Stops the bot and starts a new one (a new Bolt app, nothing kept in memory), as a restart. */
+  restartBot(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -162,25 +184,34 @@ export async function startStack(): Promise<Stack> {
   for (const user of Object.values(SLACK_USERS)) slack.profiles.set(user.id, user.email);
 
   const apiConfig: ApiConfig = { url: server.url, serviceToken: SERVICE_TOKEN };
-  const bot = createSlackBot({
-    signingSecret: SIGNING_SECRET,
-    botToken: BOT_TOKEN,
-    slackApiUrl: slack.apiUrl,
-    api: apiConfig,
-    log: silentLog,
-  });
-  const port = await bot.start({ port: 0, host: '127.0.0.1' });
-  const eventsUrl = `http://127.0.0.1:${port}${SLACK_EVENTS_PATH}`;
-
-  const send = (body: string, options: SendOptions = {}) => {
-    const headers = signedHeaders(options.secret ?? SIGNING_SECRET, body, options.timestamp);
-    if (options.signature !== undefined) headers['x-slack-signature'] = options.signature;
-    if (options.retryNum !== undefined) {
-      headers['x-slack-retry-num'] = String(options.retryNum);
-      headers['x-slack-retry-reason'] = 'http_timeout';
-    }
-    return fetch(eventsUrl, { method: 'POST', headers, body });
+  const startBot = async (): Promise<BotReplica> => {
+    const bot = createSlackBot({
+      signingSecret: SIGNING_SECRET,
+      botToken: BOT_TOKEN,
+      slackApiUrl: slack.apiUrl,
+      api: apiConfig,
+      teamId: TEST_TEAM_ID,
+      log: silentLog,
+    });
+    const port = await bot.start({ port: 0, host: '127.0.0.1' });
+    const eventsUrl = `http://127.0.0.1:${port}${SLACK_EVENTS_PATH}`;
+    return {
+      bot,
+      eventsUrl,
+      send: (body, options = {}) => {
+        const headers = signedHeaders(options.secret ?? SIGNING_SECRET, body, options.timestamp);
+        if (options.signature !== undefined) headers['x-slack-signature'] = options.signature;
+        if (options.retryNum !== undefined) {
+          headers['x-slack-retry-num'] = String(options.retryNum);
+          headers['x-slack-retry-reason'] = 'http_timeout';
+        }
+        return fetch(eventsUrl, { method: 'POST', headers, body });
+      },
+      stop: () => bot.stop(),
+    };
   };
+  let current = await startBot();
+  const send = (body: string, options: SendOptions = {}) => current.send(body, options);
 
   const exchange = async (
     body: string,
@@ -206,8 +237,12 @@ export async function startStack(): Promise<Stack> {
     db,
     server,
     slack,
-    bot,
-    eventsUrl,
+    get bot() {
+      return current.bot;
+    },
+    get eventsUrl() {
+      return current.eventsUrl;
+    },
     apiConfig,
     service: createHopsClient(apiConfig),
     admin: createHopsClient(apiConfig, 'dev|admin'),
@@ -219,6 +254,7 @@ export async function startStack(): Promise<Stack> {
         userId: SLACK_USERS[options.as ?? 'admin'].id,
         responseUrl: slack.responseUrl(responseKey),
         ...(options.triggerId ? { triggerId: options.triggerId } : {}),
+        ...(options.teamId ? { teamId: options.teamId } : {}),
       });
       return exchange(body, responseKey, options.waitMs);
     },
@@ -230,11 +266,17 @@ export async function startStack(): Promise<Stack> {
         value: buttonValue(reply, actionId, options.index ?? 0),
         responseUrl: slack.responseUrl(responseKey),
         ...(options.triggerId ? { triggerId: options.triggerId } : {}),
+        ...(options.teamId ? { teamId: options.teamId } : {}),
       });
       return exchange(body, responseKey, options.waitMs);
     },
+    startBot,
+    async restartBot() {
+      await current.stop();
+      current = await startBot();
+    },
     async close() {
-      await bot.stop();
+      await current.stop();
       await slack.close();
       await server.close();
       await database.drop();
