@@ -5,7 +5,7 @@ import { ZodError } from 'zod';
 import type { UserCaller } from './actor.ts';
 import type { Context } from './context.ts';
 import { runIdempotent, takeIdempotencyKey, type Outcome } from './services/idempotency.ts';
-import { describeInputError } from './schemas.ts';
+import { describeInputError, MAX_INPUT_DEPTH, nestsDeeperThan, TOO_DEEP_INPUT } from './schemas.ts';
 import {
   AppError,
   DATABASE_DOWN,
@@ -103,7 +103,9 @@ interface IdempotentOptions<R> {
 async function idempotent<R extends { ok: boolean }>(options: IdempotentOptions<R>): Promise<R> {
   const { ctx, next } = options;
   if (options.type !== 'mutation') return next({ getRawInput: options.getRawInput });
-  const taken = takeIdempotencyKey(await options.getRawInput());
+  // An unreadable body is the procedure's to refuse (one without input never reads it).
+  const raw = await options.getRawInput().catch(() => undefined);
+  const taken = takeIdempotencyKey(raw);
   if (!taken) return next({ getRawInput: options.getRawInput });
   const caller = ctx.service
     ? `service:${ctx.service.name}`
@@ -158,7 +160,15 @@ function keptOutcome(result: { ok: boolean }): Outcome | null {
   return { ok: false, code: r.error.code, message: r.error.message };
 }
 
-const publicBase = t.procedure.use(errorMapping);
+/** No input nests deeper than any procedure takes (SPEC §12): refused before a schema walks it. */
+const boundedInput = t.middleware(async ({ getRawInput, next }) => {
+  if (nestsDeeperThan(await getRawInput(), MAX_INPUT_DEPTH)) {
+    throw new TRPCError({ code: 'BAD_REQUEST', message: TOO_DEEP_INPUT });
+  }
+  return next();
+});
+
+const publicBase = t.procedure.use(errorMapping).use(boundedInput);
 export const publicProcedure = publicBase.use((options) => idempotent(options));
 
 /** An active user: signed in, or acted for by a service. `ctx.actor` then carries the user. */

@@ -2,6 +2,7 @@
 // with `Authorization: ApiKey <the cluster's api_key>`, over requestJson (TLS checked against the
 // cluster's CA certificate, never switched off). Answers are checked before they are used: a list
 // without e-mails is an error naming the cluster and the call, not a user we fail to find.
+import { emailKey } from '../schemas.ts';
 import { IntegrationError, requestJson, type ClusterEndpoint } from './https.ts';
 
 export interface HopsworksCluster {
@@ -80,12 +81,12 @@ export function hopsworksClient(cluster: HopsworksCluster) {
 
     /** The hops user's account (OAuth, remote), matched by e-mail, case-insensitively; or null. */
     async findUser(email: string): Promise<HopsworksUser | null> {
-      const wanted = email.toLowerCase();
+      const wanted = emailKey(email);
       const users = await this.listUsers();
       return (
         users.find(
           (u) =>
-            u.email.toLowerCase() === wanted &&
+            emailKey(u.email) === wanted &&
             (u.accountType === 'OAUTH2' || u.accountType === 'REMOTE_ACCOUNT_TYPE'),
         ) ?? null
       );

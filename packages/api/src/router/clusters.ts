@@ -9,6 +9,7 @@ import {
   clusterName as name,
   clusterStatus,
   email,
+  jsonObject,
   userId,
   uuid,
 } from '../schemas.ts';
@@ -38,7 +39,7 @@ const openCostToken = z
   .string()
   .min(1, { error: 'Give the OpenCost token, or null to clear it' })
   .max(10_000);
-const metadata = z.record(z.string(), z.json());
+const metadata = jsonObject('metadata');
 const clusterTarget = z
   .string()
   .trim()

@@ -7,7 +7,7 @@ import { USD_PER_CREDIT } from '../decimal.ts';
 import { badRequest } from '../errors.ts';
 import { NoRateCardError, rateCardFor } from '../rates.ts';
 import { QUANTITY_FIELDS, type QuantityField } from '../resources.ts';
-import { dateRange, day, userId } from '../schemas.ts';
+import { dateRange, day, jsonObject, userId } from '../schemas.ts';
 import { ingestUsage, MAX_INGEST_RECORDS, type QuantityInput } from '../services/usage/ingest.ts';
 import { getDailyUsage, listTopAccounts, summarizeUsage } from '../services/usage/reads.ts';
 import { adminProcedure, authedProcedure, router, serviceProcedure } from '../trpc.ts';
@@ -16,24 +16,27 @@ import { adminProcedure, authedProcedure, router, serviceProcedure } from '../tr
  * A quantity: a decimal string or a JSON number. Only the type is checked here (cheaply: a batch
  * holds 60 000 of them); the service normalises and checks the value and names the record.
  */
-const quantity = z.custom<QuantityInput>((v) => typeof v === 'string' || typeof v === 'number', {
-  error: 'must be a decimal number, as a string like "1.25" or a JSON number',
-});
+const quantity = z.custom<QuantityInput>(
+  (v) => (typeof v === 'string' && v.length <= 64) || typeof v === 'number',
+  {
+    error: 'must be a decimal number, as a string like "1.25" or a JSON number',
+  },
+);
 
 /**
  * One user-day. Shapes only: every rule (numbers, dates, users, duplicates) is checked by the
  * service, so a refused batch always names the index of its first bad record.
  */
 const usageRecord = z.object({
-  userId: z.string(),
-  date: z.string(),
+  userId: z.string().max(200),
+  date: z.string().max(40),
   // One field per resource of resources.ts (Object.fromEntries cannot name the keys it makes).
   ...(Object.fromEntries(QUANTITY_FIELDS.map((field) => [field, quantity])) as Record<
     QuantityField,
     typeof quantity
   >),
-  hopsworksClusterId: z.string().nullish(),
-  projectBreakdown: z.record(z.string(), z.unknown()).nullish(),
+  hopsworksClusterId: z.string().max(100).nullish(),
+  projectBreakdown: jsonObject('project breakdown').nullish(),
 });
 
 /** Whose usage: a user's (`userId`), an account's (`accountOwnerId`), or by default the caller's. */

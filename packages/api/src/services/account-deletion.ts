@@ -21,6 +21,7 @@ import { dropAssignment, unassignAccount } from './assignment.ts';
 import { queueMail, type MailQueueDeps } from './mail/outbox.ts';
 import { revokeSessions } from './sessions.ts';
 import { countMembers, lockUser } from './users.ts';
+import { emailKey, sameEmail } from '../schemas.ts';
 
 export interface AccountDeletion {
   userId: string;
@@ -43,7 +44,7 @@ export const CANCEL_JOB = { maxAttempts: 25 } as const;
 
 /** The checks the confirmation of `account.delete` makes: the caller types their own e-mail. */
 export function checkDeletionConfirmation(email: string, typed: string): void {
-  if (typed.trim().toLowerCase() !== email.toLowerCase()) {
+  if (!sameEmail(typed, email)) {
     throw badRequest(
       `To delete your account, type your e-mail address (${email}) exactly as shown.`,
     );
@@ -107,7 +108,7 @@ export async function deleteAccount(
     .where((eb) =>
       eb.or([
         eb('accountOwnerId', '=', user.id),
-        eb(eb.fn('lower', ['email']), '=', user.email.toLowerCase()),
+        eb(eb.fn('lower', ['email']), '=', emailKey(user.email)),
       ]),
     )
     .executeTakeFirst();

@@ -4,7 +4,7 @@ import { useTestDatabase } from '@hops/db/testing';
 import { assignDirect, makeCluster, makeUser, userCaller } from '../../test/helpers.ts';
 import { SYSTEM_ACTOR, type UserCaller } from '../actor.ts';
 import { AppError } from '../errors.ts';
-import { acceptInvite } from './invites/link.ts';
+import { ACCEPT_STEP, acceptInvite } from './invites/link.ts';
 import { createInvite } from './invites/owner.ts';
 import { getTeam, leaveTeam, removeMember } from './team.ts';
 
@@ -34,7 +34,9 @@ describe('team service', () => {
       const { secret } = await inTransaction(db, (trx) =>
         createInvite(trx, bySystem(ownerActor), { email: joiner.email }),
       );
-      return inTransaction(db, (trx) => acceptInvite(trx, bySystem(joinerActor), secret));
+      return inTransaction(db, (trx) =>
+        acceptInvite(trx, bySystem(joinerActor), secret, ACCEPT_STEP),
+      );
     };
     await join();
     const accepted = await db

@@ -6,7 +6,7 @@ import type { Users } from '@hops/db';
 import type { UserActor, UserCaller } from '../actor.ts';
 import type { Executor, Transaction } from '../db.ts';
 import { badRequest, notFound } from '../errors.ts';
-import type { AccountRole, BillingMode, ClusterStatus } from '../schemas.ts';
+import { emailKey, type AccountRole, type BillingMode, type ClusterStatus } from '../schemas.ts';
 
 export interface ClusterRef {
   id: string;
@@ -149,7 +149,7 @@ export async function findUserByEmail(db: Executor, email: string): Promise<User
   const row = await db
     .selectFrom('users')
     .select(ROW_COLUMNS)
-    .where((eb) => eb(eb.fn('lower', ['email']), '=', email.toLowerCase()))
+    .where((eb) => eb(eb.fn('lower', ['email']), '=', emailKey(email)))
     .executeTakeFirst();
   return row ? toActor(row) : null;
 }

@@ -17,6 +17,7 @@ import {
 import type { SecretBox } from '../../secrets.ts';
 import { emitEvent } from '../../outbox.ts';
 import { PROVISIONING_ATTEMPTS, requeueProvisioning, type ProvisioningAction } from './requests.ts';
+import { emailKey } from '../../schemas.ts';
 
 export interface ProvisioningDeps {
   db: Db;
@@ -158,10 +159,10 @@ async function bringAbout(job: Claimed, deps: ProvisioningDeps): Promise<Outcome
     caCertificate: job.cluster.caCertificate,
     ...(deps.timeoutMs ? { timeoutMs: deps.timeoutMs } : {}),
   });
-  const email = job.email.toLowerCase();
+  const email = emailKey(job.email);
   const find = (users: HopsworksUser[]) =>
     (job.knownId !== null ? users.find((u) => u.id === job.knownId) : undefined) ??
-    users.find((u) => isOAuth(u) && u.email.toLowerCase() === email) ??
+    users.find((u) => isOAuth(u) && emailKey(u.email) === email) ??
     null;
   let user = find(await client.listUsers());
   let did = '';

@@ -6,6 +6,7 @@ import { dec } from '../../money.ts';
 import { UUID } from '../../pagination.ts';
 import { NoRateCardError, priceUsage, type Costs } from '../../rates.ts';
 import { QUANTITY_FIELDS, type QuantityField } from '../../resources.ts';
+import type { JsonValue } from '../../schemas.ts';
 
 /** A quantity as a collector sends it: a decimal string ("1.25") or a JSON number. */
 export type QuantityInput = string | number;
@@ -16,7 +17,7 @@ export type UsageRecordInput = {
   /** UTC day, YYYY-MM-DD. */
   date: string;
   hopsworksClusterId?: string | null | undefined;
-  projectBreakdown?: Record<string, unknown> | null | undefined;
+  projectBreakdown?: Record<string, JsonValue> | null | undefined;
 } & Record<QuantityField, QuantityInput>;
 
 /** A record whose quantities were checked: decimal strings, as they are stored. */
