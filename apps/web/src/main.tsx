@@ -4,8 +4,12 @@ import '@mantine/notifications/styles.css';
 import './styles.css';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
+import { z } from 'zod';
 import { App, COLOR_SCHEME_KEY } from './app.tsx';
 import { createApiClient, createQueryClient } from './lib/trpc.ts';
+
+// No eval probe: the CSP (script-src 'self') would report zod's caught `new Function` on every load.
+z.config({ jitless: true });
 
 // Light or dark before the first paint (Mantine confirms it once mounted), so a person who chose
 // dark never sees a light page flash first.

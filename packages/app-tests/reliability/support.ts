@@ -144,7 +144,12 @@ export async function call(
           )
         : await fetch(`${baseUrl}/trpc/${path}`, {
             method: 'POST',
-            headers: { 'content-type': 'application/json', ...headers },
+            // As the dashboard's browser sends it; without it a cookie caller is refused (SPEC §12).
+            headers: {
+              'content-type': 'application/json',
+              'sec-fetch-site': 'same-origin',
+              ...headers,
+            },
             body: input === undefined ? '' : JSON.stringify(input),
             signal,
           });
