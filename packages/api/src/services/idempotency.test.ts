@@ -168,6 +168,20 @@ describe('runIdempotent', () => {
     expect(n).toBe(2);
   });
 
+  it('keeps no refusal that only says "not now" (a rate limit, an outage): a repeat runs again', async () => {
+    const c = call();
+    let n = 0;
+    for (const code of ['TOO_MANY_REQUESTS', 'SERVICE_UNAVAILABLE']) {
+      const limited = await runIdempotent(db, c, options(), async () => {
+        n += 1;
+        return { result: code, outcome: { ok: false, code, message: 'Not now.' } as Outcome };
+      });
+      expect(limited).toEqual({ replayed: false, result: code });
+    }
+    expect((await runIdempotent(db, c, options(), counted().run)).replayed).toBe(false);
+    expect(n).toBe(2);
+  });
+
   it('keeps the answer sealed: a secret in it is not readable in the table', async () => {
     const c = call();
     const secret = `https://hops.test/invite/${randomUUID()}`;

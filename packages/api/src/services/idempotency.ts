@@ -27,6 +27,20 @@ export const IDEMPOTENCY_TTL_MS = 24 * 3_600_000;
 /** A call still in progress this long after its claim was cut off: repeats are told so. */
 export const INTERRUPTED_AFTER_MS = 5 * 60_000;
 
+/**
+ * Refusals that say "not now" rather than answer the call (an outage, a rate limit, a timeout):
+ * never kept, so a repeat runs the call again.
+ */
+const TRANSIENT_CODES = new Set([
+  'INTERNAL_SERVER_ERROR',
+  'SERVICE_UNAVAILABLE',
+  'TOO_MANY_REQUESTS',
+  'TIMEOUT',
+  'CLIENT_CLOSED_REQUEST',
+  'BAD_GATEWAY',
+  'GATEWAY_TIMEOUT',
+]);
+
 /** Printable ASCII without spaces, as the bot's keys and the usual UUIDs are. */
 const KEY_PATTERN = /^[\x21-\x7e]{1,200}$/;
 
@@ -95,7 +109,8 @@ function canonicalJson(value: unknown): string | undefined {
 /**
  * Runs `run` once for the call's key. `run` gives the call's result and the outcome to keep for
  * repeats, or null to keep nothing (the call failed in a way a repeat should try again: our
- * fault or an outage), which releases the key. A repeat of a finished call gets its outcome
+ * fault or an outage), which releases the key; so does a refusal with a transient code (a rate
+ * limit, an outage) or a throw. A repeat of a finished call gets its outcome
  * (`replayed`) without running; a repeat of one in progress waits for it.
  */
 export async function runIdempotent<R>(
@@ -121,7 +136,9 @@ export async function runIdempotent<R>(
         await settle(db, call, claimedAt, null, options);
         throw error;
       }
-      await settle(db, call, claimedAt, ran.outcome, options);
+      const kept =
+        ran.outcome?.ok === false && TRANSIENT_CODES.has(ran.outcome.code) ? null : ran.outcome;
+      await settle(db, call, claimedAt, kept, options);
       return { replayed: false, result: ran.result };
     }
     const row = await db
