@@ -162,7 +162,9 @@ function keptOutcome(result: { ok: boolean }): Outcome | null {
 
 /** No input nests deeper than any procedure takes (SPEC §12): refused before a schema walks it. */
 const boundedInput = t.middleware(async ({ getRawInput, next }) => {
-  if (nestsDeeperThan(await getRawInput(), MAX_INPUT_DEPTH)) {
+  // An unreadable body is the procedure's to refuse (one without input never reads it).
+  const raw = await getRawInput().catch(() => undefined);
+  if (nestsDeeperThan(raw, MAX_INPUT_DEPTH)) {
     throw new TRPCError({ code: 'BAD_REQUEST', message: TOO_DEEP_INPUT });
   }
   return next();
