@@ -9,6 +9,7 @@ import type { SecretBox } from '../secrets.ts';
 import { cancelDeletedSubscription } from '../services/account-deletion.ts';
 import { REPORT_JOB, reportUsage } from '../services/billing/report.ts';
 import { collectUsage } from '../services/collection/collect.ts';
+import { pruneIdempotencyKeys } from '../services/idempotency.ts';
 import { sendQueuedMail } from '../services/mail/outbox.ts';
 import { carryOutProvisioning } from '../services/provisioning/sync.ts';
 import { liftSpendingStops } from '../services/spending-cap.ts';
@@ -113,8 +114,23 @@ export function productJobs(deps: JobDeps): ProductJobs {
         const lifted = await inTransaction(deps.db, (trx) => liftSpendingStops(trx));
         if (lifted > 0) job.log.info({ lifted }, "last month's spending stops lifted");
       },
+      // -- many servers (SPEC §12) --
+      'idempotency.prune': async (_payload, job) => {
+        let dropped = 0;
+        for (;;) {
+          const n = await pruneIdempotencyKeys(deps.db, new Date(), 1000);
+          dropped += n;
+          if (n < 1000) break;
+        }
+        if (dropped > 0) job.log.info({ dropped }, 'expired idempotency keys dropped');
+      },
     },
     crontab: [
+      {
+        task: 'idempotency.prune',
+        match: '17 * * * *',
+        options: { jobKey: 'idempotency:prune', jobKeyMode: JOB_KEY_MODE },
+      },
       // Daily, so a server that was down at the turn of the month catches up the day after.
       {
         task: 'account.liftSpendingStops',
