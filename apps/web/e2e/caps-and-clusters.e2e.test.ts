@@ -214,6 +214,11 @@ describe.skipIf(chromiumMissing)('spending caps and clusters in Chromium', () =>
     ]);
     await screenshot(admin, 'caps-03-cluster-collection');
     await sectionShot(admin, 'cluster-collection', 'caps-03b-collection');
+    // The clusters list says it in a word.
+    await admin.goto('/admin/clusters');
+    const badge = admin.getByTestId(`cluster-${CLUSTER}`).getByTestId('collection-badge');
+    expect(await badge.textContent()).toBe('usage up to date');
+    await screenshot(admin, 'caps-03c-clusters-list');
 
     const phone = await pageFor('admin@hops.test', PHONE);
     await phone.goto(`/admin/clusters/${clusterId}`);

@@ -1,4 +1,5 @@
-// /admin/clusters: every cluster with its users against capacity, and creating a new one.
+// /admin/clusters: every cluster with its users against capacity and how its usage collection is
+// doing, and creating a new one.
 import { Anchor, Badge, Button, Card, Group, Modal, SimpleGrid, Stack, Text } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
@@ -10,6 +11,7 @@ import { PageHeader } from '../../components/page-header.tsx';
 import { Empty, ErrorState, Loading } from '../../components/states.tsx';
 import { notifyDone } from '../../lib/notify.ts';
 import { useTRPC } from '../../lib/trpc.ts';
+import { CollectionBadge } from './cluster-detail/collection.tsx';
 
 function CreateCluster() {
   const trpc = useTRPC();
@@ -107,6 +109,7 @@ export default function AdminClustersPage() {
                       no API key
                     </Badge>
                   )}
+                  {cluster.collection && <CollectionBadge health={cluster.collection} />}
                   {cluster.hasKubeconfig && (
                     <Badge variant="outline" color="gray">
                       kubeconfig set

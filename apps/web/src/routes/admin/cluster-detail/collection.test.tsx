@@ -5,7 +5,7 @@ import userEvent from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
 import { EAST } from '../../../test/provisioning.ts';
 import { admin, apiError, renderPage, type Handlers } from '../../../test/render.tsx';
-import { UsageCollection, type Collection } from './collection.tsx';
+import { CollectionBadge, UsageCollection, type Collection } from './collection.tsx';
 
 const OPENCOST = 'https://k8s.east.test/api/v1/namespaces/opencost/services/opencost:9003/proxy';
 const ERROR =
@@ -215,5 +215,23 @@ describe('admin cluster page: usage collection', { timeout: 30_000 }, () => {
     expect(await screen.findByText('Usage of this cluster is not collected')).toBeInTheDocument();
     expect(screen.queryByRole('button', { name: 'Collect now' })).not.toBeInTheDocument();
     expect(calls).toEqual([]);
+  });
+});
+
+describe('the clusters list: collection in a word', () => {
+  it('says up to date, hours behind, a gap, failed hours or never collected', () => {
+    const health = collection.health!;
+    const cases: [Partial<typeof health>, string][] = [
+      [{ failedHours: 0 }, 'usage up to date'],
+      [{ failedHours: 0, hoursBehind: 2 }, 'usage 2 h behind'],
+      [{ hoursBehind: 6, gap: true }, 'usage 6 h behind'],
+      [{ failedHours: 3 }, '3 failed hours'],
+      [{ lastHour: null, hoursBehind: null, gap: true }, 'usage never collected'],
+    ];
+    for (const [change, text] of cases) {
+      const { unmount } = renderPage(<CollectionBadge health={{ ...health, ...change }} />);
+      expect(screen.getByTestId('collection-badge')).toHaveTextContent(text);
+      unmount();
+    }
   });
 });

@@ -56,6 +56,31 @@ function behindText(health: CollectionHealth): string {
   return `${plural(health.hoursBehind, 'completed hour')} not collected yet.`;
 }
 
+/** The collection's state in a word or two, for the clusters list (its title says more). */
+export function CollectionBadge({ health }: { health: CollectionHealth }) {
+  const title = `Last hour collected: ${health.lastHour ? formatUtcDateTime(health.lastHour) : 'none'}. ${behindText(health)}`;
+  let color = 'teal';
+  let text = 'usage up to date';
+  if (health.lastHour === null) {
+    color = health.gap ? 'red' : 'gray';
+    text = 'usage never collected';
+  } else if (health.gap) {
+    color = 'red';
+    text = `usage ${health.hoursBehind ?? '?'} h behind`;
+  } else if (health.failedHours > 0) {
+    color = 'orange';
+    text = plural(health.failedHours, 'failed hour');
+  } else if ((health.hoursBehind ?? 0) > 0) {
+    color = 'yellow';
+    text = `usage ${health.hoursBehind} h behind`;
+  }
+  return (
+    <Badge variant="outline" color={color} title={title} data-testid="collection-badge">
+      {text}
+    </Badge>
+  );
+}
+
 /** The health figures, and what needs an admin's eye. */
 export function CollectionHealthView({ health }: { health: CollectionHealth }) {
   return (
