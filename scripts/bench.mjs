@@ -104,7 +104,7 @@ try {
     writeFileSync(join(out, 'data.json'), readFileSync(values['data-json']));
   }
   const env = { BENCH_DATABASE_URL: databaseUrl };
-  for (const bench of ['bench:api', 'bench:web', 'bench:slack']) {
+  for (const bench of ['bench:api', 'bench:web', 'bench:slack', 'bench:partition']) {
     if (run(bench, ['--filter', '@hops/bench', bench], { env }).status !== 0) failures.push(bench);
   }
 } finally {
@@ -124,6 +124,7 @@ const results = [
   'web-reads',
   'web-first-load',
   'slack-ack',
+  'partition',
 ]
   .map((file) => read(`${file}.json`))
   .filter(Boolean);
