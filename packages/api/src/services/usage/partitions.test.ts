@@ -60,6 +60,13 @@ describe('createUsagePartitions', () => {
     expect(await partitions()).toEqual(
       [...made, partitionName(monthFromNow(4)), partitionName(monthFromNow(5))].sort(),
     );
+    // A day of a month made by the job is stored in its partition.
+    const user = await makeUser(db);
+    const day = `${monthFromNow(4).slice(0, 7)}-20`;
+    await inTransaction(db, (trx) =>
+      ingestUsage(trx, SERVICE, [userDay(user.id, day, { cpuHours: '1' })], { today: day }),
+    );
+    expect(await homes(user.id)).toEqual({ [day]: partitionName(day) });
   });
 
   it('makes each partition once when two replicas run at the same moment', async () => {
