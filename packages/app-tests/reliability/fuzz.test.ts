@@ -128,9 +128,18 @@ const VALID: Record<string, () => unknown> = {
   'service.resolveActor': () => ({ email: 'alice@acme.test' }),
 };
 
+const DEEP = `${'{"a":'.repeat(100_000)}1${'}'.repeat(100_000)}`;
+
 const PROCEDURES = Object.entries(
   appRouter._def.procedures as unknown as Record<string, { _def: { type: 'query' | 'mutation' } }>,
 ).map(([path, procedure]) => ({ path, kind: procedure._def.type }));
+
+/** `{"a":{"a":…1}}`, `depth` levels deep. */
+function deeplyNested(depth: number): unknown {
+  let value: unknown = 1;
+  for (let i = 0; i < depth; i += 1) value = { a: value };
+  return value;
+}
 
 /** Values that break validators and databases: lone surrogates, huge and odd numbers, odd days. */
 const nasty = fc.oneof(
@@ -156,7 +165,21 @@ const nasty = fc.oneof(
     '0.00001',
     'dev|alice',
     'ALICE@ACME.TEST',
+    // Year 0, addresses that Unicode case mapping would change, lengths past RFC 5321.
+    '0000-01-01',
+    '0000-12-31',
+    '\u212Aen@acme.test',
+    'stra\u00DFe@acme.test',
+    '\u0131van@acme.test',
+    `${'a'.repeat(65)}@acme.test`,
+    `alice@${'d'.repeat(250)}.test`,
+    // Cursors naming moments that do not exist (month 13, year 0, 30 February).
+    'WyIyMDI2LTEzLTQ1VDI1OjYxOjYxLjAwMDAwMFoiLCIzZjBjMWUyYS01YjZkLTRjN2UtOGY5MC1hMWIyYzNkNGU1ZjYiXQ',
+    'WyIwMDAwLTAxLTAxVDAwOjAwOjAwLjAwMDAwMFoiLCIzZjBjMWUyYS01YjZkLTRjN2UtOGY5MC1hMWIyYzNkNGU1ZjYiXQ',
+    'WyJzaWduZWRVcDpkZXNjIiwiMjAyNi0wMi0zMFQwMDowMDowMC4wMDAwMDBaIiwiZGV2fGFsaWNlIl0',
   ),
+  // Objects nested deeper than any procedure takes.
+  fc.constant<unknown>(deeplyNested(200)),
   // NUL bytes have a test of their own below (a known gap); here they would only add noise.
   fc.string({ unit: 'binary', maxLength: 40 }).map((text) => text.replaceAll('\u0000', '')),
   fc.integer(),
@@ -181,7 +204,15 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
     weight: 1,
     arbitrary: fc.record({
       op: fc.constant('stranger'),
-      name: fc.constantFrom('__proto__', 'constructor', 'isAdmin', 'x'),
+      name: fc.constantFrom(
+        '__proto__',
+        'constructor',
+        'isAdmin',
+        'x',
+        'cursor',
+        'projectBreakdown',
+        'metadata',
+      ),
       value: nasty,
     }),
   },
@@ -315,6 +346,32 @@ describe('fuzzing every procedure over HTTP', () => {
         await post('/trpc/usage.ingest', `${'['.repeat(50_000)}${']'.repeat(50_000)}`),
       ],
       [
+        'a project breakdown nested 100 000 deep',
+        await post(
+          '/trpc/usage.ingest',
+          `{"records":[{"userId":"dev|bob","date":"${addDays(today, -1)}","cpuHours":"1","gpuHours":"0","ramGbHours":"0","onlineStorageGb":"0","offlineStorageGb":"0","networkEgressGb":"0","projectBreakdown":${DEEP}}]}`,
+        ),
+      ],
+      [
+        'cluster metadata nested 100 000 deep',
+        await post(
+          '/trpc/clusters.create',
+          `{"name":"deep","apiUrl":"https://deep.test","apiKey":"k","maxUsers":1,"metadata":{"m":${DEEP}}}`,
+          admin,
+        ),
+      ],
+      [
+        'a 3 MB user id',
+        await post(
+          '/trpc/usage.ingest',
+          JSON.stringify({
+            records: [
+              { ...usageRecord('dev|bob', addDays(today, -1), 1), userId: 'u'.repeat(3 * 2 ** 20) },
+            ],
+          }),
+        ),
+      ],
+      [
         '10 001 records',
         await post(
           '/trpc/usage.ingest',
@@ -331,6 +388,12 @@ describe('fuzzing every procedure over HTTP', () => {
       ],
     ];
     for (const [name, answer] of cases) expect(badRefusal(answer), name).toBe(null);
+    // Nesting is refused before anything walks it (not by a blown stack), and no refusal echoes a
+    // megabyte back.
+    for (const [name, answer] of cases.filter(([n]) => n.includes('nested 100 000'))) {
+      expect(refusalMessage(answer), name).toMatch(/levels deep/);
+    }
+    for (const [, answer] of cases) expect(JSON.stringify(answer.body).length).toBeLessThan(20_000);
 
     // A batch mixing good and bad calls: each bad one is refused on its own, with a sentence.
     const batch = await raw(
