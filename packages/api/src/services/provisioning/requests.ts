@@ -198,7 +198,7 @@ export async function retryProvisioning(
 ): Promise<ProvisioningItem> {
   const row = await trx
     .selectFrom('hopsworksProvisioning')
-    .select([sql<string>`id::text`.as('id'), 'userId', 'clusterId', 'state'])
+    .select([sql<string>`id::text`.as('id'), 'userId', 'clusterId', 'state', 'lastError'])
     .where(sql<boolean>`id = ${jobId}::bigint`)
     .forUpdate()
     .executeTakeFirst();
@@ -222,7 +222,14 @@ export async function retryProvisioning(
   }
   await trx
     .updateTable('hopsworksProvisioning')
-    .set({ state: 'pending', attempts: 0, updatedAt: sql`now()`, finishedAt: null })
+    // A fresh start: the error it gave up on is kept in the audit row, not shown as current.
+    .set({
+      state: 'pending',
+      attempts: 0,
+      lastError: null,
+      updatedAt: sql`now()`,
+      finishedAt: null,
+    })
     .where(sql<boolean>`id = ${jobId}::bigint`)
     .execute();
   await enqueueProvisioning(trx, row.id);
@@ -231,7 +238,7 @@ export async function retryProvisioning(
     actor,
     'clusters.retryProvisioning',
     { type: 'user', id: row.userId },
-    { jobId, clusterId: row.clusterId },
+    { jobId, clusterId: row.clusterId, previousError: row.lastError },
   );
   const [item] = await listProvisioning(trx, { id: jobId, limit: 1 });
   return item!;
