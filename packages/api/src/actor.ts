@@ -13,9 +13,17 @@ export interface UserActor {
   billingMode: BillingMode;
 }
 
+/**
+ * What a service token may do (SPEC §12): `ingest` usage, read and move `events` cursors, `act-as`
+ * a person (x-hops-act-as, and look people up for it), `billing`.
+ */
+export const SERVICE_SCOPES = ['ingest', 'events', 'act-as', 'billing'] as const;
+export type ServiceScope = (typeof SERVICE_SCOPES)[number];
+
 export interface ServiceCaller {
-  /** A short, non-secret name of the token (for logs and the audit log). */
+  /** The token's configured, non-secret name (for logs, the audit log and cursor owners). */
   name: string;
+  scopes: readonly ServiceScope[];
 }
 
 /** Who acts, as the audit log and the ledger write it. */
@@ -25,6 +33,8 @@ export interface AuditActor {
   isAdmin: boolean;
   /** How to write the actor in `assigned_by` / ledger `actor` columns. */
   label: string;
+  /** The service token that called (alone, or acting for `userId`); the audit log names it. */
+  serviceToken?: string | null;
 }
 
 /** A person acting (signed in, or acted for by a service): whose rights the rules check. */
@@ -37,8 +47,13 @@ export function auditActorOf(
   via: Via,
   service?: ServiceCaller | null,
 ): AuditActor {
-  if (user) return { userId: user.id, via, isAdmin: user.isAdmin, label: `user:${user.id}` };
-  if (service) return { userId: null, via, isAdmin: false, label: `service:${service.name}` };
+  const serviceToken = service?.name ?? null;
+  if (user) {
+    return { userId: user.id, via, isAdmin: user.isAdmin, label: `user:${user.id}`, serviceToken };
+  }
+  if (service) {
+    return { userId: null, via, isAdmin: false, label: `service:${service.name}`, serviceToken };
+  }
   return { userId: null, via, isAdmin: false, label: 'system' };
 }
 

@@ -1,4 +1,6 @@
 // The audit log: one row per state change, written in the transaction of the change (SPEC §2.2).
+// A change made through a service token names the token (`details.serviceToken`) as well as the
+// person it acted for (SPEC §12).
 import type { Transaction } from './db.ts';
 import type { AuditActor } from './actor.ts';
 
@@ -17,7 +19,9 @@ export async function recordAudit(
       action,
       targetType: target?.type ?? null,
       targetId: target?.id ?? null,
-      details: JSON.stringify(details),
+      details: JSON.stringify(
+        actor.serviceToken ? { ...details, serviceToken: actor.serviceToken } : details,
+      ),
     })
     .execute();
 }

@@ -5,9 +5,15 @@ import type { Db } from '@hops/db';
 import type { Mailer } from './integrations/mail.ts';
 import type { StripeApi } from './integrations/stripe.ts';
 import type { SecretBox } from './secrets.ts';
-import { auditActorOf, type AuditActor, type ServiceCaller, type UserActor } from './actor.ts';
+import {
+  auditActorOf,
+  type AuditActor,
+  type ServiceCaller,
+  type ServiceScope,
+  type UserActor,
+} from './actor.ts';
 import type { Via } from './schemas.ts';
-import { unauthorized, type AppError } from './errors.ts';
+import { forbidden, unauthorized, type AppError } from './errors.ts';
 import { loadUserActor } from './services/users.ts';
 
 export interface Logger {
@@ -63,28 +69,44 @@ export function createContextInner(options: {
   };
 }
 
+/** One configured service token (SERVICE_TOKENS entry `name:scopes:token`, SPEC §12). */
+export interface ServiceToken {
+  name: string;
+  scopes: readonly ServiceScope[];
+  token: string;
+}
+
 /** Compares a presented bearer token with the configured ones in constant time. */
-function matchServiceToken(presented: string, tokens: readonly string[]): ServiceCaller | null {
+function matchServiceToken(
+  presented: string,
+  tokens: readonly ServiceToken[],
+): ServiceCaller | null {
   const digest = createHash('sha256').update(presented).digest();
-  for (const token of tokens) {
+  let found: ServiceCaller | null = null;
+  for (const { name, scopes, token } of tokens) {
     const candidate = createHash('sha256').update(token).digest();
-    if (timingSafeEqual(digest, candidate)) {
-      return { name: createHash('sha256').update(token).digest('hex').slice(0, 8) };
-    }
+    if (timingSafeEqual(digest, candidate)) found = { name, scopes };
   }
-  return null;
+  return found;
+}
+
+/** Why a token without the `act-as` scope may not name a person (nothing is done). */
+export function actAsRefusal(service: ServiceCaller): AppError {
+  return forbidden(
+    `The service token "${service.name}" may not act for a person: it lacks the act-as scope.`,
+  );
 }
 
 /**
  * Resolves the caller of one HTTP request. A bearer token must be a configured service token; with
- * `x-hops-act-as` the service is held to that user's rights. Otherwise the session's user, if any
- * and if the session was not revoked.
+ * `x-hops-act-as` (only for a token with the `act-as` scope) the service is held to that user's
+ * rights. Otherwise the session's user, if any and if the session was not revoked.
  * Refused credentials do not throw here: they become `authError`, which every procedure answers.
  */
 export async function createRequestContext(options: {
   db: Db;
   deps: ApiDeps;
-  serviceTokens: readonly string[];
+  serviceTokens: readonly ServiceToken[];
   /** The web session's user and start (a session begun before a revocation is refused). */
   session?: { userId: string; issuedAt: Date } | null | undefined;
   authorization?: string | undefined;
@@ -102,6 +124,10 @@ export async function createRequestContext(options: {
       });
     }
     if (options.actAs) {
+      // Refused before the user is looked up: such a token learns nothing about who exists.
+      if (!service.scopes.includes('act-as')) {
+        return createContextInner({ db, deps, service, authError: actAsRefusal(service) });
+      }
       const user = await loadUserActor(db, options.actAs);
       if (!user) {
         const authError = unauthorized(`There is no user ${options.actAs} to act for.`);

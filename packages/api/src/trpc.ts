@@ -2,8 +2,8 @@
 // Nothing else.
 import { initTRPC, TRPCError, type TRPC_ERROR_CODE_KEY } from '@trpc/server';
 import { ZodError } from 'zod';
-import type { UserCaller } from './actor.ts';
-import type { Context } from './context.ts';
+import type { ServiceScope, UserCaller } from './actor.ts';
+import { actAsRefusal, type Context } from './context.ts';
 import { runIdempotent, takeIdempotencyKey, type Outcome } from './services/idempotency.ts';
 import { describeInputError, MAX_INPUT_DEPTH, nestsDeeperThan, TOO_DEEP_INPUT } from './schemas.ts';
 import {
@@ -45,12 +45,14 @@ export const createCallerFactory = t.createCallerFactory;
 
 /** Maps service errors (AppError) and database outages to tRPC codes, keeping the cause. */
 const errorMapping = t.middleware(async ({ ctx, next }) => {
-  if (ctx.authError) {
-    throw new TRPCError({
-      code: ctx.authError.kind,
-      message: ctx.authError.message,
-      cause: ctx.authError,
-    });
+  // A context built without createRequestContext (createCaller) is held to the same act-as rule.
+  const authError =
+    ctx.authError ??
+    (ctx.service && ctx.user && !ctx.service.scopes.includes('act-as')
+      ? actAsRefusal(ctx.service)
+      : null);
+  if (authError) {
+    throw new TRPCError({ code: authError.kind, message: authError.message, cause: authError });
   }
   const result = await next();
   if (!result.ok) {
@@ -213,11 +215,24 @@ export const adminProcedure = authedBase
   .use((options) => idempotent(options));
 
 /**
- * A service token calling for itself. A service acting for a user (x-hops-act-as) is held to that
- * user's rights, and no user may call these.
+ * The scope each service procedure needs (SPEC §12). A service procedure not named here is refused
+ * to every token, so a new one is closed until it is given its scope.
+ */
+export const SERVICE_PROCEDURE_SCOPES: Readonly<Record<string, ServiceScope>> = {
+  'usage.ingest': 'ingest',
+  'events.since': 'events',
+  'events.commit': 'events',
+  // The Slack bot's look-up of whom to act for.
+  'service.resolveActor': 'act-as',
+};
+
+/**
+ * A service token calling for itself, with the scope SERVICE_PROCEDURE_SCOPES names for the
+ * procedure. A service acting for a user (x-hops-act-as) is held to that user's rights, and no
+ * user may call these.
  */
 export const serviceProcedure = publicBase
-  .use(({ ctx, next }) => {
+  .use(({ ctx, path, next }) => {
     if (!ctx.service) {
       if (ctx.user) {
         throw new TRPCError({ code: 'FORBIDDEN', message: 'Only a service token may call this.' });
@@ -229,6 +244,15 @@ export const serviceProcedure = publicBase
         code: 'FORBIDDEN',
         message:
           "A service acting for a user is held to that user's rights; call this without x-hops-act-as.",
+      });
+    }
+    const scope = SERVICE_PROCEDURE_SCOPES[path];
+    if (!scope || !ctx.service.scopes.includes(scope)) {
+      throw new TRPCError({
+        code: 'FORBIDDEN',
+        message: scope
+          ? `The service token "${ctx.service.name}" lacks the ${scope} scope that ${path} needs.`
+          : `No service token may call ${path}.`,
       });
     }
     return next({ ctx: { ...ctx, service: ctx.service } });

@@ -9,7 +9,7 @@ import { SecretBox } from '../src/secrets.ts';
 import { createCaller } from '../src/root.ts';
 import { createContextInner, type ApiDeps, type Logger } from '../src/context.ts';
 import { loadUserActor } from '../src/services/users.ts';
-import { userCallerOf, type UserCaller } from '../src/actor.ts';
+import { SERVICE_SCOPES, userCallerOf, type ServiceScope, type UserCaller } from '../src/actor.ts';
 import type { Via } from '../src/schemas.ts';
 import { QUANTITY_FIELDS, type QuantityField } from '../src/resources.ts';
 import type { BillingMode, ClusterStatus, UserStatus } from '../src/schemas.ts';
@@ -61,13 +61,16 @@ export function testDeps(overrides: Partial<ApiDeps> = {}): ApiDeps {
 }
 
 export type Who =
-  { anonymous: true } | { userId: string; via?: Via } | { service: true; actAs?: string };
+  | { anonymous: true }
+  | { userId: string; via?: Via }
+  /** A service token named `test`, with every scope unless `scopes` says which. */
+  | { service: true; actAs?: string; scopes?: readonly ServiceScope[] };
 
 /** A tRPC caller as `who`; the user row is read fresh, as a request would. */
 export async function callerAs(db: Db, who: Who, deps: ApiDeps = testDeps()) {
   if ('anonymous' in who) return createCaller(createContextInner({ db, deps }));
   if ('service' in who) {
-    const service = { name: 'test' };
+    const service = { name: 'test', scopes: who.scopes ?? SERVICE_SCOPES };
     if (!who.actAs) return createCaller(createContextInner({ db, deps, service, via: 'service' }));
     const user = await loadUserActor(db, who.actAs);
     if (!user) throw new Error(`test: no user ${who.actAs}`);

@@ -116,6 +116,7 @@ export interface CreditTransactions {
 export interface EventCursors {
   consumer: string;
   lastEventId: Generated<number>;
+  ownerToken: string | null;
   updatedAt: Generated<Timestamp>;
 }
 
@@ -186,6 +187,14 @@ export interface MailOutbox {
   state: Generated<"pending" | "sent" | "failed">;
   toAddress: string;
   toUserId: string | null;
+}
+
+export interface RateLimits {
+  bucket: string;
+  hits: number;
+  key: string;
+  windowEnd: Timestamp;
+  windowStart: Timestamp;
 }
 
 export interface SpendingCapAlerts {
@@ -385,6 +394,7 @@ export interface DB {
   hopsworksProvisioning: HopsworksProvisioning;
   idempotencyKeys: IdempotencyKeys;
   mailOutbox: MailOutbox;
+  rateLimits: RateLimits;
   spendingCapAlerts: SpendingCapAlerts;
   stripeCheckoutCredits: StripeCheckoutCredits;
   stripeEvents: StripeEvents;

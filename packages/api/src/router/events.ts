@@ -1,4 +1,5 @@
 // events.* (SPEC §4): the outbox for the Slack bot — read after a cursor, then move the cursor.
+// Tokens with the `events` scope only; a consumer is its first token's (SPEC §12).
 import { z } from 'zod';
 import { inTransaction } from '@hops/db';
 import { commitEvents, readEventsSince } from '../services/events.ts';
@@ -9,8 +10,10 @@ const consumer = z.string().trim().min(1).max(100);
 export const eventsRouter = router({
   since: serviceProcedure
     .input(z.object({ consumer, limit: z.number().int().min(1).max(500).default(100) }))
-    .query(({ ctx, input }) => readEventsSince(ctx.db, input)),
+    .query(({ ctx, input }) => readEventsSince(ctx.db, ctx.service.name, input)),
   commit: serviceProcedure
     .input(z.object({ consumer, lastEventId: z.number().int().min(0) }))
-    .mutation(({ ctx, input }) => inTransaction(ctx.db, (trx) => commitEvents(trx, input))),
+    .mutation(({ ctx, input }) =>
+      inTransaction(ctx.db, (trx) => commitEvents(trx, ctx.service.name, input)),
+    ),
 });

@@ -15,6 +15,8 @@ import * as m0012 from './0012_usage_hourly.ts';
 import * as m0013 from './0013_billing_predecessors.ts';
 import * as m0014 from './0014_idempotency_keys.ts';
 import * as m0015 from './0015_usage_daily_partitioned.ts';
+import * as m0016 from './0016_rate_limits.ts';
+import * as m0017 from './0017_event_cursor_owners.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001_documented_schema': m0001,
@@ -32,4 +34,6 @@ export const migrations: Record<string, Migration> = {
   '0013_billing_predecessors': m0013,
   '0014_idempotency_keys': m0014,
   '0015_usage_daily_partitioned': m0015,
+  '0016_rate_limits': m0016,
+  '0017_event_cursor_owners': m0017,
 };
