@@ -179,7 +179,7 @@ describe('provisioning people on their Hopsworks cluster', () => {
     const listed = await admin.clusters.provisioning({ clusterId: eastId, state: 'failed' });
     expect(listed.map((j) => j.email)).toContain('broken@prov.test');
     const retried = await admin.clusters.retryProvisioning({ jobId: String(failed!.id) });
-    expect(retried).toMatchObject({ state: 'pending', attempts: 0 });
+    expect(retried).toMatchObject({ state: 'pending', attempts: 0, lastError: null });
     await runJobs();
     expect(userOn(east, 'broken@prov.test')!.status).toBe(2);
     expect((await rowsOf(owner.id))[0]).toMatchObject({ state: 'done', attempts: 1 });
