@@ -11,7 +11,7 @@ const production = {
   NODE_ENV: 'production',
   SESSION_SECRET: SECRET,
   ENCRYPTION_KEY: KEY,
-  SERVICE_TOKENS: 'token-for-the-slack-bot-0001',
+  SERVICE_TOKENS: 'slackbot:events+act-as:token-for-the-slack-bot-0001',
   OIDC_ISSUER: 'https://acme.eu.auth0.com/',
   OIDC_CLIENT_ID: 'client',
   OIDC_CLIENT_SECRET: 'client-secret',
@@ -57,7 +57,9 @@ describe('loadWebEnv', () => {
         clientId: 'client',
         clientSecret: 'client-secret',
       },
-      serviceTokens: ['token-for-the-slack-bot-0001'],
+      serviceTokens: [
+        { name: 'slackbot', scopes: ['events', 'act-as'], token: 'token-for-the-slack-bot-0001' },
+      ],
       seedDemoData: false,
       logLevel: 'info',
     });
@@ -147,7 +149,13 @@ describe('loadWebEnv', () => {
       publicUrl: 'http://localhost:3000',
       sessionSecret: SECRET,
       encryptionKey: stored.ENCRYPTION_KEY,
-      serviceTokens: [stored.SERVICE_TOKENS],
+      serviceTokens: [
+        {
+          name: 'dev',
+          scopes: ['ingest', 'events', 'act-as', 'billing'],
+          token: stored.SERVICE_TOKENS,
+        },
+      ],
       databaseUrl: undefined,
       seedDemoData: true,
     });
@@ -179,13 +187,85 @@ describe('loadWebEnv', () => {
     const { env } = loadWebEnv({
       ...production,
       BOOTSTRAP_ADMIN_EMAILS: 'Ada@Example.test, bob@example.test,',
-      SERVICE_TOKENS: 'token-for-the-slack-bot-0001, token-for-the-collector-02',
+      SERVICE_TOKENS:
+        'slackbot:act-as+events:token-for-the-slack-bot-0001, collector:ingest:token:for:collector-02,',
     });
     expect(env.bootstrapAdminEmails).toEqual(['ada@example.test', 'bob@example.test']);
+    // Scopes in their documented order; a token may hold colons.
     expect(env.serviceTokens).toEqual([
-      'token-for-the-slack-bot-0001',
-      'token-for-the-collector-02',
+      { name: 'slackbot', scopes: ['events', 'act-as'], token: 'token-for-the-slack-bot-0001' },
+      { name: 'collector', scopes: ['ingest'], token: 'token:for:collector-02' },
     ]);
+  });
+});
+
+describe('loadWebEnv: SERVICE_TOKENS (SPEC §12)', () => {
+  it('takes a bare token as legacy with every scope, with one warning at start', () => {
+    const { env, warnings } = loadWebEnv({
+      ...production,
+      SERVICE_TOKENS: 'token-for-the-slack-bot-0001, billing:billing:token-for-stripe-jobs-03',
+    });
+    expect(env.serviceTokens).toEqual([
+      {
+        name: 'legacy',
+        scopes: ['ingest', 'events', 'act-as', 'billing'],
+        token: 'token-for-the-slack-bot-0001',
+      },
+      { name: 'billing', scopes: ['billing'], token: 'token-for-stripe-jobs-03' },
+    ]);
+    expect(warnings).toEqual([
+      'SERVICE_TOKENS has a bare token: it acts as "legacy" with every scope. Name and scope each token as name:scopes:token (scopes ingest+events+act-as+billing).',
+    ]);
+    // Two bare tokens stay two callers.
+    const two = loadWebEnv({
+      ...production,
+      SERVICE_TOKENS: 'token-for-the-slack-bot-0001,token-for-the-collector-02',
+    });
+    expect(two.env.serviceTokens.map((t) => t.name)).toEqual(['legacy', 'legacy-2']);
+    expect(two.warnings).toHaveLength(1);
+  });
+
+  it('refuses malformed entries with a sentence that never shows a token', () => {
+    const cases: [string, string][] = [
+      [
+        'bot:events+admin:token-for-the-slack-bot-0001',
+        'Configuration error: SERVICE_TOKENS entry 1 (bot) is invalid: unknown scope "admin"; use ingest, events, act-as, billing joined by +.',
+      ],
+      [
+        ':events:token-for-the-slack-bot-0001',
+        'Configuration error: SERVICE_TOKENS entry 1 is invalid: the name is empty; it must be 1–40 lower-case letters, digits, - or _.',
+      ],
+      [
+        'bot::token-for-the-slack-bot-0001',
+        'Configuration error: SERVICE_TOKENS entry 1 (bot) is invalid: it names no scope; use ingest, events, act-as, billing joined by +.',
+      ],
+      [
+        'bot:events',
+        'Configuration error: SERVICE_TOKENS entry 1 is invalid: use name:scopes:token (like slackbot:events+act-as:<token>).',
+      ],
+      [
+        'bot:events:short',
+        'Configuration error: SERVICE_TOKENS token "bot" is invalid: each token needs at least 16 characters.',
+      ],
+      [
+        'bot:events:token-for-the-slack-bot-0001,bot:ingest:token-for-the-collector-02',
+        'Configuration error: SERVICE_TOKENS names "bot" twice: give each token its own name.',
+      ],
+      [
+        'bot:events:token-for-the-slack-bot-0001,collector:ingest:token-for-the-slack-bot-0001',
+        'Configuration error: SERVICE_TOKENS tokens "bot" and "collector" are the same: give each its own token.',
+      ],
+      [
+        'Bot:events:token-for-the-slack-bot-0001',
+        'Configuration error: SERVICE_TOKENS entry 1 is invalid: the name "Bot" must be 1–40 lower-case letters, digits, - or _.',
+      ],
+    ];
+    for (const [tokens, message] of cases) {
+      expect(refusal({ ...production, SERVICE_TOKENS: tokens })).toBe(message);
+    }
+    expect(refusal({ ...production, SERVICE_TOKENS: 'too-short' })).toMatch(
+      /SERVICE_TOKENS token "legacy" is invalid: each token needs at least 16 characters/,
+    );
   });
 });
 

@@ -1,7 +1,7 @@
 // The API/web server's configuration: every variable it reads, validated once at start (SPEC §4).
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { MailConfig, StripeConfig } from '@hops/api';
+import type { MailConfig, ServiceCaller, StripeConfig } from '@hops/api';
 import { EnvError, loadDevSecrets, parseEnv } from '@hops/config';
 import { z } from 'zod';
 
@@ -45,9 +45,8 @@ const schema = z.object({
   BOOTSTRAP_ADMIN_EMAILS: commaList
     .pipe(z.array(z.email({ error: 'use a comma-separated list of e-mail addresses' })))
     .optional(),
-  SERVICE_TOKENS: commaList
-    .pipe(z.array(z.string().min(16, { error: 'each token needs at least 16 characters' })))
-    .optional(),
+  // Checked entry by entry in parseServiceTokens(): `name:scopes:token`, or a bare (legacy) token.
+  SERVICE_TOKENS: commaList.optional(),
   ENCRYPTION_KEY: z
     .string()
     .refine(
@@ -129,7 +128,8 @@ export interface WebEnv {
   authMode: 'oidc' | 'dev';
   oidc: { issuer: string; clientId: string; clientSecret: string } | null;
   bootstrapAdminEmails: string[];
-  serviceTokens: string[];
+  /** SERVICE_TOKENS: each named and scoped (SPEC §12). */
+  serviceTokens: ServiceTokenConfig[];
   encryptionKey: string;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   seedDemoData: boolean;
@@ -151,6 +151,101 @@ export interface WebEnv {
   hopsworks: { oidcClientId: string; maxProjects: number };
   /** How often usage is collected from the clusters' OpenCost (COLLECT_INTERVAL_MS, SPEC §9). */
   collectIntervalMs: number;
+}
+
+type ServiceScope = ServiceCaller['scopes'][number];
+
+/** One SERVICE_TOKENS entry. */
+export interface ServiceTokenConfig {
+  name: string;
+  scopes: ServiceScope[];
+  token: string;
+}
+
+/** The scopes of SPEC §12 (the API's ServiceScope), in the order they are documented. */
+const SCOPES = ['ingest', 'events', 'act-as', 'billing'] as const satisfies readonly ServiceScope[];
+
+const MIN_TOKEN_LENGTH = 16;
+const TOKEN_NAME = /^[a-z0-9][a-z0-9_-]{0,39}$/;
+
+/**
+ * Parses SERVICE_TOKENS (already split on commas): `name:scopes:token`, scopes joined by `+`
+ * (`slackbot:events+act-as:…`). A bare token is `legacy` (then `legacy-2`, …) with every scope
+ * and a warning. Problems name the entry by its position and name, never by its token.
+ */
+export function parseServiceTokens(
+  entries: readonly string[],
+  problems: string[],
+  warnings: string[],
+): ServiceTokenConfig[] {
+  const tokens: ServiceTokenConfig[] = [];
+  let legacy = 0;
+  entries.forEach((entry, index) => {
+    const at = `SERVICE_TOKENS entry ${index + 1}`;
+    const parts = entry.split(':');
+    if (parts.length === 1) {
+      legacy += 1;
+      tokens.push({
+        name: legacy === 1 ? 'legacy' : `legacy-${legacy}`,
+        scopes: [...SCOPES],
+        token: entry,
+      });
+      return;
+    }
+    // A token may itself hold colons: everything after the second one is the token.
+    const [name = '', scopeList = '', ...rest] = parts;
+    const token = rest.join(':');
+    if (parts.length < 3) {
+      problems.push(
+        `${at} is invalid: use name:scopes:token (like slackbot:events+act-as:<token>)`,
+      );
+      return;
+    }
+    if (!TOKEN_NAME.test(name)) {
+      problems.push(
+        `${at} is invalid: ${name ? `the name "${name}"` : 'the name is empty; it'} must be 1–40 lower-case letters, digits, - or _`,
+      );
+      return;
+    }
+    if (!scopeList) {
+      problems.push(
+        `${at} (${name}) is invalid: it names no scope; use ${SCOPES.join(', ')} joined by +`,
+      );
+      return;
+    }
+    const scopes = scopeList.split('+');
+    const unknown = scopes.filter((scope) => !(SCOPES as readonly string[]).includes(scope));
+    if (unknown.length > 0) {
+      problems.push(
+        `${at} (${name}) is invalid: unknown scope ${unknown.map((u) => `"${u}"`).join(', ')}; use ${SCOPES.join(', ')} joined by +`,
+      );
+      return;
+    }
+    tokens.push({ name, scopes: SCOPES.filter((scope) => scopes.includes(scope)), token });
+  });
+  tokens.forEach(({ name, token }, index) => {
+    if (token.length < MIN_TOKEN_LENGTH) {
+      problems.push(
+        `SERVICE_TOKENS token "${name}" is invalid: each token needs at least ${MIN_TOKEN_LENGTH} characters`,
+      );
+    }
+    if (tokens.findIndex((other) => other.name === name) !== index) {
+      problems.push(`SERVICE_TOKENS names "${name}" twice: give each token its own name`);
+    }
+    const same = tokens.findIndex((other) => other.token === token);
+    if (same !== index) {
+      problems.push(
+        `SERVICE_TOKENS tokens "${tokens[same]!.name}" and "${name}" are the same: give each its own token`,
+      );
+    }
+  });
+  if (legacy > 0) {
+    warnings.push(
+      `SERVICE_TOKENS has ${legacy === 1 ? 'a bare token' : `${legacy} bare tokens`}: ${legacy === 1 ? 'it acts' : 'they act'} as ` +
+        `"legacy" with every scope. Name and scope each token as name:scopes:token (scopes ${SCOPES.join('+')}).`,
+    );
+  }
+  return tokens;
 }
 
 export interface WebStripeConfig extends StripeConfig {
@@ -224,6 +319,15 @@ export function loadWebEnv(
     }
   }
 
+  const tokenEntries = (secrets.SERVICE_TOKENS ?? '')
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry.length > 0);
+  // The generated development token is the dev bot's and collector's: every scope, no warning.
+  const serviceTokens = absent.includes('SERVICE_TOKENS')
+    ? tokenEntries.map((token) => ({ name: 'dev', scopes: [...SCOPES], token }))
+    : parseServiceTokens(tokenEntries, problems, warnings);
+
   const stripe = stripeConfig(raw, production, problems, warnings);
   let mail: MailConfig | null = null;
   if (raw.SMTP_URL) mail = { smtpUrl: raw.SMTP_URL, from: raw.MAIL_FROM };
@@ -248,7 +352,7 @@ export function loadWebEnv(
       authMode,
       oidc,
       bootstrapAdminEmails: (raw.BOOTSTRAP_ADMIN_EMAILS ?? []).map((email) => email.toLowerCase()),
-      serviceTokens: secrets.SERVICE_TOKENS!.split(',').filter((token) => token.length > 0),
+      serviceTokens,
       encryptionKey: secrets.ENCRYPTION_KEY!,
       logLevel: raw.LOG_LEVEL,
       // Demo data belongs to a throw-away local database, never to production's.
