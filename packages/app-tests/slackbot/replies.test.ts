@@ -40,7 +40,7 @@ async function accountWithAFormerMember() {
     QuantityField,
     string
   >;
-  await stack.service.usage.ingest.mutate({
+  await stack.collector.usage.ingest.mutate({
     records: [
       { ...zero, userId: 'test|oscar', date: day, gpuHours: '2' },
       { ...zero, userId: 'test|opal', date: day, gpuHours: '1' },

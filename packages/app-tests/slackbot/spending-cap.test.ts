@@ -111,7 +111,7 @@ describe('cap', () => {
   test('a suspend cap under the month so far stops the account at once, and the prompt says so', async () => {
     const owner = await makeUser(stack.db, { email: 'capped@spend.test' });
     // 8 CPU hours today: $1.00 this month.
-    await stack.service.usage.ingest.mutate({
+    await stack.collector.usage.ingest.mutate({
       records: [userDay(owner.id, utcDay(new Date()), { cpuHours: '8' })],
     });
     const { prompt, outcome } = await click('cap capped@spend.test 0.50 suspend', CONFIRM_ACTION);

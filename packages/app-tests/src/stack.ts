@@ -24,10 +24,13 @@ import {
   type FakeSlack,
   type RecordedMessage,
 } from '@hops/slackbot/testing';
-import { SERVICE_TOKEN, startServer, type TestServer } from '@hops/web/testing';
+import { startServer, type TestServer } from '@hops/web/testing';
 import { pino } from 'pino';
 
 export const SIGNING_SECRET = 'test-signing-secret-0123456789abcdef';
+/** The service tokens of SPEC §12 as an operator configures them: the bot's and the collector's. */
+export const BOT_SERVICE_TOKEN = `bot-${randomBytes(16).toString('hex')}`;
+export const COLLECTOR_SERVICE_TOKEN = `collector-${randomBytes(16).toString('hex')}`;
 export const BOT_TOKEN = 'xoxb-test-token';
 
 /** Slack users of the fake workspace and the hops users they map to. */
@@ -93,8 +96,10 @@ export interface Stack {
   /** `http://127.0.0.1:<port>/slack/events` of that bot. */
   eventsUrl: string;
   apiConfig: ApiConfig;
-  /** The API as the bot's service token alone. */
+  /** The API as the bot's service token alone (`slackbot`: events and act-as). */
   service: HopsClient;
+  /** The API as the usage collector's service token (`collector`: ingest), to set the stage. */
+  collector: HopsClient;
   /** The API acting as the demo admin (to read state back). */
   admin: HopsClient;
   /** Posts a signed body to /slack/events. */
@@ -179,11 +184,22 @@ export async function startStack(): Promise<Stack> {
     ])
     .execute();
 
-  const server = await startServer({ db, secrets, env: { encryptionKey } });
+  const server = await startServer({
+    db,
+    secrets,
+    env: {
+      encryptionKey,
+      serviceTokens: [
+        { name: 'slackbot', scopes: ['events', 'act-as'], token: BOT_SERVICE_TOKEN },
+        { name: 'collector', scopes: ['ingest'], token: COLLECTOR_SERVICE_TOKEN },
+      ],
+    },
+  });
   const slack = await startFakeSlack();
   for (const user of Object.values(SLACK_USERS)) slack.profiles.set(user.id, user.email);
 
-  const apiConfig: ApiConfig = { url: server.url, serviceToken: SERVICE_TOKEN };
+  // The bot's token: `slackbot:events+act-as`, as the README configures it.
+  const apiConfig: ApiConfig = { url: server.url, serviceToken: BOT_SERVICE_TOKEN };
   const startBot = async (): Promise<BotReplica> => {
     const bot = createSlackBot({
       signingSecret: SIGNING_SECRET,
@@ -245,6 +261,7 @@ export async function startStack(): Promise<Stack> {
     },
     apiConfig,
     service: createHopsClient(apiConfig),
+    collector: createHopsClient({ url: server.url, serviceToken: COLLECTOR_SERVICE_TOKEN }),
     admin: createHopsClient(apiConfig, 'dev|admin'),
     send,
     slash(text, options = {}) {
