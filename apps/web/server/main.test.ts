@@ -38,6 +38,36 @@ describe('starting with a bad configuration', () => {
   });
 });
 
+describe('service tokens at start (SPEC §12)', () => {
+  it('refuses an unknown scope with a sentence that shows no token', async () => {
+    const proc = run({ ...baseEnv, SERVICE_TOKENS: `bot:events+root:${SERVICE_TOKEN}` });
+    expect((await proc.exited).code).toBe(1);
+    expect(proc.stderr().trim()).toBe(
+      'Configuration error: SERVICE_TOKENS entry 1 (bot) is invalid: unknown scope "root"; use ingest, events, act-as, billing joined by +.',
+    );
+    expect(proc.stderr()).not.toContain(SERVICE_TOKEN);
+  });
+
+  it('takes a bare token as legacy, warning once, and a scoped one without a word', async () => {
+    const bare = run(baseEnv);
+    await listeningUrl(bare);
+    const legacyWarnings = bare
+      .stdout()
+      .split('\n')
+      .filter((line) => line.includes('SERVICE_TOKENS has a bare token'));
+    expect(legacyWarnings).toHaveLength(1);
+    expect(JSON.parse(legacyWarnings[0]!)).toMatchObject({ level: 40 });
+    bare.child.kill('SIGTERM');
+    expect((await bare.exited).code).toBe(0);
+
+    const scoped = run({ ...baseEnv, SERVICE_TOKENS: `slackbot:events+act-as:${SERVICE_TOKEN}` });
+    await listeningUrl(scoped);
+    expect(scoped.stdout()).not.toContain('SERVICE_TOKENS');
+    scoped.child.kill('SIGTERM');
+    expect((await scoped.exited).code).toBe(0);
+  });
+});
+
 describe('a running server', () => {
   it('prints its URL, serves, and on SIGTERM finishes the request in flight and exits 0', async () => {
     const proc = run(baseEnv);
