@@ -33,6 +33,12 @@ import { createOidcClient, type OidcClient } from './auth/oidc.ts';
 import { authRoutes } from './auth/routes.ts';
 import { SESSION_COOKIE, readSession } from './auth/session.ts';
 import type { WebEnv } from './env.ts';
+import {
+  addRateLimits,
+  DEFAULT_RATE_LIMITS,
+  MAX_BATCH_CALLS,
+  type RateLimits,
+} from './rate-limit.ts';
 import { addSecurity } from './security.ts';
 import { isServerPath, mountDashboard, type Dashboard } from './static.ts';
 import { webhookRoutes } from './webhooks.ts';
@@ -73,6 +79,10 @@ export interface BuildAppOptions {
   stripe?: StripeApi | null;
   /** Default: built from env.mail (null when mail is off); main.ts shares its own with the jobs. */
   mail?: Mailer | null;
+  /** Default: DEFAULT_RATE_LIMITS; test servers pass GENEROUS_RATE_LIMITS or their own. */
+  rateLimits?: RateLimits;
+  /** The rate limits' clock (tests move it on). */
+  now?: () => Date;
 }
 
 function requestId(req: IncomingMessage): string {
@@ -134,6 +144,12 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     if (isServerPath(request.url)) inFlight.add(request);
   });
   addSecurity(app, { env, viteDev: options.dashboard?.kind === 'vite' });
+  addRateLimits(app, {
+    db,
+    env,
+    limits: options.rateLimits ?? DEFAULT_RATE_LIMITS,
+    ...(options.now ? { now: options.now } : {}),
+  });
   app.addHook('onSend', async (request, reply, payload) => {
     inFlight.delete(request);
     if (closing) reply.header('connection', 'close');
@@ -211,6 +227,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     router: appRouter,
     createContext,
     allowBatching: true,
+    // rate-limit.ts refuses a larger batch first, with a sentence; this is tRPC's own backstop.
+    maxBatchSize: MAX_BATCH_CALLS,
     onError({ error, path, req }) {
       // Expected refusals are the caller's business; an internal error is ours, logged once here.
       if (error.code === 'INTERNAL_SERVER_ERROR') {

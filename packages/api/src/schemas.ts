@@ -120,15 +120,22 @@ export const day = z
   })
   .refine(isDay, { error: aboutField('date', 'is not a day of the calendar'), abort: true });
 
-/** Inclusive UTC day range; at most 400 days. */
+/** The most days one date range may span (both ends counted), SPEC §12. */
+export const MAX_RANGE_DAYS = 400;
+
+/** Inclusive UTC day range; at most MAX_RANGE_DAYS days. */
 export const dateRange = z
   .object({ from: day, to: day })
   .refine((r) => r.from <= r.to, {
     error: 'The start date is after the end date. Pick a start on or before the end',
     path: ['to'],
   })
-  .refine((r) => daysBetween(r.from, r.to) < 400, {
-    error: 'A date range can span at most 400 days. Pick a shorter one',
+  .refine((r) => daysBetween(r.from, r.to) < MAX_RANGE_DAYS, {
+    error: (issue) => {
+      const range = issue.input as { from: string; to: string };
+      const days = daysBetween(range.from, range.to) + 1;
+      return `A date range can span at most ${MAX_RANGE_DAYS} days; ${range.from} to ${range.to} spans ${days}. Pick a shorter one, or ask for it in parts`;
+    },
     path: ['to'],
   });
 

@@ -9,6 +9,7 @@ import { pino, type Logger } from 'pino';
 import { afterAll } from 'vitest';
 import { buildApp, type BuildAppOptions } from '../app.ts';
 import { SESSION_COOKIE, sealSession } from '../auth/session.ts';
+import { GENEROUS_RATE_LIMITS } from '../rate-limit.ts';
 import type { WebEnv } from '../env.ts';
 
 export const SERVICE_TOKEN = `svc-${randomBytes(16).toString('hex')}`;
@@ -89,6 +90,10 @@ export async function startServer(options: StartServerOptions): Promise<TestServ
     secrets: options.secrets ?? new SecretBox(env.encryptionKey),
     ...(options.dashboard ? { dashboard: options.dashboard } : {}),
     ...(options.oidc !== undefined ? { oidc: options.oidc } : {}),
+    // Counted as in production, with limits no test that signs in or changes things often meets;
+    // a test of the limits passes its own.
+    rateLimits: options.rateLimits ?? GENEROUS_RATE_LIMITS,
+    ...(options.now ? { now: options.now } : {}),
   });
   await options.beforeListen?.(app);
   await app.listen({ port: options.port ?? 0, host: '127.0.0.1' });
