@@ -420,7 +420,14 @@ describe('admin.users.setStatus', () => {
       {
         actor: admin.id,
         via: 'slack',
-        details: { email: user.email, from: 'suspended', to: 'active', reason: 'Paid up' },
+        // The token the bot acted through, named as well as the admin (SPEC §12).
+        details: {
+          email: user.email,
+          from: 'suspended',
+          to: 'active',
+          reason: 'Paid up',
+          serviceToken: 'test',
+        },
       },
     ]);
 
