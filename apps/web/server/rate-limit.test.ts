@@ -449,6 +449,37 @@ describe('rate limits, shared by every server', () => {
     expect(madeUp.status).toBe(401);
   });
 
+  it('per address: many accounts from one address share its limits on changes and invites', async () => {
+    const server = await serverWith({
+      mutationsPerIp: { limit: 3, windowMs: MINUTE },
+      invitesPerIp: { limit: 2, windowMs: HOUR },
+    });
+    const owners = await Promise.all(Array.from({ length: 3 }, () => makeUser(db)));
+    const as = (i: number) => ({ cookie: sessionCookie(server.env, owners[i]!.id) });
+    expect(
+      (await trpcPost(server, 'invites.create', { email: 'ip-0@limits.test' }, as(0))).status,
+    ).toBe(200);
+    expect(
+      (await trpcPost(server, 'invites.create', { email: 'ip-1@limits.test' }, as(1))).status,
+    ).toBe(200);
+    const invite = await post(server, 'invites.create', { email: 'ip-2@limits.test' }, as(2));
+    expectTooMany(
+      invite.answer,
+      'Too many invites sent from this address; try again in 60 minutes.',
+      '3600',
+      invite.headers,
+    );
+    expect(await invitesTo('ip-2@limits.test')).toEqual([]);
+    // That refusal counted as the address's third change: the fourth is refused as a change.
+    const change = await post(server, 'account.signOutEverywhere', {}, as(2));
+    expectTooMany(
+      change.answer,
+      'Too many changes from this address in a short time; try again in 60 seconds.',
+      '60',
+      change.headers,
+    );
+  });
+
   it('drops ended windows a few at a time, and starts a new window on the next hit', async () => {
     const at = new Date('2026-03-02T12:00:00.000Z');
     const rule = { limit: 1, windowMs: 1_000 };

@@ -37,10 +37,14 @@ export interface RateLimits {
   signInPerIp: RateLimit;
   /** invites.create and invites.resend per person (each may send a mail). */
   invitesPerUser: RateLimit;
+  /** The same per address, whoever is signed in (many accounts, one sender). */
+  invitesPerIp: RateLimit;
   /** invites.preview and invites.accept per address (an invite link's secret could be guessed). */
   inviteLinksPerIp: RateLimit;
   /** Every other change (each call of a tRPC mutation) per person, or per address when anonymous. */
   mutationsPerUser: RateLimit;
+  /** Every change per address, of people signed in or not (service tokens are not counted so). */
+  mutationsPerIp: RateLimit;
   /** Changes per service token. */
   mutationsPerService: RateLimit;
   /** tRPC calls one person (or address) may have running on one server at once; tokens exempt. */
@@ -57,15 +61,20 @@ const HOUR = 3_600_000;
  * keeping hops from mailing strangers in bulk. Invite links: 30 a minute for one address covers a
  * page reloaded many times; a 256-bit secret is not guessed at that pace (nor at any). Changes:
  * 120 calls a minute is two a second sustained, beyond what a person clicks, and stops scripts
- * run with a stolen cookie from hammering the database. Service tokens: 6 000 a minute; the
+ * run with a stolen cookie from hammering the database. Per address, invites 100 an hour and
+ * changes 1 200 a minute: an office behind one NAT stays far below, one machine with many
+ * accounts does not (behind a proxy, TRUST_PROXY must be set, or everybody shares the proxy's
+ * address). Service tokens: 6 000 a minute; the
  * collector sends an hour of a cluster in a few calls, the Slack bot one call per click.
  * In flight: 40 calls, four full batches (the benchmark's 32 connections for one person fit).
  */
 export const DEFAULT_RATE_LIMITS: RateLimits = {
   signInPerIp: { limit: 20, windowMs: MINUTE },
   invitesPerUser: { limit: 30, windowMs: HOUR },
+  invitesPerIp: { limit: 100, windowMs: HOUR },
   inviteLinksPerIp: { limit: 30, windowMs: MINUTE },
   mutationsPerUser: { limit: 120, windowMs: MINUTE },
+  mutationsPerIp: { limit: 1_200, windowMs: MINUTE },
   mutationsPerService: { limit: 6_000, windowMs: MINUTE },
   callsInFlight: 40,
 };
@@ -77,8 +86,10 @@ export const DEFAULT_RATE_LIMITS: RateLimits = {
 export const GENEROUS_RATE_LIMITS: RateLimits = {
   signInPerIp: { limit: 100_000, windowMs: MINUTE },
   invitesPerUser: { limit: 100_000, windowMs: MINUTE },
+  invitesPerIp: { limit: 100_000, windowMs: MINUTE },
   inviteLinksPerIp: { limit: 100_000, windowMs: MINUTE },
   mutationsPerUser: { limit: 100_000, windowMs: MINUTE },
+  mutationsPerIp: { limit: 100_000, windowMs: MINUTE },
   mutationsPerService: { limit: 100_000, windowMs: MINUTE },
   callsInFlight: 10_000,
 };
@@ -212,10 +223,15 @@ export function refusalSentence(refusal: Refusal): string {
     case 'invite-links':
       return `Too many invite links tried from this address; try again in ${wait}.`;
     case 'invites':
-      return `Too many invites sent from this account; try again in ${wait}.`;
+      return refusal.key.startsWith('ip:')
+        ? `Too many invites sent from this address; try again in ${wait}.`
+        : `Too many invites sent from this account; try again in ${wait}.`;
     case 'mutations':
-      return refusal.key.startsWith('service:')
-        ? `Too many changes with this service token; try again in ${wait}.`
+      if (refusal.key.startsWith('service:')) {
+        return `Too many changes with this service token; try again in ${wait}.`;
+      }
+      return refusal.key.startsWith('ip:')
+        ? `Too many changes from this address in a short time; try again in ${wait}.`
         : `Too many changes from this account in a short time; try again in ${wait}.`;
   }
 }
@@ -364,14 +380,26 @@ export function addRateLimits(app: FastifyInstance, options: RateLimitOptions): 
           // The Slack bot invites for a person: counted as that person, by the name it gives.
           const actAs = service ? header(request, 'x-hops-act-as') : undefined;
           const key = actAs ? `${caller}:as:${actAs.trim().toLowerCase().slice(0, 254)}` : caller;
-          hits.push({ bucket: 'invites', key, cost: 1, rule: limits.invitesPerUser });
+          if (key !== ip) {
+            hits.push({ bucket: 'invites', key, cost: 1, rule: limits.invitesPerUser });
+          }
+          if (!service)
+            hits.push({ bucket: 'invites', key: ip, cost: 1, rule: limits.invitesPerIp });
         }
-        hits.push({
-          bucket: 'mutations',
-          key: caller,
-          cost: 1,
-          rule: service ? limits.mutationsPerService : limits.mutationsPerUser,
-        });
+        if (service) {
+          hits.push({
+            bucket: 'mutations',
+            key: caller,
+            cost: 1,
+            rule: limits.mutationsPerService,
+          });
+          continue;
+        }
+        // A person by their account and by their address; nobody signed in by the address alone.
+        if (caller !== ip) {
+          hits.push({ bucket: 'mutations', key: caller, cost: 1, rule: limits.mutationsPerUser });
+        }
+        hits.push({ bucket: 'mutations', key: ip, cost: 1, rule: limits.mutationsPerIp });
       }
     }
 
