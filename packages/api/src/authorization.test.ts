@@ -21,6 +21,7 @@ import {
 import { callerAs, userCaller, type Who } from '../test/helpers.ts';
 import { startStripeWorld } from '../test/stripe.ts';
 import { appRouter, type AppRouter } from './root.ts';
+import { SERVICE_PROCEDURE_SCOPES } from './trpc.ts';
 import { grantCredits } from './services/credits/account.ts';
 import { createInvite } from './services/invites/owner.ts';
 
@@ -636,6 +637,57 @@ describe('authorization matrix', () => {
       expect(json, cell).not.toContain('enc:v1:');
       const leaked = (json.match(/[0-9a-f]{64}/g) ?? []).filter((h) => hashes.has(h));
       expect(leaked, cell).toEqual([]);
+    }
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Scopes (SPEC §12): the matrix's service callers hold every scope; here each scope is taken away.
+
+describe('service token scopes', () => {
+  // The service procedures: a bare token is answered, a signed-in person is not.
+  const serviceRows = ROWS.filter((r) => r.expected.service === 'ok' && r.expected.admin !== 'ok');
+
+  it('names a scope for exactly the service procedures', () => {
+    expect(Object.keys(SERVICE_PROCEDURE_SCOPES).sort()).toEqual(
+      serviceRows.map((r) => r.path).sort(),
+    );
+  });
+
+  it.each(serviceRows.map((r) => [r.path, r] as const))(
+    '%s: refused without its scope, answered with it alone',
+    async (path, r) => {
+      const scope = SERVICE_PROCEDURE_SCOPES[path]!;
+      const w = mutates(path) ? await buildWorld(db, deps) : sharedWorld;
+      const others = (['ingest', 'events', 'act-as', 'billing'] as const).filter(
+        (s) => s !== scope,
+      );
+      const without = await callerAs(db, { service: true, scopes: others }, deps);
+      const refused = await call(without, path, r.input(w));
+      expect(refused.outcome).toBe('FORBIDDEN');
+      expect(refused.message).toBe(
+        `The service token "test" lacks the ${scope} scope that ${path} needs.`,
+      );
+      const only = await callerAs(db, { service: true, scopes: [scope] }, deps);
+      expect((await call(only, path, r.input(w))).outcome).toBe('ok');
+    },
+  );
+
+  it('acting for a person needs act-as, whatever the procedure', async () => {
+    const w = sharedWorld;
+    const caller = await callerAs(
+      db,
+      { service: true, actAs: w.admin.id, scopes: ['ingest', 'events', 'billing'] },
+      deps,
+    );
+    for (const r of ROWS.filter(
+      (row) => row.expected.serviceAdmin === 'ok' && !mutates(row.path),
+    )) {
+      const refused = await call(caller, r.path, r.input(w));
+      expect(refused.outcome, r.path).toBe('FORBIDDEN');
+      expect(refused.message).toBe(
+        'The service token "test" may not act for a person: it lacks the act-as scope.',
+      );
     }
   });
 });
