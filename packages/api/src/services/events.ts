@@ -18,10 +18,8 @@ function notTheOwner(consumer: string): AppError {
 }
 
 /** The cursor row is `token`'s or nobody's (another replica with the same token may claim first). */
-const ownedByOrFree =
-  (token: string) =>
-  (eb: ExpressionBuilder<DB, 'eventCursors'>) =>
-    eb.or([eb('eventCursors.ownerToken', 'is', null), eb('eventCursors.ownerToken', '=', token)]);
+const ownedByOrFree = (token: string) => (eb: ExpressionBuilder<DB, 'eventCursors'>) =>
+  eb.or([eb('eventCursors.ownerToken', 'is', null), eb('eventCursors.ownerToken', '=', token)]);
 
 /**
  * The consumer's cursor, claimed for `token` if no token owns it yet (a new consumer starts at 0).
