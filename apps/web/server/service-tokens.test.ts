@@ -268,6 +268,38 @@ describe('event cursors belong to the token that first uses them', () => {
   });
 });
 
+describe('a consumer whose owner is no longer configured', () => {
+  it('passes to the first token to use it (a bare token given its name keeps its alerts)', async () => {
+    // Owned by `legacy-2`, a bare token this server no longer has (it was named since).
+    await db
+      .insertInto('eventCursors')
+      .values({ consumer: 'renamed-bot', lastEventId: 5, ownerToken: 'legacy-2' })
+      .execute();
+    const since = await trpcGet<{ cursor: number }>(
+      server,
+      'events.since',
+      { consumer: 'renamed-bot' },
+      bearer(SLACKBOT),
+    );
+    expect(since.body.result?.data.cursor).toBe(5);
+    expectForbidden(
+      await trpcPost(
+        server,
+        'events.commit',
+        { consumer: 'renamed-bot', lastEventId: 9 },
+        bearer(READER),
+      ),
+      'The event consumer "renamed-bot" belongs to another service token; only that token may read or move its cursor.',
+    );
+    const row = await db
+      .selectFrom('eventCursors')
+      .select(['lastEventId', 'ownerToken'])
+      .where('consumer', '=', 'renamed-bot')
+      .executeTakeFirstOrThrow();
+    expect(row).toEqual({ lastEventId: 5, ownerToken: 'slackbot' });
+  });
+});
+
 describe('a bare (legacy) token', () => {
   it('still has every scope', async () => {
     const records = [record(admin.id, '2026-03-02')];

@@ -39,6 +39,11 @@ export interface Context {
   user: UserActor | null;
   /** Set when the caller presented a valid service token. */
   service: ServiceCaller | null;
+  /**
+   * The names of every configured service token (an event consumer owned by none of them is free
+   * again); null when not known (a context built directly).
+   */
+  serviceTokenNames: readonly string[] | null;
   via: Via;
   deps: ApiDeps;
   /** The caller as the audit log writes it. */
@@ -52,6 +57,7 @@ export function createContextInner(options: {
   deps: ApiDeps;
   user?: UserActor | null;
   service?: ServiceCaller | null;
+  serviceTokenNames?: readonly string[] | null;
   via?: Via;
   authError?: AppError | null;
 }): Context {
@@ -63,6 +69,7 @@ export function createContextInner(options: {
     deps: options.deps,
     user,
     service,
+    serviceTokenNames: options.serviceTokenNames ?? null,
     via,
     actor: auditActorOf(user, via, service),
     authError: options.authError ?? null,
@@ -135,7 +142,8 @@ export async function createRequestContext(options: {
       }
       return createContextInner({ db, deps, user, service, via: 'slack' });
     }
-    return createContextInner({ db, deps, service, via: 'service' });
+    const serviceTokenNames = options.serviceTokens.map((token) => token.name);
+    return createContextInner({ db, deps, service, serviceTokenNames, via: 'service' });
   }
   if (options.actAs) {
     const authError = unauthorized('Acting for a user needs a service token.');
