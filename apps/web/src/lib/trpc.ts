@@ -13,7 +13,7 @@ export const { TRPCProvider, useTRPC } = createTRPCContext<AppRouter>();
 
 export function createApiClient(links?: TRPCLink<AppRouter>[]) {
   return createTRPCClient<AppRouter>({
-    links: links ?? [httpBatchLink({ url: '/trpc', maxURLLength: 4000 })],
+    links: links ?? [httpBatchLink({ url: '/trpc', maxURLLength: 4000, maxItems: 10 })],
   });
 }
 
