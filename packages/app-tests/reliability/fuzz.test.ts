@@ -387,7 +387,13 @@ describe('fuzzing every procedure over HTTP', () => {
         await post('/trpc/usage.ingest', `{"records":"${'x'.repeat(17 * 2 ** 20)}"}`),
       ],
     ];
+    const eleven = Array.from({ length: 11 }, () => 'me.get').join(',');
+    cases.push([
+      'a batch of 11 calls',
+      await raw(`/trpc/${eleven}?batch=1&input=${encodeURIComponent('{}')}`, { headers: admin }),
+    ]);
     for (const [name, answer] of cases) expect(badRefusal(answer), name).toBe(null);
+    expect(refusalMessage(cases.at(-1)![1])).toMatch(/at most 10 calls/);
     // Nesting is refused before anything walks it (not by a blown stack), and no refusal echoes a
     // megabyte back.
     for (const [name, answer] of cases.filter(([n]) => n.includes('nested 100 000'))) {
