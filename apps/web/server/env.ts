@@ -325,7 +325,11 @@ export function loadWebEnv(
     .filter((entry) => entry.length > 0);
   // The generated development token is the dev bot's and collector's: every scope, no warning.
   const serviceTokens = absent.includes('SERVICE_TOKENS')
-    ? tokenEntries.map((token) => ({ name: 'dev', scopes: [...SCOPES], token }))
+    ? tokenEntries.map((token, i) => ({
+        name: i === 0 ? 'dev' : `dev-${i + 1}`,
+        scopes: [...SCOPES],
+        token,
+      }))
     : parseServiceTokens(tokenEntries, problems, warnings);
 
   const stripe = stripeConfig(raw, production, problems, warnings);
