@@ -25,7 +25,12 @@ export function benchDeps(): ApiDeps {
 /** The router as a service token calls it (usage.ingest). */
 export function serviceCaller(db: Db) {
   return createCaller(
-    createContextInner({ db, deps: benchDeps(), service: { name: 'bench' }, via: 'service' }),
+    createContextInner({
+      db,
+      deps: benchDeps(),
+      service: { name: 'bench', scopes: ['ingest'] },
+      via: 'service',
+    }),
   );
 }
 

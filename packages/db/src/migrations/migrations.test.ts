@@ -186,7 +186,8 @@ describe('0015 usage_daily partitioned by month', () => {
   const partitionOf = (day: string) => `usage_daily_${day.slice(0, 4)}_${day.slice(5, 7)}`;
 
   it('keeps every row, ledger reference and view total down to the plain table and up again', async () => {
-    expect((await applied()).at(-1)).toBe('0015_usage_daily_partitioned');
+    // Later migrations are reverted first, so that 0015 is the last one applied.
+    while ((await applied()).at(-1) !== '0015_usage_daily_partitioned') await migrateDown(db);
     await db
       .insertInto('users')
       .values([
@@ -286,7 +287,7 @@ describe('0015 usage_daily partitioned by month', () => {
       db.deleteFrom('usageDaily').where('id', '=', inserted[2]!.id).execute(),
     ).rejects.toThrow(/append-only/);
 
-    expect(await migrateToLatest(db)).toEqual(['applied 0015_usage_daily_partitioned']);
+    expect((await migrateToLatest(db))[0]).toBe('applied 0015_usage_daily_partitioned');
     expect(await relkind()).toBe('p');
     expect(await usageRows()).toEqual(rows);
     expect(await ledgerRows()).toEqual(ledger);
