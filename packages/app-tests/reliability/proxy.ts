@@ -106,9 +106,11 @@ export async function startProxy(urls: readonly string[]): Promise<RoundRobinPro
     req.on('end', () => {
       void (async () => {
         const body = Buffer.concat(chunks);
-        // Each live upstream at most once, starting with the next in turn.
-        for (let tried = 0; tried < upstreams.length; tried++) {
-          const upstream = upstreams[next++ % upstreams.length]!;
+        // Each live upstream at most once, starting with the next in turn (other requests moving
+        // the turn on meanwhile change nothing in this request's order).
+        const start = next++;
+        const order = upstreams.map((_, k) => upstreams[(start + k) % upstreams.length]!);
+        for (const upstream of order) {
           if (!upstream.alive) continue;
           const result = await forward(
             upstream,

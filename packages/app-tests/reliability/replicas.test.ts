@@ -447,7 +447,7 @@ describe('one replica killed in the middle of a run', () => {
     // answered, the API's sentence that the first request was cut off (never carried out twice).
     const refused = results.filter((r) => r.answer.status !== 200);
     for (const r of refused) {
-      expect(r.answer.status).toBe(409);
+      expect(r.answer.status, JSON.stringify(r.answer.body ?? r.answer.error)).toBe(409);
       expect(String(r.answer.body?.error?.message)).toMatch(
         /^The first request with this idempotency key (was interrupted|is still being carried out)/,
       );
