@@ -27,6 +27,9 @@ export interface TaskPayloads {
   // -- spending caps (SPEC §11) --
   /** At the turn of the month: lift last month's spending stops (crontab). */
   'account.liftSpendingStops': { _cron?: { ts: string; backfilled?: boolean } };
+  // -- usage_daily's monthly partitions (SPEC §12) --
+  /** Make this month's and the next three months' usage_daily partitions (crontab, daily). */
+  'usage.createPartitions': { _cron?: { ts: string; backfilled?: boolean } };
   // -- many servers (SPEC §12) --
   /** Drop expired idempotency keys (crontab, hourly). */
   'idempotency.prune': { _cron?: { ts: string; backfilled?: boolean } };

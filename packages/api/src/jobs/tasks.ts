@@ -10,6 +10,7 @@ import { cancelDeletedSubscription } from '../services/account-deletion.ts';
 import { REPORT_JOB, reportUsage } from '../services/billing/report.ts';
 import { collectUsage } from '../services/collection/collect.ts';
 import { pruneIdempotencyKeys } from '../services/idempotency.ts';
+import { createUsagePartitions } from '../services/usage/partitions.ts';
 import { sendQueuedMail } from '../services/mail/outbox.ts';
 import { carryOutProvisioning } from '../services/provisioning/sync.ts';
 import { liftSpendingStops } from '../services/spending-cap.ts';
@@ -114,6 +115,19 @@ export function productJobs(deps: JobDeps): ProductJobs {
         const lifted = await inTransaction(deps.db, (trx) => liftSpendingStops(trx));
         if (lifted > 0) job.log.info({ lifted }, "last month's spending stops lifted");
       },
+      // -- usage_daily's monthly partitions (SPEC §12) --
+      'usage.createPartitions': async (_payload, job) => {
+        const result = await inTransaction(deps.db, (trx) => createUsagePartitions(trx));
+        if (result.created.length > 0) {
+          job.log.info({ created: result.created }, 'usage_daily partitions created');
+        }
+        if (result.leftInDefault.length > 0) {
+          job.log.warn(
+            { months: result.leftInDefault },
+            "these months' usage is in usage_daily's default partition; their partitions were not made",
+          );
+        }
+      },
       // -- many servers (SPEC §12) --
       'idempotency.prune': async (_payload, job) => {
         let dropped = 0;
@@ -126,6 +140,13 @@ export function productJobs(deps: JobDeps): ProductJobs {
       },
     },
     crontab: [
+      // Daily, three months ahead: a month's partition exists long before its first row, and a
+      // run that could not get the lock in 5 s has weeks of retries.
+      {
+        task: 'usage.createPartitions',
+        match: '15 0 * * *',
+        options: { jobKey: 'usage:create-partitions', jobKeyMode: JOB_KEY_MODE },
+      },
       {
         task: 'idempotency.prune',
         match: '17 * * * *',

@@ -188,7 +188,8 @@ async function writeBatch(
       SELECT d.id, d.cpu_hours, d.gpu_hours, d.online_storage_gb, d.offline_storage_gb,
              d.total_cost
       FROM input i
-      JOIN usage_daily d ON d.id = i.existing_id
+      -- with the date, one partition's key is probed instead of every month's
+      JOIN usage_daily d ON d.id = i.existing_id AND d.date = i.date
       FOR UPDATE OF d
     ),
     written AS (
