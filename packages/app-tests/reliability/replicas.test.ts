@@ -3,12 +3,17 @@
 // two Slack bots calling the API through that proxy. Under load every change happens once (grants
 // and ingestions retried with their idempotency keys onto the other replica; the ledger balanced,
 // each user-day stored once); a Confirm clicked on both bots at once and a slash command retried
-// by Slack onto the other bot act once; one replica killed (SIGKILL) while invites are being made
-// and mailed leaves the other finishing every mail, none lost, none sent twice.
+// by Slack onto the other bot act once; a replica killed (SIGKILL) while invites are being made
+// and mailed leaves the other mailing every invite, none lost, none sent twice; and a replica
+// killed while accounts are being made on a (fake) Hopsworks cluster leaves the other making
+// everyone there, each person created by exactly one request.
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import { SecretBox, seedDemoData } from '@hops/api';
 import { addDays, utcDay } from '@hops/api/days';
 import { columnOf, QUANTITY_FIELDS } from '@hops/api/resources';
@@ -56,7 +61,7 @@ async function startReplica(name: string): Promise<Replica> {
   return { name, proc, url: await listeningUrl(proc), mailDir };
 }
 
-const replicas = await Promise.all([startReplica('a'), startReplica('b')]);
+const replicas: Replica[] = await Promise.all([startReplica('a'), startReplica('b')]);
 const proxy: RoundRobinProxy = await startProxy(replicas.map((r) => r.url));
 afterAll(async () => {
   await proxy.close();
@@ -86,6 +91,51 @@ async function pool<T>(width: number, tasks: (() => Promise<T>)[]): Promise<T[]>
     }),
   );
   return results;
+}
+
+/**
+ * Waits until the survivors have taken every job of `task` they can (none waiting, none locked
+ * since `killedAt`), then answers the jobs still locked from before the kill: the killed
+ * replica's. graphile-worker keeps a dead worker pool's locks for 4 hours; these are released
+ * as an operator (or the orchestrator that saw the replica die) does, by graphile-worker's
+ * force_unlock_workers. (Its public view of the jobs has no payload, hence the private table.)
+ */
+async function releaseDeadReplicaJobs(
+  task: string,
+  killedAt: Date,
+): Promise<{ lockedBy: string; payload: Record<string, unknown> }[]> {
+  const { stuck } = await waitFor(
+    `the surviving replicas to have taken every ${task} job they can`,
+    async () => {
+      const { rows: busy } = await sql<{ n: number }>`
+        SELECT count(*)::int AS n FROM graphile_worker._private_jobs j
+        JOIN graphile_worker._private_tasks t ON t.id = j.task_id
+        WHERE t.identifier = ${task}
+          AND (j.locked_at >= ${killedAt} OR (j.locked_at IS NULL AND j.run_at <= now()))`.execute(
+        db,
+      );
+      if (busy[0]!.n > 0) return false;
+      const { rows } = await sql<{ lockedBy: string; payload: Record<string, unknown> }>`
+        SELECT j.locked_by AS "lockedBy", j.payload
+        FROM graphile_worker._private_jobs j
+        JOIN graphile_worker._private_tasks t ON t.id = j.task_id
+        WHERE t.identifier = ${task} AND j.locked_at < ${killedAt}`.execute(db);
+      return { stuck: rows };
+    },
+    60_000,
+  );
+  const pools = [...new Set(stuck.map((j) => j.lockedBy))];
+  // One process died: one worker pool.
+  expect(pools.length).toBeLessThanOrEqual(1);
+  await sql`SELECT graphile_worker.force_unlock_workers(${pools}::text[])`.execute(db);
+  return stuck;
+}
+
+/** SIGKILL to a replica; resolves with the database's clock once it is gone. */
+async function kill(replica: Replica): Promise<Date> {
+  replica.proc.child.kill('SIGKILL');
+  expect((await replica.proc.exited).signal).toBe('SIGKILL');
+  return (await sql<{ now: Date }>`SELECT now() AS now`.execute(db)).rows[0]!.now;
 }
 
 const dataOf = (answer: Answer) => JSON.stringify(answer.body?.result?.data ?? answer.body);
@@ -399,7 +449,7 @@ describe('one replica killed in the middle of a run', () => {
     files.filter((f) => f.to.endsWith(INVITEES));
 
   it('the other replica finishes every job: every invite mailed, none lost, none twice', async () => {
-    const [victim, survivor] = replicas as [Replica, Replica];
+    const [victim, survivor] = replicas as [Replica, Replica, ...Replica[]];
     // Invites through the proxy, a few at a time, each with its key: a call cut off by the kill
     // (no answer, or the proxy's 502) is sent again with the same key, and lands on the survivor.
     const calls = inviters.flatMap((inviter) =>
@@ -436,10 +486,8 @@ describe('one replica killed in the middle of a run', () => {
       async () => ours(await mailFiles(victim.mailDir)).length >= 5,
       60_000,
     );
-    victim.proc.child.kill('SIGKILL');
+    const killedAt = await kill(victim);
     killed = true;
-    expect((await victim.proc.exited).signal).toBe('SIGKILL');
-    const killedAt = (await sql<{ now: Date }>`SELECT now() AS now`.execute(db)).rows[0]!.now;
     const victimFiles = ours(await mailFiles(victim.mailDir));
 
     const results = await outcomes;
@@ -471,32 +519,7 @@ describe('one replica killed in the middle of a run', () => {
       resent++;
     }
 
-    // graphile-worker locks a job for the worker pool of the process that took it and keeps a
-    // dead pool's locks for 4 hours. Once the survivor has taken every job it can (it holds none
-    // and none is waiting), what is still locked since before the kill is the dead replica's: an
-    // operator (or the orchestrator that saw the replica die) releases it, as graphile-worker
-    // documents. (Its public view of the jobs has no payload, hence the private table.)
-    const held = await waitFor(
-      'the survivor to have taken every job it can',
-      async () => {
-        const { rows: busy } = await sql<{ n: number }>`
-          SELECT count(*)::int AS n FROM graphile_worker._private_jobs j
-          JOIN graphile_worker._private_tasks t ON t.id = j.task_id
-          WHERE t.identifier = 'mail.send'
-            AND (j.locked_at IS NULL OR j.locked_at >= ${killedAt})`.execute(db);
-        if (busy[0]!.n > 0) return false;
-        const { rows: stuck } = await sql<{ lockedBy: string; mailId: string | null }>`
-          SELECT j.locked_by AS "lockedBy", j.payload->>'mailId' AS "mailId"
-          FROM graphile_worker._private_jobs j
-          JOIN graphile_worker._private_tasks t ON t.id = j.task_id
-          WHERE t.identifier = 'mail.send' AND j.locked_at < ${killedAt}`.execute(db);
-        return { stuck };
-      },
-      60_000,
-    );
-    const deadPools = [...new Set(held.stuck.map((j) => j.lockedBy))];
-    expect(deadPools.length).toBeLessThanOrEqual(1);
-    await sql`SELECT graphile_worker.force_unlock_workers(${deadPools}::text[])`.execute(db);
+    const held = await releaseDeadReplicaJobs('mail.send', killedAt);
 
     // The survivor mails every invite there is.
     const invites = () =>
@@ -549,7 +572,7 @@ describe('one replica killed in the middle of a run', () => {
     expect([...perMail.keys()].sort()).toEqual(rows.map((r) => r.mailId).sort());
     // Once each. The one exception SPEC §10 allows: a mail whose file the victim wrote in its last
     // moment, before it could mark the mail sent, goes out again with the same Message-ID.
-    const heldMails = held.stuck.map((h) => h.mailId);
+    const heldMails = held.map((h) => h.payload.mailId);
     const twice = [...perMail].filter(([, n]) => n > 1);
     for (const [mailId, n] of twice) {
       expect(n).toBe(2);
@@ -560,7 +583,166 @@ describe('one replica killed in the middle of a run', () => {
     expect(survivorShare).toBeGreaterThan(0);
     expect(await invariantViolations(db)).toEqual([]);
     console.log(
-      `[replicas] kill: ${calls.length} invites asked for (${results.reduce((s, r) => s + r.sends, 0)} requests, ${proxy.cutOff} cut off by the kill), ${createdBeforeKill} answered before the SIGKILL, ${refused.length} refused as cut off (${resent} of them sent again with a new key); ${rows.length} invites, ${rows.length} mails: ${victimFiles.length} by the killed replica, ${survivorShare} by the survivor (${held.stuck.length} job(s) it held released, ${twice.length} mail(s) repeated with the same Message-ID)`,
+      `[replicas] kill: ${calls.length} invites asked for (${results.reduce((s, r) => s + r.sends, 0)} requests, ${proxy.cutOff} cut off by the kill), ${createdBeforeKill} answered before the SIGKILL, ${refused.length} refused as cut off (${resent} of them sent again with a new key); ${rows.length} invites, ${rows.length} mails: ${victimFiles.length} by the killed replica, ${survivorShare} by the survivor (${held.length} job(s) it held released, ${twice.length} mail(s) repeated with the same Message-ID)`,
+    );
+  });
+});
+
+/** What the fake Hopsworks saw: the e-mail of every create-user request, and its users. */
+interface HopsworksSeen {
+  creates: string[];
+  users: { email: string; status: number }[];
+}
+
+/**
+ * A fake Hopsworks admin API (@hops/fakes/hopsworks) as a process of its own, as a cluster is:
+ * started from @hops/api, whose test dependency it is, each request answered after a short delay
+ * (a cluster over a network), and asked over stdin what it saw.
+ */
+async function startHopsworksProcess() {
+  const script = `
+    const { startFakeHopsworks } = await import('@hops/fakes/hopsworks');
+    const fake = await startFakeHopsworks({ apiKey: 'replicas-hopsworks-key' });
+    for (let i = 0; i < 100000; i++) fake.delayNext(20);
+    console.log(JSON.stringify({ url: fake.url, caCertificate: fake.caCertificate, apiKey: fake.apiKey }));
+    process.stdin.setEncoding('utf8');
+    process.stdin.on('data', async () => {
+      const creates = fake.requests
+        .filter((r) => r.method === 'POST' && r.path.endsWith('/admin/users'))
+        .map((r) => r.query.email);
+      const users = fake.users.map((u) => ({ email: u.email, status: u.status }));
+      console.log(JSON.stringify({ creates, users }));
+    });
+    process.stdin.on('end', () => fake.close().then(() => process.exit(0)));`;
+  const child = spawn(process.execPath, ['--import', 'tsx', '-e', script], {
+    cwd: fileURLToPath(new URL('../../api', import.meta.url)),
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+  const nextLine = async () => {
+    const line = await lines.next();
+    if (line.done) throw new Error('The fake Hopsworks process ended.');
+    return JSON.parse(line.value) as unknown;
+  };
+  const started = (await nextLine()) as { url: string; caCertificate: string; apiKey: string };
+  return {
+    ...started,
+    async seen(): Promise<HopsworksSeen> {
+      child.stdin!.write('?\n');
+      return (await nextLine()) as HopsworksSeen;
+    },
+    async close() {
+      const exited = new Promise((resolve) => child.on('exit', resolve));
+      child.stdin!.end();
+      await exited;
+    },
+  };
+}
+
+describe('a replica killed while accounts are being made on a Hopsworks cluster', () => {
+  const OWNERS = 30;
+  const PROV = '@prov.replicas.test';
+  const owners = Array.from({ length: OWNERS }, (_, i) => ({
+    id: `rep|prov-owner${i}`,
+    email: `owner${i}${PROV}`,
+    name: `Owner ${i}`,
+  }));
+  const members = owners.map((o, i) => ({
+    id: `rep|prov-member${i}`,
+    email: `member${i}${PROV}`,
+    name: `Member ${i}`,
+    accountOwnerId: o.id,
+  }));
+  const people = [...owners, ...members];
+  let hopsworks: Awaited<ReturnType<typeof startHopsworksProcess>>;
+
+  beforeAll(async () => {
+    hopsworks = await startHopsworksProcess();
+    await db.insertInto('users').values(owners).execute();
+    await db.insertInto('users').values(members).execute();
+    // The replica killed before is replaced: a new process joins the load balancer.
+    const replacement = await startReplica('c');
+    replicas.push(replacement);
+    proxy.add(replacement.url);
+  });
+  afterAll(() => hopsworks?.close());
+
+  it('the other replica finishes: everyone made on the cluster once, no one created twice', async () => {
+    const alive = replicas.filter((r) => r.proc.child.exitCode === null && !r.proc.child.killed);
+    expect(alive).toHaveLength(2);
+    const [victim] = alive as [Replica, Replica];
+
+    // The cluster, and every account assigned to it, through the load balancer as an admin.
+    const created = await mutate(
+      'clusters.create',
+      {
+        name: 'replicas-cluster',
+        apiUrl: hopsworks.url,
+        apiKey: hopsworks.apiKey,
+        caCertificate: hopsworks.caCertificate,
+        maxUsers: people.length + 10,
+      },
+      ADMIN,
+    );
+    expect(created.status, JSON.stringify(created.body)).toBe(200);
+    const clusterId = (created.body?.result?.data as { id: string }).id;
+    const assigned = await pool(
+      8,
+      owners.map(
+        (o) => () =>
+          mutate(
+            'clusters.assign',
+            { userId: o.id, clusterId, $idempotencyKey: randomUUID() },
+            ADMIN,
+          ),
+      ),
+    );
+    expect(tally(assigned)).toEqual({ '200': OWNERS });
+
+    // Killed once a part of the people are made there and most are still to come.
+    await waitFor(
+      'a part of the accounts to be made on the cluster',
+      async () => (await hopsworks.seen()).users.length >= people.length / 4,
+      60_000,
+    );
+    const killedAt = await kill(victim);
+    const madeBeforeKill = (await hopsworks.seen()).users.length;
+    const held = await releaseDeadReplicaJobs('clusters.provision', killedAt);
+
+    const provisioning = () =>
+      db
+        .selectFrom('hopsworksProvisioning')
+        .select(['userId', 'action', 'state'])
+        .where('userId', 'like', 'rep|prov-%')
+        .execute();
+    await waitFor(
+      'every provisioning job to be done',
+      async () => (await provisioning()).every((r) => r.state === 'done'),
+      60_000,
+    );
+    const rows = await provisioning();
+    // One job per person, done.
+    expect(rows.map((r) => r.userId).sort()).toEqual(people.map((p) => p.id).sort());
+    expect(rows.filter((r) => r.action !== 'activate' || r.state !== 'done')).toEqual([]);
+
+    // On the cluster: everyone once, active, and each created by exactly one request.
+    const seen = await hopsworks.seen();
+    const emails = people.map((p) => p.email).sort();
+    expect(seen.creates.filter((e) => e.endsWith(PROV)).sort()).toEqual(emails);
+    const ours = seen.users.filter((u) => u.email.endsWith(PROV));
+    expect(ours.map((u) => u.email).sort()).toEqual(emails);
+    expect(ours.filter((u) => u.status !== 2)).toEqual([]);
+    // The assignments hold the usernames the cluster gave, and the counts are exact.
+    const assignments = await db
+      .selectFrom('userHopsworksAssignments')
+      .select(['userId', 'hopsworksUsername'])
+      .where('hopsworksClusterId', '=', clusterId)
+      .execute();
+    expect(assignments).toHaveLength(people.length);
+    expect(assignments.filter((a) => !a.hopsworksUsername)).toEqual([]);
+    expect(await invariantViolations(db)).toEqual([]);
+    console.log(
+      `[replicas] provisioning: ${people.length} people on one cluster; ${madeBeforeKill} made before the SIGKILL, ${people.length - madeBeforeKill} after it by the survivor (${held.length} job(s) the killed replica held released); ${seen.creates.length} create-user requests in all`,
     );
   });
 });
