@@ -113,7 +113,7 @@ export function createMailer(config: MailConfig) {
       if (!config.smtpUrl) {
         await mkdir(dropDir!, { recursive: true });
         const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-        // The row id keeps two mails of one kind in the same millisecond apart; the name still ends in -<kind>.eml.
+        // The row id keeps two mails of one kind in one millisecond apart (still `…-<kind>.eml`).
         const path = join(dropDir!, `${stamp}-${fileSafe(mail.id)}-${fileSafe(mail.kind)}.eml`);
         await writeFile(path, info.message as Buffer);
         return { messageId: info.messageId, response: path };
