@@ -173,6 +173,12 @@ export interface IdempotencyKeys {
   state: Generated<"in_progress" | "done">;
 }
 
+export interface JobRunnerHeartbeats {
+  heartbeatAt: Generated<Timestamp>;
+  poolId: string;
+  startedAt: Generated<Timestamp>;
+}
+
 export interface MailOutbox {
   attempts: Generated<number>;
   createdAt: Generated<Timestamp>;
@@ -393,6 +399,7 @@ export interface DB {
   hopsworksClusters: HopsworksClusters;
   hopsworksProvisioning: HopsworksProvisioning;
   idempotencyKeys: IdempotencyKeys;
+  jobRunnerHeartbeats: JobRunnerHeartbeats;
   mailOutbox: MailOutbox;
   rateLimits: RateLimits;
   spendingCapAlerts: SpendingCapAlerts;

@@ -216,4 +216,56 @@ describe('the job runner', () => {
     await waitFor('another runner to take the job again', gone('slow:2'), 30_000);
     expect(done).toEqual([2]);
   });
+
+  it('frees at once the jobs of a runner whose heartbeat stopped, and another runner finishes them', async () => {
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        fileURLToPath(new URL('../../test/job-runner-child.ts', import.meta.url)),
+        url,
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    const exited = new Promise((resolve) => child.on('exit', resolve));
+    try {
+      await waitFor(
+        'the child runner to start',
+        async () => out.includes('runner started'),
+        30_000,
+      );
+      const { id } = await db
+        .transaction()
+        .execute((trx) => enqueueTest(trx, 'test.slow', { n: 3 }, { jobKey: 'slow:3' }));
+      await waitFor('the child to start the job', async () => out.includes(`started ${id}`));
+    } finally {
+      child.kill('SIGKILL');
+    }
+    await exited;
+    const [locked] = await jobStates(db, { key: 'slow:3' });
+    expect(locked).toMatchObject({ state: 'running', attempts: 1 });
+    // The dead runner's last word is in job_runner_heartbeats; nobody moves the clock here.
+    const { rows } = await sql<{ n: number }>`
+      SELECT count(*)::int AS n FROM job_runner_heartbeats`.execute(db);
+    expect(rows[0]!.n).toBeGreaterThan(0);
+
+    const done: number[] = [];
+    const { log } = await start(
+      {
+        'test.slow': async (_payload, job) => {
+          done.push(job.attempts);
+        },
+      },
+      { heartbeat: { everyMs: 200, deadAfterMs: 1_000 } },
+    );
+    await waitFor('another runner to take the job again', gone('slow:3'), 30_000);
+    expect(done).toEqual([2]);
+    expect(log.lines.some((l) => l.msg === 'freed the jobs of job runners that went silent')).toBe(
+      true,
+    );
+  });
 });

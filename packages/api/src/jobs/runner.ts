@@ -12,7 +12,10 @@ import {
   type JobHelpers,
   type RunnerOptions,
   type TaskList,
+  type WorkerEvents,
 } from 'graphile-worker';
+import { EventEmitter } from 'node:events';
+import { createPool } from '@hops/db';
 import type { Logger } from '../context.ts';
 
 /** Where the queue lives: the database's URL (the runner opens a small pool), or a pool to share. */
@@ -65,6 +68,13 @@ export interface JobRunnerOptions<M> {
    * hours, then any runner may take the job again). Default: graphile-worker's 8–10 minutes.
    */
   staleLockScanMs?: { min: number; max: number };
+  /**
+   * How often this runner writes that it is alive (job_runner_heartbeats), and after how long
+   * without a word another runner takes it for dead and frees its jobs at once instead of after
+   * graphile-worker's 4 hours. Default every 15 s, dead after 2 minutes: far longer than any
+   * pause of a live process, since a job freed from a live runner could run twice.
+   */
+  heartbeat?: { everyMs: number; deadAfterMs: number };
 }
 
 export interface JobRunner {
@@ -91,7 +101,14 @@ export async function startJobRunner<M>(
   options: QueueConnection & JobRunnerOptions<M>,
 ): Promise<JobRunner> {
   const concurrency = options.concurrency ?? 1;
+  // The pool id graphile-worker locks this runner's jobs under, told by its 'pool:create' event.
+  const events = new EventEmitter() as WorkerEvents;
+  let poolId: string | null = null;
+  events.on('pool:create', ({ workerPool }) => {
+    poolId = workerPool.id;
+  });
   const runner = await run({
+    events,
     ...connectionOf(options),
     ...(options.connectionString ? { maxPoolSize: concurrency + 2 } : {}),
     logger: workerLogger(options.log),
@@ -114,12 +131,87 @@ export async function startJobRunner<M>(
   });
   // A fatal error stops the runner; graphile-worker has logged it (the one place it is handled).
   runner.promise.catch(() => undefined);
+  const heartbeat = startHeartbeat(options, () => poolId);
   let stopped: Promise<void> | undefined;
   return {
     stop() {
       // Rejects only when the runner already stopped itself (its fatal error logged): nothing to do.
-      stopped ??= runner.stop().catch(() => undefined);
+      stopped ??= runner
+        .stop()
+        .catch(() => undefined)
+        .then(() => heartbeat.stop());
       return stopped;
+    },
+  };
+}
+
+const DEFAULT_HEARTBEAT = { everyMs: 15_000, deadAfterMs: 120_000 };
+
+/**
+ * Writes this runner's pool id with the time, and frees the jobs of every runner silent for
+ * longer than `deadAfterMs` (graphile-worker's force_unlock_workers; their rows go). Every runner
+ * sweeps: freeing twice is harmless. A stopped runner removes its own row.
+ */
+function startHeartbeat(
+  options: QueueConnection & Pick<JobRunnerOptions<unknown>, 'log' | 'heartbeat'>,
+  poolIdOf: () => string | null,
+): { stop(): Promise<void> } {
+  const { everyMs, deadAfterMs } = options.heartbeat ?? DEFAULT_HEARTBEAT;
+  const owned = options.pgPool
+    ? null
+    : createPool({
+        connectionString: options.connectionString!,
+        max: 1,
+        applicationName: 'hops-job-heartbeat',
+      });
+  const pool = options.pgPool ?? owned!;
+  let failing = false;
+  const beat = async () => {
+    const poolId = poolIdOf();
+    try {
+      if (poolId) {
+        await pool.query(
+          `INSERT INTO job_runner_heartbeats (pool_id) VALUES ($1)
+           ON CONFLICT (pool_id) DO UPDATE SET heartbeat_at = now()`,
+          [poolId],
+        );
+      }
+      const { rows } = await pool.query<{ pool_id: string }>(
+        `DELETE FROM job_runner_heartbeats
+         WHERE heartbeat_at < now() - make_interval(secs => $1::float8 / 1000)
+         RETURNING pool_id`,
+        [deadAfterMs],
+      );
+      if (rows.length > 0) {
+        const dead = rows.map((r) => r.pool_id);
+        await pool.query('SELECT graphile_worker.force_unlock_workers($1::text[])', [dead]);
+        options.log.warn({ runners: dead }, 'freed the jobs of job runners that went silent');
+      }
+      failing = false;
+    } catch (error) {
+      // Logged once per outage; the next beat tries again.
+      if (!failing) options.log.warn({ err: error }, 'job runner heartbeat failed');
+      failing = true;
+    }
+  };
+  let running: Promise<void> = beat();
+  const timer = setInterval(() => {
+    running = running.then(beat);
+  }, everyMs);
+  timer.unref();
+  return {
+    async stop() {
+      clearInterval(timer);
+      await running;
+      const poolId = poolIdOf();
+      try {
+        if (poolId)
+          await pool.query('DELETE FROM job_runner_heartbeats WHERE pool_id = $1', [poolId]);
+      } catch (error) {
+        options.log.warn({ err: error }, "the job runner's heartbeat row could not be removed");
+      } finally {
+        await owned?.end();
+      }
     },
   };
 }
