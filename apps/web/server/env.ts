@@ -65,6 +65,11 @@ const schema = z.object({
     .min(0)
     .max(64)
     .default(1),
+  JOB_RUNNER_DEAD_AFTER_MS: z.coerce
+    .number({ error: 'use a number of milliseconds' })
+    .int({ error: 'use a number of milliseconds' })
+    .min(1000, { error: 'use at least 1000 (one second)' })
+    .default(120_000),
   HOPSWORKS_MAX_PROJECTS: z.coerce
     .number({ error: 'use a whole number of projects, like 5' })
     .int({ error: 'use a whole number of projects, like 5' })
@@ -138,6 +143,8 @@ export interface WebEnv {
    * run them).
    */
   jobWorkers: number;
+  /** A job runner silent this long is taken for dead and its jobs are freed (JOB_RUNNER_DEAD_AFTER_MS). */
+  jobRunnerDeadAfterMs: number;
   /** Honour X-Forwarded-For (behind a load balancer) for the sign-in IP. */
   trustProxy: boolean;
   /** Null when STRIPE_SECRET_KEY is unset: Stripe is off (SPEC §8). */
@@ -363,6 +370,7 @@ export function loadWebEnv(
       seedDemoData: raw.SEED_DEMO_DATA ?? (!raw.DATABASE_URL && !production),
       trustProxy: raw.TRUST_PROXY,
       jobWorkers: raw.JOB_WORKERS,
+      jobRunnerDeadAfterMs: raw.JOB_RUNNER_DEAD_AFTER_MS,
       stripe,
       mail,
       hopsworks: {

@@ -96,6 +96,11 @@ try {
       tasks,
       crontab,
       concurrency: env.jobWorkers,
+      // A beat every quarter of the silence that counts as dead (at most every 15 s).
+      heartbeat: {
+        everyMs: Math.min(15_000, Math.floor(env.jobRunnerDeadAfterMs / 4)),
+        deadAfterMs: env.jobRunnerDeadAfterMs,
+      },
       log: logger,
     });
   }

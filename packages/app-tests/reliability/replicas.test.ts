@@ -45,7 +45,13 @@ import { call, invariantViolations, sleep, tally, usageRecord, type Answer } fro
 const { db, url: databaseUrl } = await useTestDatabase();
 // One configuration for both replicas (the same secrets: a session or a sealed answer made by one
 // is read by the other); each writes its mails into a folder of its own, so the files say who sent.
-const shared: Record<string, string | undefined> = { ...mainEnv(databaseUrl), JOB_WORKERS: '1' };
+// A runner silent for 3 s is taken for dead (2 minutes in production), so the survivor frees the
+// killed replica's jobs within the test.
+const shared: Record<string, string | undefined> = {
+  ...mainEnv(databaseUrl),
+  JOB_WORKERS: '1',
+  JOB_RUNNER_DEAD_AFTER_MS: '3000',
+};
 await seedDemoData(db, { secrets: new SecretBox(shared.ENCRYPTION_KEY!) });
 
 interface Replica {
@@ -95,10 +101,11 @@ async function pool<T>(width: number, tasks: (() => Promise<T>)[]): Promise<T[]>
 
 /**
  * Waits until the survivors have taken every job of `task` they can (none waiting, none locked
- * since `killedAt`), then answers the jobs still locked from before the kill: the killed
- * replica's. graphile-worker keeps a dead worker pool's locks for 4 hours; these are released
- * as an operator (or the orchestrator that saw the replica die) does, by graphile-worker's
- * force_unlock_workers. (Its public view of the jobs has no payload, hence the private table.)
+ * since `killedAt`), and answers the jobs still locked from before the kill: the killed
+ * replica's. graphile-worker alone would keep a dead worker pool's locks for 4 hours; the
+ * survivors' heartbeat sweep frees them once the dead one has been silent for
+ * JOB_RUNNER_DEAD_AFTER_MS, and this waits for that (nothing here unlocks anything).
+ * (Its public view of the jobs has no payload, hence the private table.)
  */
 async function releaseDeadReplicaJobs(
   task: string,
@@ -127,7 +134,16 @@ async function releaseDeadReplicaJobs(
   const pools = [...new Set(stuck.map((j) => j.lockedBy))];
   // One process died: one worker pool.
   expect(pools.length).toBeLessThanOrEqual(1);
-  await sql`SELECT graphile_worker.force_unlock_workers(${pools}::text[])`.execute(db);
+  await waitFor(
+    "the survivors' heartbeat sweep to free the killed replica's jobs",
+    async () => {
+      const { rows } = await sql<{ n: number }>`
+        SELECT count(*)::int AS n FROM graphile_worker._private_jobs
+        WHERE locked_by = ANY(${pools}::text[])`.execute(db);
+      return rows[0]!.n === 0;
+    },
+    60_000,
+  );
   return stuck;
 }
 

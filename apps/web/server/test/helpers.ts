@@ -34,6 +34,7 @@ export function testEnv(overrides: Partial<WebEnv> = {}): WebEnv {
     seedDemoData: false,
     trustProxy: false,
     jobWorkers: 0,
+    jobRunnerDeadAfterMs: 120_000,
     stripe: null,
     mail: null,
     hopsworks: { oidcClientId: 'hops', maxProjects: 5 },
