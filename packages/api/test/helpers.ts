@@ -1,8 +1,7 @@
 // Shared test helpers for packages/api (and the apps' tests): callers for each kind of caller,
 // and small factories for users and clusters. Everything runs against a real PostgreSQL.
 import { randomBytes } from 'node:crypto';
-import { createPool, type Db } from '@hops/db';
-import { afterAll } from 'vitest';
+import type { Db } from '@hops/db';
 import { sql } from 'kysely';
 import { runJobsOnce } from '../src/jobs/runner.ts';
 import { productJobs, type JobDeps } from '../src/jobs/tasks.ts';
@@ -42,16 +41,9 @@ export function testJobs(
 ) {
   const log = recordingLogger();
   const { tasks } = productJobs({ ...deps, db, log });
-  // One queue pool for the file, ended before the file's database is dropped (after hooks run in
-  // reverse order): a pool per run could still be closing when the drop ends its connections.
-  let pool: ReturnType<typeof createPool> | null = null;
-  const queuePool = () => (pool ??= createPool({ connectionString: url, max: 4 }));
-  afterAll(async () => {
-    await pool?.end();
-  });
   return {
     log,
-    runJobs: () => runJobsOnce({ pgPool: queuePool(), tasks, log }),
+    runJobs: () => runJobsOnce({ connectionString: url, tasks, log }),
     retryNow: () =>
       sql`UPDATE graphile_worker._private_jobs SET run_at = now() WHERE locked_at IS NULL`.execute(
         db,
