@@ -7,6 +7,14 @@
 
 import type { ColumnType } from "kysely";
 
+export type ArrayType<T> = ArrayTypeImpl<T> extends (infer U)[]
+  ? U[]
+  : ArrayTypeImpl<T>;
+
+export type ArrayTypeImpl<T> = T extends ColumnType<infer S, infer I, infer U>
+  ? ColumnType<S[], I[], U[]>
+  : T[];
+
 export type Generated<T> = T extends ColumnType<infer S, infer I, infer U>
   ? ColumnType<S, I | undefined, U>
   : ColumnType<T, T | undefined, T>;
@@ -280,6 +288,12 @@ export interface TeamMembers {
   ownerName: string | null;
 }
 
+export interface UsageAccountMonths {
+  accountOwnerId: string;
+  cum: ArrayType<Numeric>;
+  month: string;
+}
+
 export interface UsageCollectionClusters {
   clusterId: string;
   gapAlertedAt: Timestamp | null;
@@ -409,6 +423,7 @@ export interface DB {
   stripeUsageReports: StripeUsageReports;
   teamInvites: TeamInvites;
   teamMembers: TeamMembers;
+  usageAccountMonths: UsageAccountMonths;
   usageCollectionClusters: UsageCollectionClusters;
   usageCollectionHours: UsageCollectionHours;
   usageDaily: UsageDaily;

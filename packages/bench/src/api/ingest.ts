@@ -83,7 +83,7 @@ export async function benchIngest(options: { batches: number }): Promise<BenchRe
         if (!(error instanceof RolledBack)) throw error;
       });
     await recorder.db.destroy();
-    const statement = recorder.statements.find((s) => s.sql.includes('jsonb_to_recordset'));
+    const statement = recorder.statements.find((s) => s.sql.includes('INSERT INTO usage_daily'));
     const plan = statement ? await explain(ingestUrl, statement) : '(statement not captured)';
     await db.destroy();
 
@@ -144,9 +144,9 @@ export async function benchIngest(options: { batches: number }): Promise<BenchRe
       markdown,
       targets: [
         {
-          target: 'ingest ≥ 50 000 rows/s',
-          measured: `${fmt(ingestRate)} rows/s (COPY: ${fmt(copyRate)} rows/s, ratio ${ratio(ingestRate / copyRate)})`,
-          met: ingestRate >= 50_000,
+          target: 'ingestion ≥ 0.8× COPY of the same rows into the same table (batches of 10 000)',
+          measured: `${fmt(ingestRate)} rows/s vs COPY ${fmt(copyRate)} rows/s: ${ratio(ingestRate / copyRate)}`,
+          met: ingestRate / copyRate >= 0.8,
         },
       ],
       data: { ingestMs, copyMs, pricingMs: pricing, ingestRate, copyRate },

@@ -124,18 +124,64 @@ export async function ingestUsage(
 }
 
 // The usage_daily columns of the resources (quantities, costs, total), in resources.ts order,
-// spelled once for each place the ingestion statement lists them.
+// spelled once for each place the ingestion statements list them.
 const AMOUNT_COLUMNS = AMOUNT_FIELDS.map((field) => ({ field, column: columnOf(field) }));
-const columns = (format: (column: string) => string) =>
-  sql.raw(AMOUNT_COLUMNS.map(({ column }) => format(column)).join(', '));
+const columns = (format: (column: string, index: number) => string) =>
+  sql.raw(AMOUNT_COLUMNS.map(({ column }, index) => format(column, index)).join(', '));
 const AMOUNTS = {
-  definitions: columns((c) => `${c} numeric`),
   input: columns((c) => `r.${c}`),
   names: columns((c) => c),
-  set: columns((c) => `${c} = EXCLUDED.${c}`),
+  set: columns((c) => `${c} = r.${c}`),
   stored: columns((c) => `d.${c}`),
-  excluded: columns((c) => `EXCLUDED.${c}`),
 };
+/** What the payers' side needs of a written row (WrittenRow), new values. */
+const WRITTEN = sql.raw(
+  'd.id, d.user_id, d.account_owner_id, d.date, d.cpu_hours, d.gpu_hours, ' +
+    'd.online_storage_gb, d.offline_storage_gb, d.total_cost',
+);
+/** A new row's "before": nothing. */
+const NO_OLD_VALUES = sql.raw(
+  'NULL::text AS old_cpu_hours, NULL::text AS old_gpu_hours, NULL::text AS old_online_storage_gb, ' +
+    'NULL::text AS old_offline_storage_gb, NULL::text AS old_total_cost',
+);
+
+/**
+ * The batch as one typed array per column (parsed by PostgreSQL's array input, far cheaper than
+ * a JSON document unpacked row by row): `r(user_id, account_owner_id, date, hopsworks_cluster_id,
+ * <amounts>, rate_card, project_breakdown)`, in record order.
+ */
+function batchInput(
+  records: readonly UsageRecordInput[],
+  priced: readonly PricedRecord[],
+  userById: Map<string, BatchUser>,
+) {
+  const n = records.length;
+  const userIds: string[] = new Array<string>(n);
+  const payers: string[] = new Array<string>(n);
+  const dates: string[] = new Array<string>(n);
+  const clusters: (string | null)[] = new Array<string | null>(n);
+  const rateCards: string[] = new Array<string>(n);
+  const breakdowns: (string | null)[] = new Array<string | null>(n);
+  const amounts = AMOUNT_COLUMNS.map(() => new Array<string>(n));
+  for (let i = 0; i < n; i++) {
+    const r = records[i]!;
+    const { quantities, costs } = priced[i]!;
+    const values: UsageAmounts = { ...quantities, ...costs };
+    userIds[i] = r.userId;
+    // The payer of a new row: the user's owner now (the owner's own id for owners).
+    payers[i] = userById.get(r.userId)!.accountOwnerId ?? r.userId;
+    dates[i] = r.date;
+    clusters[i] = r.hopsworksClusterId || null;
+    rateCards[i] = costs.rateCard;
+    breakdowns[i] = r.projectBreakdown ? JSON.stringify(r.projectBreakdown) : null;
+    for (const [c, { field }] of AMOUNT_COLUMNS.entries()) amounts[c]![i] = values[field];
+  }
+  const amountArrays = sql.join(amounts.map((a) => sql`${a}::numeric[]`));
+  return sql`unnest(${userIds}::text[], ${payers}::text[], ${dates}::date[],
+      ${clusters}::uuid[], ${amountArrays}, ${rateCards}::text[], ${breakdowns}::jsonb[])
+    AS r(user_id, account_owner_id, date, hopsworks_cluster_id, ${AMOUNTS.names}, rate_card,
+         project_breakdown)`;
+}
 
 async function writeBatch(
   trx: Transaction,
@@ -146,79 +192,40 @@ async function writeBatch(
   mail: MailQueueDeps | undefined,
   today: string,
 ): Promise<IngestResult> {
-  const input = JSON.stringify(
-    records.map((r, i) => {
-      const { quantities, costs } = priced[i]!;
-      const amounts: UsageAmounts = { ...quantities, ...costs };
-      const row: Record<string, unknown> = {
-        user_id: r.userId,
-        // The payer of a new row: the user's owner now (the owner's own id for owners).
-        account_owner_id: userById.get(r.userId)!.accountOwnerId ?? r.userId,
-        date: r.date,
-        hopsworks_cluster_id: r.hopsworksClusterId || null,
-        rate_card: costs.rateCard,
-        project_breakdown: r.projectBreakdown ?? null,
-      };
-      for (const { field, column } of AMOUNT_COLUMNS) row[column] = amounts[field];
-      return row;
-    }),
-  );
+  // The batch's users are locked (ingestUsage), and only ingestion writes usage_daily: no other
+  // transaction can add or change one of these user-days until we commit. So new days are a
+  // plain set-based INSERT (ON CONFLICT DO NOTHING leaves the days already stored), and only the
+  // days it left are looked at again: one statement for a batch of new days (the usual case),
+  // two when some are re-sent. A new day takes the cluster the user is assigned to when the
+  // record names none.
+  const { rows: fresh } = await sql<WrittenRow>`
+    INSERT INTO usage_daily AS d (
+      user_id, account_owner_id, date, hopsworks_cluster_id, ${AMOUNTS.names},
+      project_breakdown, rate_card)
+    SELECT r.user_id, r.account_owner_id, r.date,
+           coalesce(r.hopsworks_cluster_id, a.hopsworks_cluster_id), ${AMOUNTS.input},
+           coalesce(r.project_breakdown, '{}'::jsonb), r.rate_card
+    FROM ${batchInput(records, priced, userById)}
+    LEFT JOIN user_hopsworks_assignments a ON a.user_id = r.user_id
+    ON CONFLICT (user_id, date) DO NOTHING
+    RETURNING ${WRITTEN}, ${NO_OLD_VALUES}`.execute(trx);
 
-  // One statement for the whole batch. `previous` reads (and locks) the stored rows first: the
-  // InitPlan `(SELECT count(*) FROM previous)` makes PostgreSQL materialize it before the INSERT
-  // runs, so it holds the values before this statement. A re-sent day keeps its payer (fixed at
-  // the first ingestion), and keeps its cluster and project breakdown when the record omits them.
-  // Rows whose data is identical are not touched, so they are not returned. `previous` and
-  // RETURNING name the columns the lifetime counters of user_credits follow (moveCredits).
-  const { rows: written } = await sql<WrittenRow>`
-    WITH input AS (
-      SELECT e.id AS existing_id, r.user_id, r.account_owner_id, r.date,
-             coalesce(r.hopsworks_cluster_id, e.hopsworks_cluster_id, a.hopsworks_cluster_id)
-               AS hopsworks_cluster_id,
-             ${AMOUNTS.input},
-             coalesce(r.project_breakdown, e.project_breakdown, '{}'::jsonb) AS project_breakdown,
-             r.rate_card
-      FROM jsonb_to_recordset(${input}::jsonb) AS r(
-        user_id text, account_owner_id text, date date, hopsworks_cluster_id uuid,
-        ${AMOUNTS.definitions}, rate_card text, project_breakdown jsonb)
-      LEFT JOIN usage_daily e ON e.user_id = r.user_id AND e.date = r.date
-      LEFT JOIN user_hopsworks_assignments a ON a.user_id = r.user_id
-    ),
-    previous AS MATERIALIZED (
-      SELECT d.id, d.cpu_hours, d.gpu_hours, d.online_storage_gb, d.offline_storage_gb,
-             d.total_cost
-      FROM input i
-      -- with the date, one partition's key is probed instead of every month's
-      JOIN usage_daily d ON d.id = i.existing_id AND d.date = i.date
-      FOR UPDATE OF d
-    ),
-    written AS (
-      INSERT INTO usage_daily AS d (
-        user_id, account_owner_id, date, hopsworks_cluster_id, ${AMOUNTS.names},
-        project_breakdown, rate_card)
-      SELECT user_id, account_owner_id, date, hopsworks_cluster_id, ${AMOUNTS.names},
-             project_breakdown, rate_card
-      FROM input
-      WHERE (SELECT count(*) FROM previous) >= 0
-      ON CONFLICT (user_id, date) DO UPDATE SET
-        hopsworks_cluster_id = EXCLUDED.hopsworks_cluster_id,
-        ${AMOUNTS.set},
-        project_breakdown = EXCLUDED.project_breakdown,
-        rate_card = EXCLUDED.rate_card,
-        -- changed figures must reach Stripe again
-        reported_to_stripe = false
-      WHERE (d.hopsworks_cluster_id, ${AMOUNTS.stored}, d.project_breakdown, d.rate_card)
-        IS DISTINCT FROM
-            (EXCLUDED.hopsworks_cluster_id, ${AMOUNTS.excluded}, EXCLUDED.project_breakdown,
-             EXCLUDED.rate_card)
-      RETURNING d.id, d.user_id, d.account_owner_id, d.date, d.cpu_hours, d.gpu_hours,
-                d.online_storage_gb, d.offline_storage_gb, d.total_cost
-    )
-    SELECT w.*, p.cpu_hours AS old_cpu_hours, p.gpu_hours AS old_gpu_hours,
-           p.online_storage_gb AS old_online_storage_gb,
-           p.offline_storage_gb AS old_offline_storage_gb, p.total_cost AS old_total_cost
-    FROM written w
-    LEFT JOIN previous p ON p.id = w.id`.execute(trx);
+  let written: WrittenRow[] = fresh;
+  if (fresh.length < records.length) {
+    const isNew = new Set(fresh.map((w) => `${w.userId}\u0000${w.date}`));
+    const resent: number[] = [];
+    for (const [i, r] of records.entries()) {
+      if (!isNew.has(`${r.userId}\u0000${r.date}`)) resent.push(i);
+    }
+    written = written.concat(
+      await updateResent(
+        trx,
+        resent.map((i) => records[i]!),
+        resent.map((i) => priced[i]!),
+        userById,
+      ),
+    );
+  }
 
   const inserted = written.filter((w) => w.oldTotalCost === null).length;
   const updated = written.length - inserted;
@@ -236,4 +243,48 @@ async function writeBatch(
   const result = { inserted, updated, costDelta: round4(costDelta) };
   await recordAudit(trx, actor, 'usage.ingest', null, { records: records.length, ...result });
   return result;
+}
+
+/**
+ * The re-sent days of a batch: each replaces the stored day (its payer fixed at the first
+ * ingestion; cluster and project breakdown kept when the record omits them). A day whose data is
+ * identical is not touched, so it is not returned. `old` reads the stored values (every part of
+ * one statement sees the same snapshot: the values before the UPDATE), for what the payers'
+ * counters must take back.
+ */
+async function updateResent(
+  trx: Transaction,
+  records: readonly UsageRecordInput[],
+  priced: readonly PricedRecord[],
+  userById: Map<string, BatchUser>,
+): Promise<WrittenRow[]> {
+  const { rows } = await sql<WrittenRow>`
+    WITH r AS MATERIALIZED (SELECT * FROM ${batchInput(records, priced, userById)}),
+    old AS MATERIALIZED (
+      SELECT d.id, d.date, d.cpu_hours, d.gpu_hours, d.online_storage_gb, d.offline_storage_gb,
+             d.total_cost
+      FROM r JOIN usage_daily d ON d.user_id = r.user_id AND d.date = r.date
+    ),
+    updated AS (
+      UPDATE usage_daily AS d SET
+        hopsworks_cluster_id = coalesce(r.hopsworks_cluster_id, d.hopsworks_cluster_id),
+        ${AMOUNTS.set},
+        project_breakdown = coalesce(r.project_breakdown, d.project_breakdown),
+        rate_card = r.rate_card,
+        -- changed figures must reach Stripe again
+        reported_to_stripe = false
+      FROM r
+      WHERE d.user_id = r.user_id AND d.date = r.date
+        AND (d.hopsworks_cluster_id, ${AMOUNTS.stored}, d.project_breakdown, d.rate_card)
+          IS DISTINCT FROM
+            (coalesce(r.hopsworks_cluster_id, d.hopsworks_cluster_id), ${AMOUNTS.input},
+             coalesce(r.project_breakdown, d.project_breakdown), r.rate_card)
+      RETURNING ${WRITTEN}
+    )
+    SELECT u.*, o.cpu_hours AS old_cpu_hours, o.gpu_hours AS old_gpu_hours,
+           o.online_storage_gb AS old_online_storage_gb,
+           o.offline_storage_gb AS old_offline_storage_gb, o.total_cost AS old_total_cost
+    FROM updated u
+    JOIN old o ON o.id = u.id AND o.date = u.date`.execute(trx);
+  return rows;
 }
