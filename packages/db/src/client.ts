@@ -1,5 +1,6 @@
 // The one way to reach PostgreSQL: Kysely over node-postgres, with dates and money kept as strings.
-import { CamelCasePlugin, Kysely, PostgresDialect } from 'kysely';
+import { createHash } from 'node:crypto';
+import { CamelCasePlugin, Kysely, PostgresDialect, type PostgresPool } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.ts';
 
@@ -58,10 +59,51 @@ export function createPool(options: CreateDbOptions): pg.Pool {
   return pool;
 }
 
+/**
+ * The most statements one connection keeps prepared. The product has a few hundred distinct
+ * statements; one whose text varies with its input (a list spelled out as $1, $2, …) would
+ * otherwise prepare a new one per length. Past the cap, statements run unprepared.
+ */
+export const MAX_PREPARED_PER_CONNECTION = 300;
+const prepared = new WeakMap<pg.PoolClient, Set<string>>();
+
+/**
+ * Every statement with parameters runs as a named prepared statement on its connection (its name
+ * the hash of its text): PostgreSQL parses and plans it once per connection instead of once per
+ * call, and node-postgres then sends only Bind/Execute. Statements without parameters (BEGIN,
+ * COMMIT, a migration's several statements in one text) keep the simple protocol.
+ */
+function preparing(client: pg.PoolClient): pg.PoolClient {
+  if (prepared.has(client)) return client;
+  const names = new Set<string>();
+  prepared.set(client, names);
+  const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+  (client as { query: unknown }).query = (text: unknown, values?: unknown, ...rest: unknown[]) => {
+    if (typeof text !== 'string' || !Array.isArray(values) || values.length === 0) {
+      return query(text, values, ...rest);
+    }
+    const name = `hops_${createHash('sha1').update(text).digest('base64url').slice(0, 20)}`;
+    if (!names.has(name)) {
+      if (names.size >= MAX_PREPARED_PER_CONNECTION) return query(text, values, ...rest);
+      names.add(name);
+    }
+    return query({ name, text, values }, ...rest);
+  };
+  return client;
+}
+
+/** A pool whose connections prepare their statements (see `preparing`), for Kysely. */
+function preparingPool(pool: pg.Pool): PostgresPool {
+  return {
+    connect: async () => preparing(await pool.connect()),
+    end: () => pool.end(),
+  };
+}
+
 /** Creates the Kysely instance. Column names are snake_case in SQL and camelCase in TypeScript. */
 export function createDb(options: CreateDbOptions): Db {
   return new Kysely<Database>({
-    dialect: new PostgresDialect({ pool: createPool(options) }),
+    dialect: new PostgresDialect({ pool: preparingPool(createPool(options)) }),
     plugins: [new CamelCasePlugin({ maintainNestedObjectKeys: true })],
   });
 }
