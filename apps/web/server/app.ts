@@ -41,6 +41,7 @@ import {
 } from './rate-limit.ts';
 import { addSecurity } from './security.ts';
 import { isServerPath, mountDashboard, type Dashboard } from './static.ts';
+import { answerQueries } from './trpc-queries.ts';
 import { webhookRoutes } from './webhooks.ts';
 
 type AppRouter = typeof appRouter;
@@ -93,6 +94,25 @@ function requestId(req: IncomingMessage): string {
 
 function header(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
+}
+
+/** A procedure's error, logged once: expected refusals are the caller's business, ours are errors. */
+function logProcedureError({
+  error,
+  path,
+  req,
+}: {
+  error: TRPCError;
+  path: string | undefined;
+  req: FastifyRequest;
+}): void {
+  if (error.code === 'INTERNAL_SERVER_ERROR') {
+    req.log.error({ err: error.cause ?? error, procedure: path }, 'procedure failed');
+  } else if (error.code === 'SERVICE_UNAVAILABLE') {
+    req.log.warn({ procedure: path, reason: error.cause?.message }, error.message);
+  } else {
+    req.log.debug({ procedure: path, code: error.code }, error.message);
+  }
 }
 
 export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
@@ -204,7 +224,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
 
   await app.register(fastifyCookie);
 
-  const createContext = async ({ req }: CreateFastifyContextOptions) => {
+  const contextFor = async (req: FastifyRequest) => {
     try {
       return await createRequestContext({
         db,
@@ -222,6 +242,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       throw error;
     }
   };
+  const createContext = ({ req }: CreateFastifyContextOptions) => contextFor(req);
 
   const trpcOptions: FastifyTRPCPluginOptions<AppRouter>['trpcOptions'] = {
     router: appRouter,
@@ -229,20 +250,21 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     allowBatching: true,
     // rate-limit.ts refuses a larger batch first, with a sentence; this is tRPC's own backstop.
     maxBatchSize: MAX_BATCH_CALLS,
-    onError({ error, path, req }) {
-      // Expected refusals are the caller's business; an internal error is ours, logged once here.
-      if (error.code === 'INTERNAL_SERVER_ERROR') {
-        req.log.error({ err: error.cause ?? error, procedure: path }, 'procedure failed');
-      } else if (error.code === 'SERVICE_UNAVAILABLE') {
-        req.log.warn({ procedure: path, reason: error.cause?.message }, error.message);
-      } else {
-        req.log.debug({ procedure: path, code: error.code }, error.message);
-      }
-    },
+    onError: logProcedureError,
   };
   await app.register(async (api) => {
     api.addHook('onRoute', (route) => {
       route.bodyLimit = TRPC_BODY_LIMIT;
+    });
+    // Queries on Node's request and response; anything else on tRPC's adapter (trpc-queries.ts).
+    api.addHook('preHandler', async (request, reply) => {
+      const answered = await answerQueries(request, reply, {
+        router: appRouter,
+        maxBatchSize: MAX_BATCH_CALLS,
+        createContext: contextFor,
+        onError: logProcedureError,
+      });
+      if (answered) return reply;
     });
     await api.register(fastifyTRPCPlugin, { prefix: '/trpc', trpcOptions });
   });
