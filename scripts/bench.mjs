@@ -35,6 +35,7 @@ const name = `hops_bench_${process.pid}`;
 const quickEnv = values.quick
   ? {
       BENCH_READ_SECONDS: '2',
+      BENCH_READ_WARMUP_SECONDS: '1',
       BENCH_INGEST_BATCHES: '3',
       BENCH_REPORT_OWNER_DAYS: '500',
       BENCH_COLLECTION_NAMESPACES: '100,20',

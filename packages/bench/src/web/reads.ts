@@ -26,6 +26,11 @@ import {
 } from './servers.ts';
 
 const DURATION_S = Number(process.env.BENCH_READ_SECONDS ?? 5);
+/**
+ * Every run starts with this long a warm-up, discarded: a server's JIT, its pool's connections
+ * and (for the API) their prepared statements reach their steady state first.
+ */
+const WARM_UP_S = Number(process.env.BENCH_READ_WARMUP_SECONDS ?? 3);
 const CONNECTIONS = [1, 32] as const;
 /**
  * The usage figures the API's statements sum (the one list of @hops/api/resources, so all three
@@ -70,7 +75,7 @@ async function createGraphQLSchema(
       DROP SCHEMA IF EXISTS bench_gql CASCADE;
       CREATE SCHEMA bench_gql;
       CREATE TYPE bench_gql.daily_row AS (date text, ${amounts});
-      CREATE TYPE bench_gql.summary_row AS (is_total boolean, user_id text, email text, name text, ${amounts});
+      CREATE TYPE bench_gql.summary_row AS (is_total boolean, user_id text, email text, name text, former_member boolean, ${amounts});
       CREATE FUNCTION bench_gql.account_daily(${args}) RETURNS SETOF bench_gql.daily_row
         LANGUAGE sql STABLE AS $body$ ${body(daily)} $body$;
       CREATE FUNCTION bench_gql.account_summary(${args}) RETURNS SETOF bench_gql.summary_row
@@ -121,7 +126,7 @@ function once(agent: Agent, request: Request): Promise<number> {
 async function sequential(server: string, question: string, request: Request): Promise<Run> {
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   try {
-    const warmUntil = performance.now() + 1_000;
+    const warmUntil = performance.now() + WARM_UP_S * 1_000;
     while (performance.now() < warmUntil) await once(agent, request);
     const samples: number[] = [];
     let failed = 0;
@@ -157,7 +162,7 @@ async function hammer(
 ): Promise<Run> {
   if (connections === 1) return sequential(server, question, request);
   const options = { ...request, connections };
-  await autocannon({ ...options, duration: 1 }); // warm-up, discarded
+  await autocannon({ ...options, duration: WARM_UP_S }); // warm-up, discarded
   const result = await autocannon({ ...options, duration: DURATION_S });
   return {
     server,
@@ -332,14 +337,18 @@ export async function benchReads(databaseUrl: string): Promise<BenchResult> {
       )!;
     const ratioRows: string[][] = [];
     let latencyWorst = 0;
-    let throughputWorst = Number.POSITIVE_INFINITY;
+    let floorWorst = Number.POSITIVE_INFINITY;
+    let graphWorst = Number.POSITIVE_INFINITY;
     for (const q of questions) {
       for (const c of CONNECTIONS) {
         const a = find('API', q.name, c);
         const floor = find('raw', q.name, c);
         const graph = find('PostGraphile', q.name, c);
         latencyWorst = Math.max(latencyWorst, a.p50 / floor.p50);
-        if (c === 32) throughputWorst = Math.min(throughputWorst, a.rps / graph.rps);
+        if (c === 32) {
+          floorWorst = Math.min(floorWorst, a.rps / floor.rps);
+          graphWorst = Math.min(graphWorst, a.rps / graph.rps);
+        }
         ratioRows.push([
           q.name,
           String(c),
@@ -354,7 +363,7 @@ export async function benchReads(databaseUrl: string): Promise<BenchResult> {
       ([name, list]) => `- ${name}: total cost ${list.join(', ')}`,
     );
     const markdown = [
-      `Account \`${owner}\` (owner and 3 members), ${range.from}..${range.to}, as its owner (session cookie). 1 connection: requests one after another on a kept-alive connection, timed with performance.now(); 32 connections: autocannon. ${DURATION_S} s per run after a 1 s warm-up; every server in its own process, one at a time, pool of 10 connections each; autocannon shares the 2 CPUs with the server and PostgreSQL.`,
+      `Account \`${owner}\` (owner and 3 members), ${range.from}..${range.to}, as its owner (session cookie). 1 connection: requests one after another on a kept-alive connection, timed with performance.now(); 32 connections: autocannon. ${DURATION_S} s per run after a ${WARM_UP_S} s warm-up; every server in its own process, one at a time, pool of 10 connections each; autocannon shares the 2 CPUs with the server and PostgreSQL.`,
       '',
       'The three answer the same question (checked before measuring):',
       ...same,
@@ -392,14 +401,20 @@ export async function benchReads(databaseUrl: string): Promise<BenchResult> {
       markdown,
       targets: [
         {
-          target: 'API latency ≤ 1.3 × raw pg',
-          measured: `worst p50 ratio ${ratio(latencyWorst)} (over both questions, 1 and 32 connections)`,
+          target:
+            'API ≥ 0.8× the raw floor in requests/s at 32 connections (usage.daily and usage.summary)',
+          measured: `worst ratio ${ratio(floorWorst)}`,
+          met: floorWorst >= 0.8,
+        },
+        {
+          target: 'API p50 ≤ 1.3× the raw floor (both questions, 1 and 32 connections)',
+          measured: `worst p50 ratio ${ratio(latencyWorst)}`,
           met: latencyWorst <= 1.3,
         },
         {
-          target: 'API throughput ≥ PostGraphile',
-          measured: `worst requests/s ratio at 32 connections ${ratio(throughputWorst)}`,
-          met: throughputWorst >= 1,
+          target: 'API ≥ 1.2× PostGraphile 4 in requests/s at 32 connections (both questions)',
+          measured: `worst ratio ${ratio(graphWorst)}`,
+          met: graphWorst >= 1.2,
         },
       ],
       data: { runs },
