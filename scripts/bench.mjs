@@ -40,6 +40,8 @@ const quickEnv = values.quick
       BENCH_REPORT_OWNER_DAYS: '500',
       BENCH_COLLECTION_NAMESPACES: '100,20',
       BENCH_COLLECTION_ROUNDS: '2',
+      BENCH_MAIL_COUNT: '200',
+      BENCH_MAIL_ROUNDS: '1',
     }
   : {};
 
@@ -122,6 +124,7 @@ const results = [
   'api-queries',
   'api-report',
   'api-collection',
+  'api-mail',
   'web-reads',
   'web-first-load',
   'slack-ack',

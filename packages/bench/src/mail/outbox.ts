@@ -1,4 +1,4 @@
-// The mail outbox's throughput: N mails written to mail_outbox by queueMail (each in its own
+// The mail outbox's throughput: N mails written to mail_outbox by queueMail (8 writers at once, each in its own
 // transaction, as each cause writes its mail, with its `mail.send` job), sent by the product's job
 // runner (graphile-worker, productJobs' `mail.send`, the product's mailer) to a real SMTP server on
 // loopback; timed from the first enqueue until the server has received all N, and checked: each
@@ -97,6 +97,9 @@ interface OutboxOutcome extends Outcome {
 
 const waitLimitMs = (count: number) => 60_000 + count * 100;
 
+/** Requests writing mails at once: 8 of the server's pool of 10 connections. */
+const ENQUEUE_WRITERS = 8;
+
 async function outboxRound(
   smtp: CountingSmtpServer,
   template: string,
@@ -134,14 +137,21 @@ async function outboxRound(
     smtp.reset();
     const ids: string[] = [];
     const started = performance.now();
-    for (let i = 0; i < count; i++) {
-      const { to, params, dedupeKey } = mailOf(i);
-      const id = await inTransaction(db, (trx) =>
-        queueMail(trx, { mail, secrets }, { kind: 'payment_failed', to, params, dedupeKey }),
-      );
-      if (id === null) throw new Error(`queueMail queued nothing for mail ${i}.`);
-      ids.push(id);
-    }
+    // The mails come from ENQUEUE_WRITERS requests at a time (as actions reach the API server's
+    // pool at once), each written in its own transaction with its job.
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: ENQUEUE_WRITERS }, async () => {
+        for (let i = next++; i < count; i = next++) {
+          const { to, params, dedupeKey } = mailOf(i);
+          const id = await inTransaction(db, (trx) =>
+            queueMail(trx, { mail, secrets }, { kind: 'payment_failed', to, params, dedupeKey }),
+          );
+          if (id === null) throw new Error(`queueMail queued nothing for mail ${i}.`);
+          ids.push(id);
+        }
+      }),
+    );
     const enqueueSeconds = (performance.now() - started) / 1000;
     await smtp.waitFor(count, waitLimitMs(count));
     const seconds = (performance.now() - started) / 1000;
@@ -289,7 +299,7 @@ export async function benchMail(options: {
   const enqueue = medianOf(outbox, (o) => o.enqueueSeconds);
   const inSmtp = medianOf(outbox, (o) => o.smtpSeconds);
   const markdown = [
-    `${fmt(count)} mails (a failed payment's notice each, mailPaymentFailed's kind and dedupe key) to a real SMTP server on loopback (smtp-server; it counts each mail by its Message-ID and parses nothing else), median of ${rounds} rounds. **Outbox**: each mail written by \`queueMail\` in its own transaction (its row and its \`mail.send\` job), sent by the product's job runner (\`startJobRunner\` with \`productJobs\`, graphile-worker, concurrency ${concurrency} = JOB_WORKERS's default unless BENCH_MAIL_CONCURRENCY says otherwise) through the product's mailer (\`createMailer\`, SMTP_URL); timed from the first enqueue until the server has received all ${fmt(count)}. **Floor**: the same messages (rendered beforehand by the product's templates) sent by nodemailer straight to the same server with the product mailer's transport settings (the SMTP URL, 10 s timeouts, pooled, at most ${SMTP_CONNECTIONS} connections), ${concurrency} at a time; no outbox, no jobs. The last row is for comparison only: nodemailer with a connection per mail (the product's mailer before it was pooled), which pays smtp-server's fixed 100 ms pause before each greeting (its check for clients that talk too early; real servers pause too, Postfix's postscreen for seconds).`,
+    `${fmt(count)} mails (a failed payment's notice each, mailPaymentFailed's kind and dedupe key) to a real SMTP server on loopback (smtp-server; it counts each mail by its Message-ID and parses nothing else), median of ${rounds} rounds. **Outbox**: each mail written by \`queueMail\` in its own transaction (its row and its \`mail.send\` job), ${ENQUEUE_WRITERS} transactions at a time (as requests reach the server), sent by the product's job runner (\`startJobRunner\` with \`productJobs\`, graphile-worker, concurrency ${concurrency} = JOB_WORKERS's default unless BENCH_MAIL_CONCURRENCY says otherwise) through the product's mailer (\`createMailer\`, SMTP_URL); timed from the first enqueue until the server has received all ${fmt(count)}. **Floor**: the same messages (rendered beforehand by the product's templates) sent by nodemailer straight to the same server with the product mailer's transport settings (the SMTP URL, 10 s timeouts, pooled, at most ${SMTP_CONNECTIONS} connections), ${concurrency} at a time; no outbox, no jobs. The last row is for comparison only: nodemailer with a connection per mail (the product's mailer before it was pooled), which pays smtp-server's fixed 100 ms pause before each greeting (its check for clients that talk too early; real servers pause too, Postfix's postscreen for seconds).`,
     '',
     table(
       ['', 'time', 'mails/s', 'time ÷ floor', 'SMTP connections', 'duplicates / lost'],
