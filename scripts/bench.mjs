@@ -4,12 +4,12 @@
 // BENCHMARKS.md at the repository root: the machine, the commands, the targets (met or not) and
 // each benchmark's medians, ratios and query plans.
 //
-//   pnpm bench [--accounts 10000] [--days 365] [--quick]
+//   pnpm bench [--accounts 11000] [--days 365] [--quick]
 //   pnpm bench --database-url URL [--data-json FILE]   (reuse a generated data set)
 //
 // Needs a PostgreSQL server to create scratch databases on: BENCH_SERVER_URL, or
-// postgres://postgres@127.0.0.1:5432/postgres. The default is the issue's scale, 10 000 accounts × 365
-// days (≈ 9.1 M usage rows, ≈ 15 minutes to load on 2 CPUs); --quick: 100 accounts × 30 days, short runs.
+// postgres://postgres@127.0.0.1:5432/postgres. The default is the issue's scale, 11 000 accounts × 365
+// days (≈ 10 M usage rows, ≈ 20 minutes to load on 2 CPUs); --quick: 100 accounts × 30 days, short runs.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os';
@@ -28,7 +28,7 @@ const { values } = parseArgs({
     'data-json': { type: 'string' },
   },
 });
-const accounts = values.accounts ?? (values.quick ? '100' : '10000');
+const accounts = values.accounts ?? (values.quick ? '100' : '11000');
 const days = values.days ?? (values.quick ? '30' : '365');
 const out = mkdtempSync(join(tmpdir(), 'hops-bench-'));
 const name = `hops_bench_${process.pid}`;
@@ -183,11 +183,11 @@ if (data) {
       `(${fmt(data.users)} users in ${fmt(data.accounts)} accounts with 0–3 members, one in ten prepaid; ${data.firstDay}..${data.lastDay}), ` +
       `${data.concurrency} workers on disjoint accounts, in ${fmt(data.seconds, 1)} s: **${fmt(data.rowsPerSecond)} rows/s**. ` +
       (data.rows >= data.fullScale.rows
-        ? `The full 10 000 accounts × 365 days loaded in **${fmt(data.seconds / 60, 1)} minutes**` +
+        ? `The full ${fmt(data.accounts)} accounts × ${data.days} days loaded in **${fmt(data.seconds / 60, 1)} minutes**` +
           (reused
-            ? ' (generated before this run into the database it reused, while tests ran on the same CPUs).'
+            ? ' (generated before this run into the database it reused, while other work ran on the same CPUs).'
             : '.')
-        : `Extrapolated at that rate, 10 000 accounts × 365 days (${fmt(data.fullScale.rows)} rows) would take about ` +
+        : `Extrapolated at that rate, 11 000 accounts × 365 days (${fmt(data.fullScale.rows)} rows) would take about ` +
           `**${fmt(data.fullScale.seconds / 60, 0)} minutes** (linear extrapolation; index maintenance grows slowly with the table, so expect somewhat more).`),
     '',
   );

@@ -48,7 +48,7 @@ async function main(): Promise<void> {
       `bench:data: ${result.rows.toLocaleString('en')} rows (${result.users} users, ${result.firstDay}..${result.lastDay}) in ${result.seconds.toFixed(1)} s: ${Math.round(result.rowsPerSecond).toLocaleString('en')} rows/s through usage.ingest's service`,
     );
     console.log(
-      `bench:data: 10 000 accounts × 365 days (${result.fullScale.rows.toLocaleString('en')} rows) would take about ${(result.fullScale.seconds / 60).toFixed(0)} min at this rate`,
+      `bench:data: 11 000 accounts × 365 days (${result.fullScale.rows.toLocaleString('en')} rows) would take about ${(result.fullScale.seconds / 60).toFixed(0)} min at this rate`,
     );
     if (values.json) writeFileSync(values.json, JSON.stringify(result, null, 2));
   } finally {

@@ -212,7 +212,7 @@ export async function generate(
   const seconds = (performance.now() - started) / 1000;
   await sql`ANALYZE`.execute(db);
   const rowsPerSecond = total / seconds;
-  const fullRows = Math.round(10_000 * usersPerAccount(10_000) * 365);
+  const fullRows = Math.round(11_000 * usersPerAccount(11_000) * 365);
   return {
     accounts: options.accounts,
     days: options.days,
