@@ -9,6 +9,7 @@ import {
   SecretBox,
   seedDemoData,
   SYSTEM_ACTOR,
+  migrateJobQueue,
   type UsageRecordInput,
 } from '@hops/api';
 import { addDays, utcDay } from '@hops/api/days';
@@ -246,11 +247,17 @@ export async function onBenchData<T>(label: string, work: (url: string) => Promi
   }
 }
 
-/** Migrates the database at `url` and adds the demo data (the product's seed, as `pnpm db:seed`). */
+const QUIET = { info: () => undefined, warn: console.warn, error: console.error };
+
+/**
+ * Migrates the database at `url` (its tables and the job queue's: the seed writes jobs, as the
+ * product's start does) and adds the demo data (the product's seed, as `pnpm db:seed`).
+ */
 export async function seedDemoDatabase(url: string): Promise<void> {
   const db = createDb({ connectionString: url, max: 2 });
   try {
     await migrateToLatest(db);
+    await migrateJobQueue({ connectionString: url, log: QUIET });
     await seedDemoData(db, { secrets: new SecretBox(Buffer.alloc(32, 7).toString('base64')) });
   } finally {
     await db.destroy();

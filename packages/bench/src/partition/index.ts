@@ -192,7 +192,8 @@ async function benchPartition(databaseUrl: string): Promise<BenchResult> {
         ),
         parameters: s.parameters,
       };
-      if (ranged.sql === s.sql)
+      // reads.ts took this change (the range on usage_daily): the shipped statement is it.
+      if (ranged.sql === s.sql && !s.sql.includes('AND u.date BETWEEN'))
         throw new Error("usage.daily's statement changed: update the bench.");
       const url = urlFor(databaseUrl, l);
       daily[l] = {

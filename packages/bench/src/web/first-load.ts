@@ -14,7 +14,9 @@ import { startApiServer } from './servers.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const RUNS = 5;
-const BUDGET_KB = 250;
+const BUDGET_KB = 175;
+/** Issue 15: the overview shows its data within this long (median, cold browser cache). */
+const FIRST_DATA_MS = 500;
 
 interface ManifestChunk {
   file: string;
@@ -153,6 +155,13 @@ export async function benchFirstLoad(): Promise<BenchResult> {
     command: 'pnpm --filter @hops/bench bench:web (first load)',
     markdown: lines.join('\n'),
     targets: [
+      {
+        target: `first data ≤ ${FIRST_DATA_MS} ms (median of ${RUNS}, cold cache, headless Chromium, loopback)`,
+        measured: timing
+          ? `${ms(median(timing.ms))}: ${fmt(median(timing.ms) / FIRST_DATA_MS, 2)}× the target`
+          : 'not measured (no browser)',
+        met: timing ? median(timing.ms) <= FIRST_DATA_MS : null,
+      },
       {
         target: `first-load JS ≤ ${BUDGET_KB} KB gzipped`,
         measured: `${fmt(js.total / 1024, 1)} KB`,
