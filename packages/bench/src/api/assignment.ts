@@ -3,12 +3,13 @@
 // settle, how many were placed (exactly 250), how many clusters ended over capacity (none), and
 // whether current_users is exact. Side by side: the same 500 sign-ins of owners who are not
 // eligible (no payment method), i.e. sign-in without the assignment, as the baseline.
-import { signIn } from '@hops/api';
+import { migrateJobQueue, signIn } from '@hops/api';
 import { createDb, migrateToLatest } from '@hops/db';
 import { sql } from 'kysely';
 import { median, ms, ratio, say, table, type BenchResult } from '../report.ts';
 import { createScratchDatabase, dropScratchDatabase } from '../scratch.ts';
 
+const QUIET = { info: () => undefined, warn: console.warn, error: console.error };
 const SIGNUPS = 500;
 const CLUSTERS = 5;
 const PLACES = 50;
@@ -70,6 +71,8 @@ export async function benchAssignment(): Promise<BenchResult> {
   try {
     const db = createDb({ connectionString: url, max: 2 });
     await migrateToLatest(db);
+    // A placement writes its provisioning job in the sign-in's transaction: the queue must exist.
+    await migrateJobQueue({ connectionString: url, log: QUIET });
     await sql`
       INSERT INTO hopsworks_clusters (name, api_url, api_key, max_users)
       SELECT 'bench-' || c, 'https://bench-' || c || '.hopsworks.test', 'not-a-real-key',
