@@ -125,14 +125,9 @@ export async function startJobRunner<M>(
       : {}),
     // The server owns SIGTERM/SIGINT: it stops the runner itself, in its own order.
     noHandleSignals: true,
-    // Through the batcher, a job's completion or failure is written before stop() resolves;
-    // unbatched, a job finished just before a stop could stay locked for 4 hours. Completions
-    // within 1 ms go in one statement, and jobs are fetched (and locked) up to 10 at a time, one
-    // get_job per batch instead of per job (the mail outbox's bench: BENCHMARKS.md); a stop hands
-    // the fetched ones back, and a dead runner's are freed with the rest of its locks (heartbeats).
-    preset: {
-      worker: { completeJobBatchDelay: 1, failJobBatchDelay: 0, localQueue: { size: 10 } },
-    },
+    // Through the batcher (delay 0: no waiting), a job's completion or failure is written before
+    // stop() resolves; unbatched, a job finished just before a stop could stay locked for 4 hours.
+    preset: { worker: { completeJobBatchDelay: 0, failJobBatchDelay: 0 } },
   });
   // A fatal error stops the runner; graphile-worker has logged it (the one place it is handled).
   runner.promise.catch(() => undefined);
