@@ -1,5 +1,6 @@
 // usage.ingest (SPEC §3.4): set-based ingestion of daily usage, priced on the server, and the
 // prepaid ledger moves it causes, in a constant number of statements whatever the batch size.
+import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import type { AuditActor } from '../../actor.ts';
 import { recordAudit } from '../../audit.ts';
@@ -36,6 +37,8 @@ interface BatchUser {
   id: string;
   email: string;
   accountOwnerId: string | null;
+  /** The cluster the user is assigned to (a new day without one takes it); null if none. */
+  assignedClusterId: string | null;
 }
 
 /**
@@ -83,11 +86,13 @@ export async function ingestUsage(
   //    ingests of the same user-day queue here, and membership cannot change under us.
   const userIds = [...new Set(records.map((r) => r.userId))];
   const { rows: users } = await sql<BatchUser>`
-    SELECT id, email, account_owner_id FROM users
-    WHERE id = ANY(${userIds}::text[])
-       OR id IN (SELECT account_owner_id FROM users WHERE id = ANY(${userIds}::text[]))
-    ORDER BY id
-    FOR NO KEY UPDATE`.execute(trx);
+    SELECT u.id, u.email, u.account_owner_id, a.hopsworks_cluster_id AS assigned_cluster_id
+    FROM users u
+    LEFT JOIN user_hopsworks_assignments a ON a.user_id = u.id
+    WHERE u.id = ANY(${userIds}::text[])
+       OR u.id IN (SELECT account_owner_id FROM users WHERE id = ANY(${userIds}::text[]))
+    ORDER BY u.id
+    FOR NO KEY UPDATE OF u`.execute(trx);
   const userById = new Map(users.map((u) => [u.id, u]));
   const unknownUser = records.findIndex((r) => !userById.has(r.userId));
   if (unknownUser >= 0) {
@@ -135,8 +140,8 @@ const AMOUNT_COLUMNS = AMOUNT_FIELDS.map((field) => ({ field, column: columnOf(f
 const AMOUNT_KEYS = AMOUNT_COLUMNS.map(({ field }) => field);
 /** AMOUNT_FIELDS lists the quantities first, then the costs and the total. */
 const QUANTITY_COUNT = QUANTITY_FIELDS.length;
-const columns = (format: (column: string, index: number) => string) =>
-  sql.raw(AMOUNT_COLUMNS.map(({ column }, index) => format(column, index)).join(', '));
+const columns = (format: (column: string) => string) =>
+  sql.raw(AMOUNT_COLUMNS.map(({ column }) => format(column)).join(', '));
 const AMOUNTS = {
   input: columns((c) => `r.${c}`),
   names: columns((c) => c),
@@ -148,21 +153,26 @@ const WRITTEN = sql.raw(
   'd.id, d.user_id, d.account_owner_id, d.date, d.cpu_hours, d.gpu_hours, ' +
     'd.online_storage_gb, d.offline_storage_gb, d.total_cost',
 );
-/** A new row's "before": nothing. */
-const NO_OLD_VALUES = sql.raw(
-  'NULL::text AS old_cpu_hours, NULL::text AS old_gpu_hours, NULL::text AS old_online_storage_gb, ' +
-    'NULL::text AS old_offline_storage_gb, NULL::text AS old_total_cost',
-);
+
+/**
+ * A numeric[] parameter as PostgreSQL's array text, `{1.5,0,2.25}`: the amounts are plain
+ * decimals (checked by priceRecord, printed by the pricing), which need no quoting, and joining
+ * them is far cheaper than the driver's element-by-element escaping.
+ */
+const numericArray = (values: readonly string[]) => `{${values.join(',')}}`;
 
 /**
  * The batch as one typed array per column (parsed by PostgreSQL's array input, far cheaper than
- * a JSON document unpacked row by row): `r(user_id, account_owner_id, date, hopsworks_cluster_id,
- * <amounts>, rate_card, project_breakdown)`, in record order.
+ * a JSON document unpacked row by row): `r(id, user_id, account_owner_id, date,
+ * hopsworks_cluster_id, <amounts>, rate_card, project_breakdown)`, in record order. For new rows
+ * (`ids` given) the cluster is the record's or else the user's assigned one; for re-sent rows
+ * only the record's (the stored one stays when it names none).
  */
 function batchInput(
   records: readonly UsageRecordInput[],
   priced: readonly PricedRecord[],
   userById: Map<string, BatchUser>,
+  ids?: readonly string[],
 ) {
   const n = records.length;
   const userIds: string[] = new Array<string>(n);
@@ -175,11 +185,12 @@ function batchInput(
   for (let i = 0; i < n; i++) {
     const r = records[i]!;
     const { quantities, costs } = priced[i]!;
+    const user = userById.get(r.userId)!;
     userIds[i] = r.userId;
     // The payer of a new row: the user's owner now (the owner's own id for owners).
-    payers[i] = userById.get(r.userId)!.accountOwnerId ?? r.userId;
+    payers[i] = user.accountOwnerId ?? r.userId;
     dates[i] = r.date;
-    clusters[i] = r.hopsworksClusterId || null;
+    clusters[i] = r.hopsworksClusterId || (ids ? user.assignedClusterId : null);
     rateCards[i] = costs.rateCard;
     breakdowns[i] = r.projectBreakdown ? JSON.stringify(r.projectBreakdown) : null;
     // Plain indexed reads: a spread of both objects and an entries() iterator per record cost
@@ -190,10 +201,11 @@ function batchInput(
       amounts[c]![i] = costs[AMOUNT_KEYS[c] as Exclude<AmountField, QuantityField>];
     }
   }
-  const amountArrays = sql.join(amounts.map((a) => sql`${a}::numeric[]`));
-  return sql`unnest(${userIds}::text[], ${payers}::text[], ${dates}::date[],
-      ${clusters}::uuid[], ${amountArrays}, ${rateCards}::text[], ${breakdowns}::jsonb[])
-    AS r(user_id, account_owner_id, date, hopsworks_cluster_id, ${AMOUNTS.names}, rate_card,
+  const amountArrays = sql.join(amounts.map((a) => sql`${numericArray(a)}::numeric[]`));
+  return sql`unnest(${ids ?? new Array<null>(n).fill(null)}::uuid[], ${userIds}::text[],
+      ${payers}::text[], ${dates}::date[], ${clusters}::uuid[], ${amountArrays},
+      ${rateCards}::text[], ${breakdowns}::jsonb[])
+    AS r(id, user_id, account_owner_id, date, hopsworks_cluster_id, ${AMOUNTS.names}, rate_card,
          project_breakdown)`;
 }
 
@@ -210,27 +222,48 @@ async function writeBatch(
   // transaction can add or change one of these user-days until we commit. So new days are a
   // plain set-based INSERT (ON CONFLICT DO NOTHING leaves the days already stored), and only the
   // days it left are looked at again: one statement for a batch of new days (the usual case),
-  // two when some are re-sent. A new day takes the cluster the user is assigned to when the
-  // record names none.
-  const { rows: fresh } = await sql<WrittenRow>`
+  // two when some are re-sent. New rows get their ids here, so the INSERT returns only those
+  // ids (which records were new) and the rest of a new row's WrittenRow is what was sent.
+  const ids = records.map(() => randomUUID());
+  const { rows: stored } = await sql<{ id: string }>`
     INSERT INTO usage_daily AS d (
-      user_id, account_owner_id, date, hopsworks_cluster_id, ${AMOUNTS.names},
+      id, user_id, account_owner_id, date, hopsworks_cluster_id, ${AMOUNTS.names},
       project_breakdown, rate_card)
-    SELECT r.user_id, r.account_owner_id, r.date,
-           coalesce(r.hopsworks_cluster_id, a.hopsworks_cluster_id), ${AMOUNTS.input},
+    SELECT r.id, r.user_id, r.account_owner_id, r.date, r.hopsworks_cluster_id, ${AMOUNTS.input},
            coalesce(r.project_breakdown, '{}'::jsonb), r.rate_card
-    FROM ${batchInput(records, priced, userById)}
-    LEFT JOIN user_hopsworks_assignments a ON a.user_id = r.user_id
+    FROM ${batchInput(records, priced, userById, ids)}
     ON CONFLICT (user_id, date) DO NOTHING
-    RETURNING ${WRITTEN}, ${NO_OLD_VALUES}`.execute(trx);
+    RETURNING d.id`.execute(trx);
 
-  let written: WrittenRow[] = fresh;
-  if (fresh.length < records.length) {
-    const isNew = new Set(fresh.map((w) => `${w.userId}\u0000${w.date}`));
-    const resent: number[] = [];
-    for (const [i, r] of records.entries()) {
-      if (!isNew.has(`${r.userId}\u0000${r.date}`)) resent.push(i);
+  const isNew = stored.length === records.length ? null : new Set(stored.map((row) => row.id));
+  const fresh: WrittenRow[] = [];
+  const resent: number[] = [];
+  for (let i = 0; i < records.length; i++) {
+    if (isNew !== null && !isNew.has(ids[i]!)) {
+      resent.push(i);
+      continue;
     }
+    const r = records[i]!;
+    const { quantities, costs } = priced[i]!;
+    fresh.push({
+      id: ids[i]!,
+      userId: r.userId,
+      accountOwnerId: userById.get(r.userId)!.accountOwnerId ?? r.userId,
+      date: r.date,
+      cpuHours: quantities.cpuHours,
+      gpuHours: quantities.gpuHours,
+      onlineStorageGb: quantities.onlineStorageGb,
+      offlineStorageGb: quantities.offlineStorageGb,
+      totalCost: costs.totalCost,
+      oldCpuHours: null,
+      oldGpuHours: null,
+      oldOnlineStorageGb: null,
+      oldOfflineStorageGb: null,
+      oldTotalCost: null,
+    });
+  }
+  let written: WrittenRow[] = fresh;
+  if (resent.length > 0) {
     written = written.concat(
       await updateResent(
         trx,

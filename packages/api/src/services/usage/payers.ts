@@ -53,13 +53,17 @@ export async function moveCredits(
   trx: Transaction,
   actor: AuditActor,
   written: readonly WrittenRow[],
+  /** The users locked by the caller (FOR NO KEY UPDATE), by id. */
   userById: Map<string, { email: string }>,
   /** Mail on: owners whose credits fell under a threshold are told (SPEC §10). */
   mail?: MailQueueDeps,
 ): Promise<void> {
   const payers = [...new Set(written.map((w) => w.accountOwnerId))].sort();
-  // Payers of re-sent rows may be former owners not locked yet: users rows before user_credits.
-  await lockUsers(trx, payers);
+  // `userById` holds the users ingestUsage locked (the batch's users and their owners): the payers
+  // of new rows. Payers of re-sent rows may be former owners not locked yet: users rows before
+  // user_credits.
+  const unlocked = payers.filter((payer) => !userById.has(payer));
+  if (unlocked.length > 0) await lockUsers(trx, unlocked);
   const states = await lockCredits(trx, payers, { createFor: 'prepaid' });
   const entries: StoredLedgerEntry[] = [];
   // A usage entry names its row by usage_daily's key, (id, date).
