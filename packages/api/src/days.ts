@@ -20,6 +20,18 @@ export function utcToday(now: Date = new Date()): string {
  * Four digits keep every day within what both JavaScript and PostgreSQL represent.
  */
 export function isDay(value: string): boolean {
+  let known = checkedDays.get(value);
+  if (known === undefined) {
+    known = checkDay(value);
+    // A usage batch names a handful of days ten thousand times: remember the last few thousand.
+    if (checkedDays.size >= 4096) checkedDays.clear();
+    checkedDays.set(value, known);
+  }
+  return known;
+}
+const checkedDays = new Map<string, boolean>();
+
+function checkDay(value: string): boolean {
   if (!DAY.test(value) || value.startsWith('0000')) return false;
   const date = new Date(`${value}T00:00:00Z`);
   return !Number.isNaN(date.getTime()) && utcDay(date) === value;
@@ -43,9 +55,17 @@ export function monthStart(day: string): string {
 
 /** How many days the day's month has (storage is priced per month, SPEC §3.4). */
 export function daysInMonth(day: string): number {
-  const [year, month] = day.split('-').map(Number) as [number, number];
-  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+  const month = day.slice(0, 7);
+  let days = monthLengths.get(month);
+  if (days === undefined) {
+    const [y, m] = month.split('-').map(Number) as [number, number];
+    days = new Date(Date.UTC(y, m, 0)).getUTCDate();
+    if (monthLengths.size >= 4096) monthLengths.clear();
+    monthLengths.set(month, days);
+  }
+  return days;
 }
+const monthLengths = new Map<string, number>();
 
 /** An inclusive range of UTC days. */
 export interface DayRange {

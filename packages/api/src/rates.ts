@@ -149,6 +149,9 @@ function usdRatesOf(card: RateCard): Record<RateKey, Scaled> {
   return rates;
 }
 
+/** Each cost column with the quantities it prices, worked out once (not per record). */
+const PRICED = COSTS.map((cost) => ({ cost, quantities: quantitiesOf(cost.field) }));
+
 function priceExactly(q: Quantities, date: string, card: RateCard): Costs | null {
   const amounts = {} as Record<QuantityField, Scaled>;
   for (const quantity of QUANTITIES) {
@@ -157,15 +160,17 @@ function priceExactly(q: Quantities, date: string, card: RateCard): Costs | null
     amounts[quantity.field] = amount;
   }
   const r = usdRatesOf(card);
-  const columns = {} as Record<CostField, string>;
+  const costs = { rateCard: card.id } as Costs;
   let total = 0n;
-  for (const cost of COSTS) {
-    const exact = quantitiesOf(cost.field)
-      .map((quantity) => times(amounts[quantity.field], r[quantity.rate]))
-      .reduce(plus, { units: 0n, scale: 0 });
+  for (const { cost, quantities } of PRICED) {
+    let exact: Scaled = { units: 0n, scale: 0 };
+    for (const quantity of quantities) {
+      exact = plus(exact, times(amounts[quantity.field], r[quantity.rate]));
+    }
     const units = round4Units(exact, cost.prorated ? BigInt(daysInMonth(date)) : 1n);
     total += units;
-    columns[cost.field] = printUnits(units, SCALE);
+    costs[cost.field] = printUnits(units, SCALE);
   }
-  return assemble(columns, printUnits(total, SCALE), card);
+  costs.totalCost = printUnits(total, SCALE);
+  return costs;
 }

@@ -95,35 +95,43 @@ export async function insertLedger(
   entries: readonly StoredLedgerEntry[],
 ): Promise<void> {
   if (entries.length === 0) return;
-  const json = JSON.stringify(
-    entries.map((e, seq) => {
-      if (e.usageDailyId !== null && !e.usageDailyDate) {
-        throw new Error(`Ledger entry for usage row ${e.usageDailyId} is missing the row's date.`);
-      }
-      return {
-        seq,
-        user_id: e.userId,
-        kind: e.kind,
-        pool: e.pool,
-        amount: e.amount,
-        balance_after: e.balanceAfter,
-        usage_daily_id: e.usageDailyId,
-        usage_daily_date: e.usageDailyId === null ? null : e.usageDailyDate,
-        description: e.description,
-      };
-    }),
-  );
-  // clock_timestamp(), not now(): a transaction that waited for the owner's lock writes entries
-  // that come after the ones it waited for, and the ledger lists them newest first.
+  const n = entries.length;
+  const users = new Array<string>(n);
+  const kinds = new Array<string>(n);
+  const pools = new Array<string>(n);
+  const amounts = new Array<string>(n);
+  const balances = new Array<string>(n);
+  const rowIds = new Array<string | null>(n);
+  const rowDates = new Array<string | null>(n);
+  const descriptions = new Array<string>(n);
+  for (let i = 0; i < n; i++) {
+    const e = entries[i]!;
+    if (e.usageDailyId !== null && !e.usageDailyDate) {
+      throw new Error(`Ledger entry for usage row ${e.usageDailyId} is missing the row's date.`);
+    }
+    users[i] = e.userId;
+    kinds[i] = e.kind;
+    pools[i] = e.pool;
+    amounts[i] = e.amount;
+    balances[i] = e.balanceAfter;
+    rowIds[i] = e.usageDailyId;
+    rowDates[i] = e.usageDailyId === null ? null : e.usageDailyDate!;
+    descriptions[i] = e.description;
+  }
+  // Typed arrays (cheaper to parse than a JSON document), in the order given. clock_timestamp(),
+  // not now(): a transaction that waited for the owner's lock writes entries that come after the
+  // ones it waited for, and the ledger lists them newest first.
   await sql`
     INSERT INTO credit_transactions
       (user_id, kind, pool, amount, balance_after, usage_daily_id, usage_daily_date, description,
        actor, created_at)
     SELECT e.user_id, e.kind, e.pool, e.amount, e.balance_after, e.usage_daily_id,
            e.usage_daily_date, e.description, ${actor.label}, clock_timestamp()
-    FROM jsonb_to_recordset(${json}::jsonb) AS e(
-      seq int, user_id text, kind text, pool text, amount numeric, balance_after numeric,
-      usage_daily_id uuid, usage_daily_date date, description text)
+    FROM unnest(${users}::text[], ${kinds}::text[], ${pools}::text[], ${amounts}::numeric[],
+                ${balances}::numeric[], ${rowIds}::uuid[], ${rowDates}::date[],
+                ${descriptions}::text[]) WITH ORDINALITY AS e(
+      user_id, kind, pool, amount, balance_after, usage_daily_id, usage_daily_date, description,
+      seq)
     ORDER BY e.seq`.execute(trx);
 }
 

@@ -2,7 +2,6 @@
 // price. Whatever needs the database (users, clusters) is checked by ingest.ts, for the batch.
 import { isDay } from '../../days.ts';
 import { badRequest } from '../../errors.ts';
-import { dec } from '../../money.ts';
 import { UUID } from '../../pagination.ts';
 import { NoRateCardError, priceUsage, type Costs } from '../../rates.ts';
 import { QUANTITY_FIELDS, type QuantityField } from '../../resources.ts';
@@ -30,8 +29,6 @@ export interface PricedRecord {
 }
 
 const DECIMAL = /^\d{1,10}(\.\d{1,4})?$/;
-/** numeric(14,4) holds values below 10^10. */
-const COLUMN_LIMIT = dec('1e10');
 
 /** A JSON number as the decimal it means (no exponent), a string trimmed; anything else null. */
 function quantityText(value: unknown): string | null {
@@ -67,7 +64,9 @@ export function priceRecord(r: UsageRecordInput, today: string): string | Priced
     }
     throw error;
   }
-  if (dec(costs.totalCost).gte(COLUMN_LIMIT)) {
+  // numeric(14,4) holds values below 10^10. totalCost is printed with 4 decimals, no sign and no
+  // leading zeros: 11 or more digits before the point is 10^10 or more.
+  if (costs.totalCost.length - 5 > 10) {
     return `its cost (${costs.totalCost} USD) is more than one usage row can hold.`;
   }
   return { quantities, costs };
