@@ -67,6 +67,19 @@ export function createPool(options: CreateDbOptions): pg.Pool {
 export const MAX_PREPARED_PER_CONNECTION = 300;
 const prepared = new WeakMap<pg.PoolClient, Set<string>>();
 
+/** Statement texts and their names, hashed once per process (a read hashes its text per call otherwise). */
+const statementNames = new Map<string, string>();
+function statementName(text: string): string {
+  let name = statementNames.get(text);
+  if (name === undefined) {
+    name = `hops_${createHash('sha1').update(text).digest('base64url').slice(0, 20)}`;
+    // Texts that vary with their input would grow this without end: start over past a bound.
+    if (statementNames.size >= 4 * MAX_PREPARED_PER_CONNECTION) statementNames.clear();
+    statementNames.set(text, name);
+  }
+  return name;
+}
+
 /**
  * Every statement with parameters runs as a named prepared statement on its connection (its name
  * the hash of its text): PostgreSQL parses and plans it once per connection instead of once per
@@ -82,7 +95,7 @@ function preparing(client: pg.PoolClient): pg.PoolClient {
     if (typeof text !== 'string' || !Array.isArray(values) || values.length === 0) {
       return query(text, values, ...rest);
     }
-    const name = `hops_${createHash('sha1').update(text).digest('base64url').slice(0, 20)}`;
+    const name = statementName(text);
     if (!names.has(name)) {
       if (names.size >= MAX_PREPARED_PER_CONNECTION) return query(text, values, ...rest);
       names.add(name);
