@@ -28,6 +28,7 @@ export { listDevLoginUsers, loadUserActor } from './services/users.ts';
 export { signOut } from './services/sessions.ts';
 export { grantCredits } from './services/credits/account.ts';
 export { ingestUsage } from './services/usage/ingest.ts';
+export { rankRowsStatement } from './services/usage/reads.ts';
 export type { UsageRecordInput } from './services/usage/records.ts';
 export { SecretBox } from './secrets.ts';
 export { createStripe, type StripeApi, type StripeConfig } from './integrations/stripe.ts';

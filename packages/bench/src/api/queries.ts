@@ -3,6 +3,7 @@
 // run through the router with the SQL recorded, timed, and explained (ANALYZE, BUFFERS). On a data
 // set smaller than 10 M rows the 10 M-row figures are extrapolated from how each plan scales, and
 // say so.
+import { rankRowsStatement } from '@hops/api';
 import { addDays } from '@hops/api/days';
 import { sql } from 'kysely';
 import pg from 'pg';
@@ -11,30 +12,6 @@ import { explain, oneLine, recordingDb, routerCallerAs, type Statement } from '.
 
 const RUNS_SMALL = 30;
 const RUNS_TOP = 8;
-
-/**
- * usage.top's statement before the rollup (issue 15): every user-day of the window, summed per
- * user, then per account, on migration 0004's covering index on date. Still what usage.top falls
- * back to when fewer accounts than asked cost anything (reads.ts, rankRows).
- */
-const TOP_BEFORE = `
-WITH per_user AS (
-  SELECT account_owner_id, user_id, sum(total_cost) AS cost
-  FROM usage_daily
-  WHERE date BETWEEN $1::date AND $2::date
-  GROUP BY account_owner_id, user_id
-), per_account AS (
-  SELECT account_owner_id, sum(cost) AS cost, count(*)::int AS active_users
-  FROM per_user
-  GROUP BY account_owner_id
-  ORDER BY sum(cost) DESC, account_owner_id
-  LIMIT $3
-)
-SELECT a.account_owner_id, o.email AS owner_email, o.name AS owner_name,
-       round(a.cost, 4) AS total_cost, a.active_users
-FROM per_account a
-JOIN users o ON o.id = a.account_owner_id
-ORDER BY a.cost DESC, a.account_owner_id`;
 
 /**
  * Where usage_account_months and usage_daily disagree, per account and month (the running total
@@ -169,7 +146,15 @@ export async function benchQueries(databaseUrl: string): Promise<BenchResult> {
     // scans (how the plain date index read it before migration 0004).
     say('queries: top 20, before and after');
     const top = results[2]!.statements.at(-1)!;
-    const before: Statement = { sql: TOP_BEFORE, parameters: [month.from, month.to, 20] };
+    // usage.top's statement before the rollup (issue 15): every user-day of the window, summed
+    // per user, then per account, on migration 0004's covering index on date; still what usage.top
+    // falls back to when fewer accounts than asked cost anything (reads.ts, rankRows).
+    const compiler = recordingDb(databaseUrl, 1);
+    const compiled = rankRowsStatement({ from: month.from, to: month.to, limit: 20 }).compile(
+      compiler.db,
+    );
+    await compiler.db.destroy();
+    const before: Statement = { sql: compiled.sql, parameters: compiled.parameters };
     const sameAnswer =
       JSON.stringify(await rowsOf(databaseUrl, top)) ===
       JSON.stringify(await rowsOf(databaseUrl, before));
@@ -245,7 +230,7 @@ export async function benchQueries(databaseUrl: string): Promise<BenchResult> {
       ]),
       '<details><summary>The previous statement</summary>',
       '',
-      fenced(TOP_BEFORE),
+      fenced(before.sql),
       '',
       '</details>',
       '',

@@ -191,7 +191,13 @@ export async function listTopAccounts(
  * sort; reads only the covering index on `date` (migration 0004).
  */
 async function rankRows(db: Executor, input: DayRange & { limit: number }): Promise<TopAccount[]> {
-  const { rows } = await sql<TopAccount>`
+  const { rows } = await rankRowsStatement(input).execute(db);
+  return rows;
+}
+
+/** rankRows' statement (also the benchmark's "before the rollup" baseline). */
+export function rankRowsStatement(input: DayRange & { limit: number }) {
+  return sql<TopAccount>`
     WITH per_user AS (
       SELECT account_owner_id, user_id, sum(total_cost) AS cost
       FROM usage_daily
@@ -208,6 +214,5 @@ async function rankRows(db: Executor, input: DayRange & { limit: number }): Prom
            round(a.cost, 4) AS total_cost, a.active_users
     FROM per_account a
     JOIN users o ON o.id = a.account_owner_id
-    ORDER BY a.cost DESC, a.account_owner_id`.execute(db);
-  return rows;
+    ORDER BY a.cost DESC, a.account_owner_id`;
 }
