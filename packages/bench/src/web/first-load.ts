@@ -45,6 +45,30 @@ function firstLoadJs(dist: string): { files: { file: string; gzip: number }[]; t
   return { files, total: files.reduce((n, f) => n + f.gzip, 0) };
 }
 
+interface WaterfallRow {
+  name: string;
+  start: number;
+  end: number;
+}
+
+/** The requests of the median run, in the order they started (ms since navigation start). */
+function waterfallTable(timing: { ms: number[]; waterfalls: WaterfallRow[][] }): string {
+  const order = timing.ms.map((v, i) => [v, i] as const).sort((a, b) => a[0] - b[0]);
+  const rows = timing.waterfalls[order[Math.floor(order.length / 2)]![1]] ?? [];
+  const wide = Math.max(...rows.map((r) => r.end), 1);
+  const bar = (r: WaterfallRow) => {
+    const from = Math.min(39, Math.round((r.start / wide) * 40));
+    const to = Math.min(40, Math.max(from + 1, Math.round((r.end / wide) * 40)));
+    return `\`${' '.repeat(from)}${'█'.repeat(to - from)}${' '.repeat(40 - to)}\``;
+  };
+  return table(
+    ['waterfall of the median run (request)', 'started', 'ended', ''],
+    [...rows]
+      .sort((a, b) => a.start - b.start)
+      .map((r) => [r.name, `${r.start} ms`, `${r.end} ms`, bar(r)]),
+  );
+}
+
 export async function benchFirstLoad(): Promise<BenchResult> {
   const dist = join(WEB_ROOT, 'dist');
   if (!existsSync(join(dist, '.vite/manifest.json'))) {
@@ -68,7 +92,7 @@ export async function benchFirstLoad(): Promise<BenchResult> {
     ),
   ];
 
-  let timing: { ms: number[]; transferredKb: number[] } | null = null;
+  let timing: { ms: number[]; transferredKb: number[]; waterfalls: WaterfallRow[][] } | null = null;
   let browserNote = '';
   let encoding = 'not checked';
   if (!existsSync(CHROMIUM)) {
@@ -99,7 +123,7 @@ export async function benchFirstLoad(): Promise<BenchResult> {
       });
       await entry.arrayBuffer();
       encoding = entry.headers.get('content-encoding') ?? 'none (sent uncompressed)';
-      timing = { ms: [], transferredKb: [] };
+      timing = { ms: [], transferredKb: [], waterfalls: [] };
       for (let i = 0; i < RUNS + 1; i++) {
         say(`first load: run ${i + 1} of ${RUNS + 1}`);
         const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
@@ -121,8 +145,29 @@ export async function benchFirstLoad(): Promise<BenchResult> {
               )
               .reduce((n, e) => n + (e as PerformanceResourceTiming).transferSize, 0) / 1024,
         );
+        const waterfall = await page.evaluate(() => {
+          const nav = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming;
+          const rows = [
+            { name: 'HTML', start: Math.round(nav.startTime), end: Math.round(nav.responseEnd) },
+          ];
+          for (const e of performance.getEntriesByType('resource') as PerformanceResourceTiming[]) {
+            const url = new URL(e.name);
+            rows.push({
+              name: url.pathname.replace(/^\/assets\//, ''),
+              start: Math.round(e.startTime),
+              end: Math.round(e.responseEnd),
+            });
+          }
+          rows.push({
+            name: 'data shown',
+            start: Math.round(performance.now()),
+            end: Math.round(performance.now()),
+          });
+          return rows;
+        });
         await context.close();
-        if (i === 0) continue; // the first run warms the server and PostgreSQL, not the browser
+        if (i === 0) continue;
+        timing.waterfalls.push(waterfall); // the first run warms the server and PostgreSQL, not the browser
         timing.ms.push(elapsed);
         timing.transferredKb.push(transferred);
       }
@@ -144,6 +189,8 @@ export async function benchFirstLoad(): Promise<BenchResult> {
           ['Content-Encoding of the entry chunk (asked for br, gzip)', encoding],
         ],
       ),
+      '',
+      waterfallTable(timing),
       '',
       "Signed in as the demo owner alice@acme.test (session cookie), the built dashboard served by server/main.ts in production mode on loopback; 'data' is the month's cost and the first bar of the 30-day chart. Loopback has no network latency: this is the CPU-bound part of a first load.",
     );
