@@ -4,12 +4,14 @@ import '@mantine/notifications/styles.css';
 import './styles.css';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
-import { z } from 'zod';
+import { config as zodConfig } from 'zod/v4/core';
 import { App, COLOR_SCHEME_KEY } from './app.tsx';
+import { startFirstLoad } from './lib/first-load.ts';
 import { createApiClient, createQueryClient } from './lib/trpc.ts';
 
 // No eval probe: the CSP (script-src 'self') would report zod's caught `new Function` on every load.
-z.config({ jitless: true });
+// zod's core alone (the same settings object the schemas read): the entry carries no schemas.
+zodConfig({ jitless: true });
 
 // Light or dark before the first paint (Mantine confirms it once mounted), so a person who chose
 // dark never sees a light page flash first.
@@ -29,8 +31,12 @@ document.documentElement.dataset.mantineColorScheme =
 const root = document.getElementById('root');
 if (!root) throw new Error('index.html has no #root element');
 
+const client = createApiClient();
+const queryClient = createQueryClient();
+startFirstLoad(client, queryClient, window.location.pathname);
+
 createRoot(root).render(
   <StrictMode>
-    <App client={createApiClient()} queryClient={createQueryClient()} />
+    <App client={client} queryClient={queryClient} />
   </StrictMode>,
 );

@@ -2,7 +2,7 @@
 // month has only just begun, last month's; credits for prepaid accounts, and the last 30 days as a
 // chart. Months are made of UTC days, as usage is.
 import { formatUsd } from '@hops/api/decimal';
-import { addDays, lastDays, monthStart, utcToday, type DayRange } from '@hops/api/days';
+import { utcToday, type DayRange } from '@hops/api/days';
 import { Anchor, Badge, Button, Card, Group, SimpleGrid, Stack, Text, Title } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { Link } from 'react-router';
@@ -12,6 +12,7 @@ import { Stat } from '../components/stat.tsx';
 import { ErrorState, Loading } from '../components/states.tsx';
 import { StatusBadge } from '../components/badges.tsx';
 import { formatDayRange } from '../lib/dates.ts';
+import { overviewRanges } from '../lib/first-load.ts';
 import { useMe } from '../lib/me-context.ts';
 import { useTRPC } from '../lib/trpc.ts';
 
@@ -73,16 +74,6 @@ function ClusterCard() {
   );
 }
 
-/** For this many first days of a month, the Overview shows last month's cost beside this month's. */
-const LAST_MONTH_DAYS = 7;
-
-/** The whole previous month, while the month of `today` has only just begun; else null. */
-function lastMonthWhileNew(today: string): DayRange | null {
-  if (Number(today.slice(8, 10)) > LAST_MONTH_DAYS) return null;
-  const to = addDays(monthStart(today), -1);
-  return { from: monthStart(to), to };
-}
-
 function MonthCost({ range, which, testId }: { range: DayRange; which: string; testId: string }) {
   const me = useMe();
   const trpc = useTRPC();
@@ -125,9 +116,8 @@ function Credits() {
   );
 }
 
-function Last30Days() {
+function Last30Days({ range }: { range: DayRange }) {
   const trpc = useTRPC();
-  const range = lastDays(30);
   const daily = useQuery(trpc.usage.daily.queryOptions(range));
   const summary = useQuery(trpc.usage.summary.queryOptions(range));
   return (
@@ -158,8 +148,7 @@ function Last30Days() {
 
 export default function OverviewPage() {
   const me = useMe();
-  const today = utcToday();
-  const lastMonth = lastMonthWhileNew(today);
+  const { thisMonth, lastMonth, last30 } = overviewRanges(utcToday());
   const showCredits = me.role === 'owner' && me.billingMode === 'prepaid';
   const cards = 2 + (lastMonth ? 1 : 0) + (showCredits ? 1 : 0);
   return (
@@ -175,17 +164,13 @@ export default function OverviewPage() {
       <Stack gap="md">
         <SimpleGrid cols={{ base: 1, sm: Math.min(cards, 2), md: cards }}>
           <ClusterCard />
-          <MonthCost
-            range={{ from: monthStart(today), to: today }}
-            which="this month"
-            testId="overview-month"
-          />
+          <MonthCost range={thisMonth} which="this month" testId="overview-month" />
           {lastMonth && (
             <MonthCost range={lastMonth} which="last month" testId="overview-last-month" />
           )}
           {showCredits && <Credits />}
         </SimpleGrid>
-        <Last30Days />
+        <Last30Days range={last30} />
       </Stack>
     </>
   );
