@@ -9,11 +9,11 @@ import { AdminOnly, OwnerOnly } from './components/guards.tsx';
 import { Layout } from './components/layout.tsx';
 import { RequireAuth } from './components/require-auth.tsx';
 import { Loading } from './components/states.tsx';
+import { OverviewPage } from './lib/first-load.ts';
 import { TRPCProvider, type ApiClient } from './lib/trpc.ts';
 
 const LoginPage = lazy(() => import('./routes/login.tsx'));
 const InvitePage = lazy(() => import('./routes/invite.tsx'));
-const OverviewPage = lazy(() => import('./routes/overview.tsx'));
 const UsagePage = lazy(() => import('./routes/usage.tsx'));
 const TeamPage = lazy(() => import('./routes/team.tsx'));
 const BillingPage = lazy(() => import('./routes/billing.tsx'));

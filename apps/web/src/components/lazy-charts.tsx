@@ -1,8 +1,8 @@
 // Charts load with their own chunk (recharts), behind a placeholder of the same height.
 import { Skeleton } from '@mantine/core';
 import { lazy, Suspense, type ComponentProps } from 'react';
+import { UsageChartImpl } from '../lib/first-load.ts';
 
-const UsageChartImpl = lazy(() => import('../charts/usage-chart.tsx'));
 const TopAccountsChartImpl = lazy(() => import('../charts/top-accounts-chart.tsx'));
 
 export function UsageChart(props: ComponentProps<typeof UsageChartImpl>) {

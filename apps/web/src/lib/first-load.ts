@@ -6,6 +6,7 @@ import { addDays, lastDays, monthStart, utcToday, type DayRange } from '@hops/ap
 import type { QueryClient } from '@tanstack/react-query';
 import { createTRPCOptionsProxy } from '@trpc/tanstack-react-query';
 import type { AppRouter } from '@hops/api';
+import { preloadable } from './preloadable.ts';
 import { errorCode, type ApiClient } from './trpc.ts';
 
 /** For this many first days of a month, the Overview shows last month's cost beside this month's. */
@@ -28,8 +29,8 @@ export function overviewRanges(today: string = utcToday()) {
 }
 
 /** Chunks the overview needs for its first data, fetched while the session is being checked. */
-export const loadOverviewPage = () => import('../routes/overview.tsx');
-export const loadUsageChart = () => import('../charts/usage-chart.tsx');
+export const OverviewPage = preloadable(() => import('../routes/overview.tsx'));
+export const UsageChartImpl = preloadable(() => import('../charts/usage-chart.tsx'));
 
 function warn(what: string) {
   return (error: unknown) => console.warn(`${what} could not be loaded ahead of the page.`, error);
@@ -47,8 +48,8 @@ export function startFirstLoad(client: ApiClient, queryClient: QueryClient, path
     me.catch(() => undefined); // RequireAuth shows the failure from the cache
     return;
   }
-  void loadOverviewPage().catch(warn('The overview page'));
-  void loadUsageChart().catch(warn('The usage chart'));
+  void OverviewPage.preload().catch(warn('The overview page'));
+  void UsageChartImpl.preload().catch(warn('The usage chart'));
   const ranges = overviewRanges();
   const prefetched = [
     trpc.usage.summary.queryOptions(ranges.thisMonth),
