@@ -52,6 +52,7 @@ const HOUR_MS = 3_600_000;
 /** A finite JS number as a plain decimal string (no exponent): 1e-7 → "0.0000001". */
 export function plainDecimal(value: number): string {
   const text = String(value);
+  if (!text.includes('e')) return text;
   const match = /^(-?)(\d)(?:\.(\d+))?e([+-]\d+)$/.exec(text);
   if (!match) return text;
   const [, sign, lead, rest = '', exp] = match;
@@ -107,22 +108,30 @@ export function openCostClient(cluster: OpenCostCluster) {
       if (answer.code !== 200) throw wrong(`code ${JSON.stringify(answer.code)} instead of 200`);
       if (!Array.isArray(answer.data)) throw wrong('no data');
       const hours = new Map<string, NamespaceHour>();
+      // The window last found to be the hour's: the same strings again need no parsing.
+      let hourStartText: unknown;
+      let hourEndText: unknown;
       for (const set of answer.data) {
         if (set === null) continue; // an empty step
         if (!isRecord(set)) throw wrong('a step that is not a set of allocations');
-        for (const [namespace, allocation] of Object.entries(set)) {
+        for (const namespace in set) {
+          if (!Object.hasOwn(set, namespace)) continue;
+          const allocation = set[namespace];
           if (!isRecord(allocation)) throw wrong(`no allocation for ${namespace}`);
           const window = isRecord(allocation.window) ? allocation.window : allocation;
-          const from = Date.parse(String(window.start ?? ''));
-          const to = Date.parse(String(window.end ?? ''));
-          if (from !== hourStart.getTime() || to !== hourStart.getTime() + HOUR_MS) {
-            throw wrong(
-              `the window ${String(window.start)} – ${String(window.end)} for ${namespace} instead of ${start} – ${end}`,
-            );
+          if (window.start !== hourStartText || window.end !== hourEndText) {
+            const from = Date.parse(String(window.start ?? ''));
+            const to = Date.parse(String(window.end ?? ''));
+            if (from !== hourStart.getTime() || to !== hourStart.getTime() + HOUR_MS) {
+              throw wrong(
+                `the window ${String(window.start)} – ${String(window.end)} for ${namespace} instead of ${start} – ${end}`,
+              );
+            }
+            hourStartText = window.start;
+            hourEndText = window.end;
           }
           if (hours.has(namespace)) throw wrong(`${namespace} twice`);
-          const figures = {} as NamespaceHour;
-          for (const field of ALLOCATION_FIELDS) {
+          const figure = (field: keyof NamespaceHour): string => {
             const value = allocation[field];
             if (typeof value !== 'number' || !Number.isFinite(value)) {
               throw wrong(`${field} = ${JSON.stringify(value)} for ${namespace}, not a number`);
@@ -130,9 +139,16 @@ export function openCostClient(cluster: OpenCostCluster) {
             if (value < 0 || value > LIMITS[field]) {
               throw wrong(`${field} = ${value} for ${namespace}, outside 0 to ${LIMITS[field]}`);
             }
-            figures[field] = plainDecimal(value);
-          }
-          hours.set(namespace, figures);
+            return plainDecimal(value);
+          };
+          hours.set(namespace, {
+            minutes: figure('minutes'),
+            cpuCoreHours: figure('cpuCoreHours'),
+            gpuHours: figure('gpuHours'),
+            ramByteHours: figure('ramByteHours'),
+            pvByteHours: figure('pvByteHours'),
+            networkTransferBytes: figure('networkTransferBytes'),
+          });
         }
       }
       return hours;

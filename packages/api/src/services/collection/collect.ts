@@ -111,8 +111,9 @@ export async function collectUsage(
       openCostToken: row.opencostToken === null ? null : deps.secrets.decrypt(row.opencostToken),
       caCertificate: row.caCertificate,
     };
-    const result = await withClusterLock(deps.db, cluster.id, () =>
-      collectCluster(deps, cluster, now),
+    // The whole run on the lock's own connection: one connection per run, not two.
+    const result = await withClusterLock(deps.db, cluster.id, (connection) =>
+      collectCluster({ ...deps, db: connection }, cluster, now),
     );
     if (result === null) {
       if (options.clusterId !== undefined) throw conflict(COLLECTION_BUSY);
@@ -127,11 +128,14 @@ export async function collectUsage(
   return results;
 }
 
-/** Runs `work` holding the cluster's collection lock, or answers null when another run holds it. */
+/**
+ * Runs `work` holding the cluster's collection lock, on the connection that holds it, or answers
+ * null when another run holds it.
+ */
 async function withClusterLock<T>(
   db: Db,
   clusterId: string,
-  work: () => Promise<T>,
+  work: (connection: Db) => Promise<T>,
 ): Promise<T | null> {
   return db.connection().execute(async (connection) => {
     const { rows } = await sql<{ locked: boolean }>`
@@ -140,7 +144,7 @@ async function withClusterLock<T>(
     );
     if (!rows[0]!.locked) return null;
     try {
-      return await work();
+      return await work(connection);
     } finally {
       await sql`SELECT pg_advisory_unlock(${COLLECT_LOCK}, hashtext(${clusterId}))`.execute(
         connection,
@@ -164,30 +168,25 @@ async function collectCluster(
   const failed: FailedHour[] = [];
   let owners: Map<string, string> | null = null;
   if (candidates.length > 0) {
-    try {
-      owners = await projectOwners(deps, cluster);
-    } catch (error) {
+    // The project list and the hours are asked for at the same time (two services); the hours
+    // stay one at a time, oldest first, and stop as soon as the list is known to have failed.
+    let ownersFailed = false;
+    const asked = projectOwners(deps, cluster).then(
+      (map) => ({ map }),
+      (error: unknown) => {
+        ownersFailed = true;
+        return { error };
+      },
+    );
+    const read = readHours(deps, cluster, candidates, () => ownersFailed);
+    const [list, hours] = await Promise.all([asked, read]);
+    if ('error' in list) {
       // Without the project list no namespace can be mapped: nothing is written but the failure.
-      failed.push({ hour: candidates[0]!, error: messageOf(cluster, error) });
-    }
-  }
-  if (owners) {
-    const openCost = openCostClient({
-      name: cluster.name,
-      url: cluster.openCostUrl,
-      token: cluster.openCostToken,
-      caCertificate: cluster.caCertificate,
-      ...(deps.timeoutMs ? { timeoutMs: deps.timeoutMs } : {}),
-    });
-    for (const hour of candidates) {
-      try {
-        fetched.push({ hour, namespaces: await openCost.hour(new Date(hour)) });
-      } catch (error) {
-        failed.push({ hour, error: messageOf(cluster, error) });
-        // Down, slow, refusing or not speaking JSON: the later hours wait for the next run. A
-        // bad answer for one hour (a wrong code or window, NaN) does not hold the others back.
-        if (!(error instanceof IntegrationError) || error.status !== 200) break;
-      }
+      failed.push({ hour: candidates[0]!, error: messageOf(cluster, list.error) });
+    } else {
+      owners = list.map;
+      fetched.push(...hours.fetched);
+      failed.push(...hours.failed);
     }
   }
 
@@ -218,6 +217,38 @@ async function collectCluster(
   }
   deps.log.info({ cluster: cluster.name, ...written }, 'usage collected');
   return { clusterId: cluster.id, name: cluster.name, ...written, error };
+}
+
+/**
+ * The hours' allocations from OpenCost, one call at a time, oldest first, until `stop()` says the
+ * run cannot use them. Down, slow, refusing or not speaking JSON: the later hours wait for the
+ * next run. A bad answer for one hour (a wrong code or window, NaN) does not hold the others back.
+ */
+async function readHours(
+  deps: CollectionDeps,
+  cluster: Cluster,
+  candidates: readonly number[],
+  stop: () => boolean,
+): Promise<{ fetched: FetchedHour[]; failed: FailedHour[] }> {
+  const openCost = openCostClient({
+    name: cluster.name,
+    url: cluster.openCostUrl,
+    token: cluster.openCostToken,
+    caCertificate: cluster.caCertificate,
+    ...(deps.timeoutMs ? { timeoutMs: deps.timeoutMs } : {}),
+  });
+  const fetched: FetchedHour[] = [];
+  const failed: FailedHour[] = [];
+  for (const hour of candidates) {
+    if (stop()) break;
+    try {
+      fetched.push({ hour, namespaces: await openCost.hour(new Date(hour)) });
+    } catch (error) {
+      failed.push({ hour, error: messageOf(cluster, error) });
+      if (!(error instanceof IntegrationError) || error.status !== 200) break;
+    }
+  }
+  return { fetched, failed };
 }
 
 const emptyResult = (cluster: Cluster): ClusterCollection => ({

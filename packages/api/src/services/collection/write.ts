@@ -3,12 +3,12 @@
 // (whoever had those hours before, and whoever has them now) is recomputed from all of its hours
 // and written through ingestUsage; failed hours are recorded with their sentence; a gap of more
 // than three hours raises one alert.
-import { sql, type RawBuilder } from 'kysely';
+import { sql } from 'kysely';
 import type { AuditActor } from '../../actor.ts';
 import type { Transaction } from '../../db.ts';
 import { utcToday } from '../../days.ts';
 import type { NamespaceHour } from '../../integrations/opencost.ts';
-import { dec, round4, sum, type Decimal } from '../../money.ts';
+import { divideHalfEven, pow10, printUnits } from '../../decimal.ts';
 import { emitEvent } from '../../outbox.ts';
 import type { SecretBox } from '../../secrets.ts';
 import type { MailQueueDeps } from '../mail/outbox.ts';
@@ -89,12 +89,12 @@ export async function writeRun(
   owners: Map<string, string>,
 ): Promise<Written> {
   const touched = new Map<string, Set<string>>(); // user id → days
-  const touch = (userId: string, hour: Date | number) => {
-    const day = new Date(hour).toISOString().slice(0, 10);
-    const days = touched.get(userId) ?? new Set<string>();
-    days.add(day);
-    touched.set(userId, days);
+  const touch = (userId: string, day: string) => {
+    const days = touched.get(userId);
+    if (days) days.add(day);
+    else touched.set(userId, new Set([day]));
   };
+  const dayOf = (hour: Date | number) => new Date(hour).toISOString().slice(0, 10);
   const namespaces = new Set<string>();
   const unmappedNamespaces = new Set<string>();
   let partial = 0;
@@ -106,7 +106,7 @@ export async function writeRun(
       DELETE FROM usage_hourly
       WHERE cluster_id = ${cluster.id}::uuid AND hour = ANY(${hours}::timestamptz[])
       RETURNING user_id, hour`.execute(trx);
-    for (const b of before) if (b.userId !== null) touch(b.userId, b.hour);
+    for (const b of before) if (b.userId !== null) touch(b.userId, dayOf(b.hour));
 
     const rows = {
       hour: [] as string[],
@@ -129,7 +129,9 @@ export async function writeRun(
     };
     for (const { hour, namespaces: hourNamespaces } of fetched) {
       const at = new Date(hour).toISOString();
-      let coverage = dec(0);
+      const day = at.slice(0, 10);
+      // The hour's coverage: the most minutes any namespace's allocation covers.
+      let coverage = '0';
       let unmapped = 0;
       for (const [namespace, figures] of hourNamespaces) {
         const owner = ownerOf(owners, namespace);
@@ -138,9 +140,10 @@ export async function writeRun(
           unmapped += 1;
           unmappedNamespaces.add(namespace);
         } else {
-          touch(owner.userId, hour);
+          touch(owner.userId, day);
         }
-        if (dec(figures.minutes).gt(coverage)) coverage = dec(figures.minutes);
+        // Plain decimals of JS numbers (the OpenCost client's), so Number reads them exactly.
+        if (Number(figures.minutes) > Number(coverage)) coverage = figures.minutes;
         rows.hour.push(at);
         rows.namespace.push(namespace);
         rows.userId.push('userId' in owner ? owner.userId : null);
@@ -152,11 +155,11 @@ export async function writeRun(
         rows.pv.push(figures.pvByteHours);
         rows.net.push(figures.networkTransferBytes);
       }
-      const complete = coverage.gte(60);
+      const complete = Number(coverage) >= 60;
       if (!complete) partial += 1;
       summaries.hour.push(at);
       summaries.state.push(complete ? 'complete' : 'partial');
-      summaries.minutes.push(coverage.toFixed());
+      summaries.minutes.push(coverage);
       summaries.namespaces.push(hourNamespaces.size);
       summaries.unmapped.push(unmapped);
     }
@@ -216,7 +219,7 @@ export async function markFailed(
       collected_at = now()`.execute(trx);
 }
 
-const GIB = dec(2).pow(30);
+const GIB = 2n ** 30n;
 
 interface HourSums {
   userId: string;
@@ -231,11 +234,71 @@ interface HourSums {
   lastHour: string | null;
 }
 
+/** The figures summed, each an exact integer count of 10^-scale (PostgreSQL's sums, as text). */
+interface Sums {
+  scale: number;
+  cpu: bigint;
+  gpu: bigint;
+  ram: bigint;
+  pv: bigint;
+  net: bigint;
+}
+
+const SUM = /^(\d+)(?:\.(\d*))?$/;
+
+/** A non-negative decimal as units of 10^-scale: "12.50" at scale 3 is 12500n. */
+function unitsOf(text: string | null, scale: number): bigint {
+  if (text === null) return 0n;
+  const match = SUM.exec(text);
+  if (!match) throw new Error(`Not a sum of figures: "${text}"`);
+  const fraction = match[2] ?? '';
+  return BigInt(match[1]! + fraction) * pow10(scale - fraction.length);
+}
+
+const scaleOf = (text: string | null) => {
+  const point = text === null ? -1 : text.indexOf('.');
+  return point < 0 ? 0 : text!.length - point - 1;
+};
+
+function sumsOf(parts: readonly HourSums[]): Sums {
+  let scale = 0;
+  for (const p of parts) {
+    scale = Math.max(scale, scaleOf(p.cpu), scaleOf(p.gpu), scaleOf(p.ram), scaleOf(p.pv));
+    scale = Math.max(scale, scaleOf(p.net));
+  }
+  const sums: Sums = { scale, cpu: 0n, gpu: 0n, ram: 0n, pv: 0n, net: 0n };
+  for (const p of parts) {
+    sums.cpu += unitsOf(p.cpu, scale);
+    sums.gpu += unitsOf(p.gpu, scale);
+    sums.ram += unitsOf(p.ram, scale);
+    sums.pv += unitsOf(p.pv, scale);
+    sums.net += unitsOf(p.net, scale);
+  }
+  return sums;
+}
+
+/**
+ * A day's quantities from its sums, each rounded once, half-even, to the stored 4 decimals, in
+ * exact integers: CPU and GPU hours as summed, RAM and egress bytes ÷ 2³⁰, online storage the
+ * day's average (Σ volume byte-hours ÷ 2³⁰ ÷ 24).
+ */
+function quantitiesOf(s: Sums) {
+  const at4 = (units: bigint, divisor: bigint) =>
+    printUnits(divideHalfEven(units * 10_000n, divisor * pow10(s.scale)), 4);
+  return {
+    cpuHours: at4(s.cpu, 1n),
+    gpuHours: at4(s.gpu, 1n),
+    ramGbHours: at4(s.ram, GIB),
+    onlineStorageGb: at4(s.pv, GIB * 24n),
+    offlineStorageGb: '0.0000',
+    networkEgressGb: at4(s.net, GIB),
+  };
+}
+
 /**
  * Every touched user-day recomputed from all of its hours (on any cluster) and written through
- * ingestUsage: CPU and GPU hours summed, RAM and egress bytes ÷ 2³⁰, online storage the day's
- * average (Σ volume byte-hours ÷ 2³⁰ ÷ 24), each rounded once to the stored 4 decimals;
- * `project_breakdown` holds each namespace's quantities. Answers how many people it wrote.
+ * ingestUsage (see quantitiesOf); `project_breakdown` holds each namespace's quantities. Answers
+ * how many people it wrote.
  */
 async function recomputeDays(
   trx: Transaction,
@@ -266,46 +329,37 @@ async function recomputeDays(
     GROUP BY t.user_id, t.date, h.cluster_id, h.namespace
     ORDER BY t.user_id, t.date, h.namespace`.execute(trx);
 
-  const days = new Map<string, HourSums[]>();
-  for (const row of rows) {
-    const key = `${row.userId}\u0000${row.date}`;
-    days.set(key, [...(days.get(key) ?? []), row]);
-  }
+  // The rows come a user-day at a time, and within it a namespace at a time (one row per cluster
+  // it ran on); a day without hours is one row without a namespace.
   const records: UsageRecordInput[] = [];
-  for (const parts of days.values()) {
-    const { userId, date } = parts[0]!;
-    const withHours = parts.filter((p) => p.namespace !== null);
-    const quantitiesOf = (ps: readonly HourSums[]) => {
-      const total = (pick: (p: HourSums) => string | null): Decimal =>
-        sum(ps.map((p) => pick(p) ?? 0));
-      return {
-        cpuHours: round4(total((p) => p.cpu)),
-        gpuHours: round4(total((p) => p.gpu)),
-        ramGbHours: round4(total((p) => p.ram).dividedBy(GIB)),
-        onlineStorageGb: round4(
-          total((p) => p.pv)
-            .dividedBy(GIB)
-            .dividedBy(24),
-        ),
-        offlineStorageGb: round4(0),
-        networkEgressGb: round4(total((p) => p.net).dividedBy(GIB)),
-      };
-    };
+  for (let first = 0; first < rows.length;) {
+    const { userId, date } = rows[first]!;
+    let end = first + 1;
+    while (end < rows.length && rows[end]!.userId === userId && rows[end]!.date === date) end++;
+    const withHours = rows.slice(first, end).filter((p) => p.namespace !== null);
+    first = end;
     const breakdown: Record<string, ReturnType<typeof quantitiesOf>> = {};
-    const namespaces = new Map<string, HourSums[]>();
-    for (const p of withHours)
-      namespaces.set(p.namespace!, [...(namespaces.get(p.namespace!) ?? []), p]);
-    for (const [namespace, ps] of namespaces) breakdown[namespace] = quantitiesOf(ps);
     // The day's cluster: where the person's newest hour of it was.
-    const newest = [...withHours].sort(
-      (a, b) => Date.parse(b.lastHour!) - Date.parse(a.lastHour!),
-    )[0];
+    let newest: HourSums | undefined;
+    let newestAt = -Infinity;
+    for (let i = 0; i < withHours.length;) {
+      const namespace = withHours[i]!.namespace!;
+      let j = i + 1;
+      while (j < withHours.length && withHours[j]!.namespace === namespace) j++;
+      breakdown[namespace] = quantitiesOf(sumsOf(withHours.slice(i, j)));
+      for (; i < j; i++) {
+        const lastAt = Date.parse(withHours[i]!.lastHour!);
+        if (lastAt > newestAt) [newest, newestAt] = [withHours[i], lastAt];
+      }
+    }
+    const namespaces = Object.values(breakdown);
     records.push({
       userId,
       date,
       hopsworksClusterId: newest?.clusterId ?? cluster.id,
       projectBreakdown: breakdown,
-      ...quantitiesOf(withHours),
+      // One namespace (one cluster): the day is its namespace's.
+      ...(withHours.length === 1 ? namespaces[0]! : quantitiesOf(sumsOf(withHours))),
     });
   }
   const today = utcToday(now);
@@ -323,18 +377,15 @@ async function recomputeDays(
  * once; it may be raised again after the cluster has caught up.
  */
 async function checkGap(trx: Transaction, cluster: Cluster, now: Date): Promise<void> {
-  await sql`
-    INSERT INTO usage_collection_clusters (cluster_id) VALUES (${cluster.id}::uuid)
-    ON CONFLICT (cluster_id) DO NOTHING`.execute(trx);
-  const state = await trx
-    .selectFrom('usageCollectionClusters')
-    .select('gapAlertedAt')
-    .where('clusterId', '=', cluster.id)
-    .forUpdate()
-    .executeTakeFirstOrThrow();
+  // The cluster's row, locked for the rest of the transaction, with this run's time on it.
+  const { rows } = await sql<{ gapAlertedAt: Date | null }>`
+    INSERT INTO usage_collection_clusters AS c (cluster_id, last_run_at)
+    VALUES (${cluster.id}::uuid, now())
+    ON CONFLICT (cluster_id) DO UPDATE SET last_run_at = now()
+    RETURNING c.gap_alerted_at`.execute(trx);
+  const alerted = rows[0]!.gapAlertedAt !== null;
   const health = (await collectionHealth(trx, [cluster.id], now)).get(cluster.id)!;
-  let gapAlertedAt: RawBuilder<Date> | Date | null = state.gapAlertedAt;
-  if (health.gap && state.gapAlertedAt === null) {
+  if (health.gap && !alerted) {
     await emitEvent(trx, {
       kind: 'clusters.collection_gap',
       payload: {
@@ -345,13 +396,12 @@ async function checkGap(trx: Transaction, cluster: Cluster, now: Date): Promise<
         error: health.lastError,
       },
     });
-    gapAlertedAt = sql<Date>`now()`;
-  } else if (!health.gap) {
-    gapAlertedAt = null;
   }
-  await trx
-    .updateTable('usageCollectionClusters')
-    .set({ lastRunAt: sql`now()`, gapAlertedAt })
-    .where('clusterId', '=', cluster.id)
-    .execute();
+  if (health.gap !== alerted) {
+    await trx
+      .updateTable('usageCollectionClusters')
+      .set({ gapAlertedAt: health.gap ? sql<Date>`now()` : null })
+      .where('clusterId', '=', cluster.id)
+      .execute();
+  }
 }
