@@ -1,6 +1,5 @@
 // Providers and routes. Every page is its own chunk, so the first load carries only the frame.
 import { createTheme, localStorageColorSchemeManager, MantineProvider } from '@mantine/core';
-import { Notifications } from '@mantine/notifications';
 import { QueryClientProvider, type QueryClient } from '@tanstack/react-query';
 import { lazy, Suspense, type ReactNode } from 'react';
 import { BrowserRouter, Route, Routes, useLocation } from 'react-router';
@@ -12,6 +11,11 @@ import { Loading } from './components/states.tsx';
 import { OverviewPage } from './lib/first-load.ts';
 import { TRPCProvider, type ApiClient } from './lib/trpc.ts';
 
+// The toasts' container is not needed for the first paint; its store (lib/notify.ts) keeps what is
+// shown before it mounts.
+const Notifications = lazy(() =>
+  import('@mantine/notifications').then((m) => ({ default: m.Notifications })),
+);
 const LoginPage = lazy(() => import('./routes/login.tsx'));
 const InvitePage = lazy(() => import('./routes/invite.tsx'));
 const UsagePage = lazy(() => import('./routes/usage.tsx'));
@@ -55,7 +59,9 @@ export function Providers({
       defaultColorScheme="auto"
       colorSchemeManager={colorSchemeManager}
     >
-      <Notifications position="top-right" />
+      <Suspense fallback={null}>
+        <Notifications position="top-right" />
+      </Suspense>
       <QueryClientProvider client={queryClient}>
         <TRPCProvider trpcClient={client} queryClient={queryClient}>
           {children}

@@ -4,14 +4,14 @@ import '@mantine/notifications/styles.css';
 import './styles.css';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
-import { config as zodConfig } from 'zod/v4/core';
 import { App, COLOR_SCHEME_KEY } from './app.tsx';
 import { startFirstLoad } from './lib/first-load.ts';
 import { createApiClient, createQueryClient } from './lib/trpc.ts';
 
 // No eval probe: the CSP (script-src 'self') would report zod's caught `new Function` on every load.
-// zod's core alone (the same settings object the schemas read): the entry carries no schemas.
-zodConfig({ jitless: true });
+// Set where zod keeps its settings (zod/v4/core: `globalThis.__zod_globalConfig ??= {}`, which
+// z.config() writes to), so the entry carries no zod at all; the pages' schemas read it.
+(globalThis as { __zod_globalConfig?: object }).__zod_globalConfig = { jitless: true };
 
 // Light or dark before the first paint (Mantine confirms it once mounted), so a person who chose
 // dark never sees a light page flash first.
