@@ -91,16 +91,3 @@ export function enqueuerFor<M>(): Enqueue<M> {
 
 /** Enqueues a product job in `trx`; it runs after `trx` commits, and never if it rolls back. */
 export const enqueue: Enqueue<TaskPayloads> = enqueuerFor<TaskPayloads>();
-
-/**
- * Deletes the running job `jobId` (graphile-worker deletes a job once it succeeds), as a statement
- * to run in the same transaction, or the same statement, that records what the job did: then the
- * effect and the job's end commit together, in one commit instead of two, and a crash between the
- * two can no longer leave a done job to run again. graphile-worker's own completion afterwards
- * finds nothing left to delete. Only for jobs without a queue name (a named queue's lock is
- * released by that completion).
- */
-export function completeRunningJob(jobId: string) {
-  return sql`DELETE FROM graphile_worker._private_jobs
-    WHERE id = ${jobId}::bigint AND job_queue_id IS NULL`;
-}

@@ -12,7 +12,6 @@ import { useTestDatabase } from '@hops/db/testing';
 import { callerAs, makeUser, testDeps, testJobs } from '../../../test/helpers.ts';
 import { createMailer } from '../../integrations/mail.ts';
 import { previewInvite } from '../invites/link.ts';
-import { sendQueuedMail } from './outbox.ts';
 import { escapeHtml, renderMail } from './templates.ts';
 
 const { db, url } = await useTestDatabase();
@@ -84,23 +83,6 @@ describe('the mail outbox', () => {
       state: 'sent',
       secret: null,
     });
-  });
-
-  it("ends the mail's job in the statement that marks it sent", async () => {
-    await inviteFrom('Ada', 'one-commit@example.test');
-    const [queued] = await rowsTo('one-commit@example.test');
-    const jobOf = () =>
-      sql<{ id: string }>`SELECT id::text AS id FROM graphile_worker.jobs
-        WHERE key = ${`mail:${queued!.id}`}`.execute(db);
-    const { rows: jobs } = await jobOf();
-    expect(jobs).toHaveLength(1);
-    // The handler's own call, as the runner makes it (no worker involved: nobody else completes it).
-    const attempt = { id: jobs[0]!.id, attempts: 1, maxAttempts: 10 };
-    expect(await sendQueuedMail(db, deps, queued!.id, attempt)).toBe('sent');
-    expect((await jobOf()).rows).toEqual([]);
-    const [row] = await rowsTo('one-commit@example.test');
-    expect(row).toMatchObject({ state: 'sent', attempts: 1, secret: null });
-    expect(smtp.to('one-commit@example.test')).toHaveLength(1);
   });
 
   it('retries a mail the server defers, and delivers it once', async () => {

@@ -5,11 +5,10 @@
 // by which mail servers and clients recognise the repeat. An invite's secret is in the row,
 // encrypted, until the mail is sent or given up; then it is erased.
 import type { Db } from '@hops/db';
-import { sql } from 'kysely';
 import type { Logger } from '../../context.ts';
 import type { Transaction } from '../../db.ts';
 import { MailCallError, type Mailer } from '../../integrations/mail.ts';
-import { completeRunningJob, enqueue } from '../../jobs/queue.ts';
+import { enqueue } from '../../jobs/queue.ts';
 import type { SecretBox } from '../../secrets.ts';
 import { renderMail, type MailKind, type MailParams } from './templates.ts';
 
@@ -77,8 +76,6 @@ export async function queueMail<K extends MailKind>(
 export interface Attempt {
   attempts: number;
   maxAttempts: number;
-  /** The running job's id: given, a sent mail's row and the job's end are written in one statement. */
-  id?: string;
 }
 
 /**
@@ -116,7 +113,7 @@ export async function sendQueuedMail(
       to: row.toAddress,
       ...rendered,
     });
-    const markSent = db
+    await db
       .updateTable('mailOutbox')
       .set({
         state: 'sent',
@@ -127,11 +124,8 @@ export async function sendQueuedMail(
         attempts: (eb) => eb('attempts', '+', 1),
       })
       .where('id', '=', row.id)
-      .where('state', '=', 'pending');
-    // Marked sent and its job ended in one statement (one commit, the job's last write); a crash
-    // between two commits left a job whose mail was sent, which the next run skipped.
-    if (attempt.id === undefined) await markSent.execute();
-    else await sql`WITH sent AS (${markSent}) ${completeRunningJob(attempt.id)}`.execute(db);
+      .where('state', '=', 'pending')
+      .execute();
     deps.log.info({ ...context, response: sent.response }, `mail sent: ${row.kind}`);
     return 'sent';
   } catch (error) {
