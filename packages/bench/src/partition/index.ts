@@ -4,7 +4,8 @@
 // account's month (usage.daily, usage.summary) and the top 20 (usage.top) through the router,
 // ingestion (usage.ingest's service, batches of 10 000 new user-days) and dropping a month
 // (DETACH + DROP of its partition vs DELETE of its rows). Both copies are dropped after.
-// BENCH_READ_RUNS (default 20) and BENCH_INGEST_BATCHES (default 8) set the samples.
+// BENCH_READ_RUNS (default 20), BENCH_INGEST_BATCHES (default 8) and BENCH_DROP_MONTHS (default 7)
+// set the samples.
 import { ingestUsage, SYSTEM_ACTOR, type UsageRecordInput } from '@hops/api';
 import { addDays, monthStart } from '@hops/api/days';
 import { createDb, inTransaction, migrateToLatest } from '@hops/db';
@@ -22,6 +23,8 @@ const NAME: Record<Layout, string> = {
 };
 const READ_RUNS = Number(process.env.BENCH_READ_RUNS ?? 20);
 const INGEST_BATCHES = Number(process.env.BENCH_INGEST_BATCHES ?? 8);
+/** The oldest whole months dropped (each a DELETE + VACUUM and a DETACH + DROP); the median counts. */
+const DROP_MONTHS = Number(process.env.BENCH_DROP_MONTHS ?? 7);
 /** Users per ingested batch (one day each): usage.ingest's largest batch. */
 const BATCH = 10_000;
 
@@ -226,11 +229,22 @@ async function benchPartition(databaseUrl: string): Promise<BenchResult> {
 
     // ---- dropping a month: the oldest whole months ----
     const wholeFrom = firstDay.endsWith('-01') ? firstDay : nextMonth(firstDay);
-    const months = [wholeFrom, nextMonth(wholeFrom), nextMonth(nextMonth(wholeFrom))].filter(
-      (m) => nextMonth(m) <= lastDay,
-    );
-    const drops: { month: string; rows: number; delete: number; vacuum: number; detach: number }[] =
-      [];
+    const months: string[] = [];
+    for (
+      let m = wholeFrom;
+      nextMonth(m) <= lastDay && months.length < DROP_MONTHS;
+      m = nextMonth(m)
+    )
+      months.push(m);
+    const drops: {
+      month: string;
+      rows: number;
+      delete: number;
+      vacuum: number;
+      detach: number;
+      detachOnly: number;
+      dropOnly: number;
+    }[] = [];
     const c = await client(databaseUrl);
     try {
       for (const m of months) {
@@ -254,6 +268,8 @@ async function benchPartition(databaseUrl: string): Promise<BenchResult> {
         await c.query(
           `ALTER TABLE bench_part.usage_daily DETACH PARTITION ${partitionOf('part', m)}`,
         );
+        const detachOnly = performance.now() - started;
+        // The files go at COMMIT: DROP's share includes it.
         await c.query(`DROP TABLE ${partitionOf('part', m)}`);
         await c.query('COMMIT');
         const detached = performance.now() - started;
@@ -263,6 +279,8 @@ async function benchPartition(databaseUrl: string): Promise<BenchResult> {
           delete: deleted,
           vacuum: vacuumed,
           detach: detached,
+          detachOnly,
+          dropOnly: detached - detachOnly,
         });
       }
     } finally {
@@ -330,6 +348,8 @@ async function benchPartition(databaseUrl: string): Promise<BenchResult> {
           'rows',
           'plain: DELETE',
           'plain: VACUUM after it',
+          'partitioned: DETACH',
+          'DROP (+ COMMIT)',
           'partitioned: DETACH + DROP',
           'DELETE / DETACH + DROP',
         ],
@@ -338,6 +358,8 @@ async function benchPartition(databaseUrl: string): Promise<BenchResult> {
           fmt(d.rows),
           ms(d.delete),
           ms(d.vacuum),
+          ms(d.detachOnly),
+          ms(d.dropOnly),
           ms(d.detach),
           ratio(d.delete / d.detach),
         ]),
