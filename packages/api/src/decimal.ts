@@ -13,7 +13,7 @@ const POW10: bigint[] = [];
 export const pow10 = (n: number): bigint => (POW10[n] ??= 10n ** BigInt(n));
 
 /** Parses "-12.34", "12", ".5"; throws on anything else (exponents included). */
-function parseDecimal(value: string): Scaled {
+export function parseDecimal(value: string): Scaled {
   const match = DECIMAL.exec(value.trim());
   const [, sign, whole = '', fraction = ''] = match ?? [];
   if (!match || (whole === '' && fraction === '')) {
@@ -35,7 +35,7 @@ export function divideHalfEven(numerator: bigint, denominator: bigint): bigint {
 }
 
 /** The value in units of 10^-places, rounded half-even. */
-function unitsAt(value: Scaled, places: number): bigint {
+export function unitsAt(value: Scaled, places: number): bigint {
   if (value.scale <= places) return value.units * pow10(places - value.scale);
   return divideHalfEven(value.units, pow10(value.scale - places));
 }

@@ -8,7 +8,7 @@ import type { AuditActor } from '../../actor.ts';
 import type { Transaction } from '../../db.ts';
 import { utcToday } from '../../days.ts';
 import type { NamespaceHour } from '../../integrations/opencost.ts';
-import { divideHalfEven, pow10, printUnits } from '../../decimal.ts';
+import { divideHalfEven, parseDecimal, pow10, printUnits, unitsAt } from '../../decimal.ts';
 import { emitEvent } from '../../outbox.ts';
 import type { SecretBox } from '../../secrets.ts';
 import type { MailQueueDeps } from '../mail/outbox.ts';
@@ -244,35 +244,21 @@ interface Sums {
   net: bigint;
 }
 
-const SUM = /^(\d+)(?:\.(\d*))?$/;
-
-/** A non-negative decimal as units of 10^-scale: "12.50" at scale 3 is 12500n. */
-function unitsOf(text: string | null, scale: number): bigint {
-  if (text === null) return 0n;
-  const match = SUM.exec(text);
-  if (!match) throw new Error(`Not a sum of figures: "${text}"`);
-  const fraction = match[2] ?? '';
-  return BigInt(match[1]! + fraction) * pow10(scale - fraction.length);
-}
-
-const scaleOf = (text: string | null) => {
-  const point = text === null ? -1 : text.indexOf('.');
-  return point < 0 ? 0 : text!.length - point - 1;
-};
-
 function sumsOf(parts: readonly HourSums[]): Sums {
-  let scale = 0;
-  for (const p of parts) {
-    scale = Math.max(scale, scaleOf(p.cpu), scaleOf(p.gpu), scaleOf(p.ram), scaleOf(p.pv));
-    scale = Math.max(scale, scaleOf(p.net));
-  }
+  const figures = parts.map((p) =>
+    [p.cpu, p.gpu, p.ram, p.pv, p.net].map((text) =>
+      text === null ? { units: 0n, scale: 0 } : parseDecimal(text),
+    ),
+  );
+  const scale = Math.max(0, ...figures.flat().map((f) => f.scale));
   const sums: Sums = { scale, cpu: 0n, gpu: 0n, ram: 0n, pv: 0n, net: 0n };
-  for (const p of parts) {
-    sums.cpu += unitsOf(p.cpu, scale);
-    sums.gpu += unitsOf(p.gpu, scale);
-    sums.ram += unitsOf(p.ram, scale);
-    sums.pv += unitsOf(p.pv, scale);
-    sums.net += unitsOf(p.net, scale);
+  // At the largest scale of its figures, every figure is exact in units.
+  for (const [cpu, gpu, ram, pv, net] of figures) {
+    sums.cpu += unitsAt(cpu!, scale);
+    sums.gpu += unitsAt(gpu!, scale);
+    sums.ram += unitsAt(ram!, scale);
+    sums.pv += unitsAt(pv!, scale);
+    sums.net += unitsAt(net!, scale);
   }
   return sums;
 }
