@@ -20,16 +20,26 @@ export function utcToday(now: Date = new Date()): string {
  * Four digits keep every day within what both JavaScript and PostgreSQL represent.
  */
 export function isDay(value: string): boolean {
-  let known = checkedDays.get(value);
-  if (known === undefined) {
-    known = checkDay(value);
-    // A usage batch names a handful of days ten thousand times: remember the last few thousand.
-    if (checkedDays.size >= 4096) checkedDays.clear();
-    checkedDays.set(value, known);
-  }
-  return known;
+  return checkedDays(value);
 }
-const checkedDays = new Map<string, boolean>();
+
+/**
+ * `compute` remembered by its argument: a usage batch names a handful of days ten thousand times.
+ * Past a few thousand entries it starts over, so days that vary without end cannot grow it.
+ */
+function remembered<T>(compute: (key: string) => T): (key: string) => T {
+  const known = new Map<string, T>();
+  return (key) => {
+    let value = known.get(key);
+    if (value === undefined) {
+      value = compute(key);
+      if (known.size >= 4096) known.clear();
+      known.set(key, value);
+    }
+    return value;
+  };
+}
+const checkedDays = remembered(checkDay);
 
 function checkDay(value: string): boolean {
   if (!DAY.test(value) || value.startsWith('0000')) return false;
@@ -55,17 +65,12 @@ export function monthStart(day: string): string {
 
 /** How many days the day's month has (storage is priced per month, SPEC §3.4). */
 export function daysInMonth(day: string): number {
-  const month = day.slice(0, 7);
-  let days = monthLengths.get(month);
-  if (days === undefined) {
-    const [y, m] = month.split('-').map(Number) as [number, number];
-    days = new Date(Date.UTC(y, m, 0)).getUTCDate();
-    if (monthLengths.size >= 4096) monthLengths.clear();
-    monthLengths.set(month, days);
-  }
-  return days;
+  return monthLengths(day.slice(0, 7));
 }
-const monthLengths = new Map<string, number>();
+const monthLengths = remembered((month) => {
+  const [year, m] = month.split('-').map(Number) as [number, number];
+  return new Date(Date.UTC(year, m, 0)).getUTCDate();
+});
 
 /** An inclusive range of UTC days. */
 export interface DayRange {

@@ -154,6 +154,9 @@ const WRITTEN = sql.raw(
     'd.online_storage_gb, d.offline_storage_gb, d.total_cost',
 );
 
+/** The payer of a new row: the user's owner now (the owner's own id for owners). */
+const payerOf = (user: BatchUser) => user.accountOwnerId ?? user.id;
+
 /**
  * A numeric[] parameter as PostgreSQL's array text, `{1.5,0,2.25}`: the amounts are plain
  * decimals (checked by priceRecord, printed by the pricing), which need no quoting, and joining
@@ -187,8 +190,7 @@ function batchInput(
     const { quantities, costs } = priced[i]!;
     const user = userById.get(r.userId)!;
     userIds[i] = r.userId;
-    // The payer of a new row: the user's owner now (the owner's own id for owners).
-    payers[i] = user.accountOwnerId ?? r.userId;
+    payers[i] = payerOf(user);
     dates[i] = r.date;
     clusters[i] = r.hopsworksClusterId || (ids ? user.assignedClusterId : null);
     rateCards[i] = costs.rateCard;
@@ -248,7 +250,7 @@ async function writeBatch(
     fresh.push({
       id: ids[i]!,
       userId: r.userId,
-      accountOwnerId: userById.get(r.userId)!.accountOwnerId ?? r.userId,
+      accountOwnerId: payerOf(userById.get(r.userId)!),
       date: r.date,
       cpuHours: quantities.cpuHours,
       gpuHours: quantities.gpuHours,
