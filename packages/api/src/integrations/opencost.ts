@@ -25,15 +25,6 @@ export interface NamespaceHour {
   networkTransferBytes: string;
 }
 
-export const ALLOCATION_FIELDS = [
-  'minutes',
-  'cpuCoreHours',
-  'gpuHours',
-  'ramByteHours',
-  'pvByteHours',
-  'networkTransferBytes',
-] as const satisfies readonly (keyof NamespaceHour)[];
-
 /**
  * Upper bounds per namespace and hour past which a figure is a fault, not usage: an hour has 60
  * minutes; 100 000 cores or GPUs; 1 PiB of RAM or volumes held for the hour; 1 PiB moved.
