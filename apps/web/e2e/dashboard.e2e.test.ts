@@ -59,7 +59,7 @@ describe.skipIf(chromiumMissing)('the dashboard in Chromium', () => {
   it('1. an owner signs in, invites an e-mail and copies the link', async () => {
     owner = await pageFor('alice@acme.test');
     await owner.getByRole('heading', { name: 'Hello, Alice Owner' }).waitFor();
-    await owner.locator('.recharts-bar-rectangle').first().waitFor();
+    await owner.locator('.usage-bar').first().waitFor();
     await screenshot(owner, '01-owner-overview');
 
     await owner
@@ -118,7 +118,7 @@ describe.skipIf(chromiumMissing)('the dashboard in Chromium', () => {
     const to = addDays(stack.today, -1);
     await owner.goto(`/usage?from=${from}&to=${to}`);
     await owner.getByRole('table', { name: 'Daily usage' }).waitFor();
-    await owner.locator('.recharts-bar-rectangle').first().waitFor();
+    await owner.locator('.usage-bar').first().waitFor();
 
     const expected = await stack.database.db
       .selectFrom('usageDaily')
@@ -232,7 +232,7 @@ describe.skipIf(chromiumMissing)('the dashboard in Chromium', () => {
   it('6. at 390 px wide the overview and usage pages have no horizontal scroll', async () => {
     const phone = await pageFor('alice@acme.test', { width: 390, height: 844 });
     await phone.getByTestId('overview-month').getByText('$').waitFor();
-    await phone.locator('.recharts-bar-rectangle').first().waitFor();
+    await phone.locator('.usage-bar').first().waitFor();
     expect(await phone.getByRole('button', { name: 'Open navigation' }).isVisible()).toBe(true);
     // The navigation is slid out of view until the burger opens it.
     const nav = await phone.getByRole('navigation', { name: 'Main' }).boundingBox();
@@ -247,7 +247,7 @@ describe.skipIf(chromiumMissing)('the dashboard in Chromium', () => {
       .getByRole('link', { name: 'Usage' })
       .click();
     await phone.getByRole('table', { name: 'Daily usage' }).waitFor();
-    await phone.locator('.recharts-bar-rectangle').first().waitFor();
+    await phone.locator('.usage-bar').first().waitFor();
     size = await horizontalOverflow(phone);
     expect(size.scrollWidth).toBeLessThanOrEqual(size.innerWidth);
     // The wide table is a card per day instead, which fits: nothing scrolls sideways in it either.

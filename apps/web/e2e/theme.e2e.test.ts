@@ -65,7 +65,7 @@ describe.skipIf(chromiumMissing)('light, dark and the person’s clock in Chromi
 
   it('follows a dark system, switches to light with the toggle, and remembers it', async () => {
     const page = await personWhoseSystemIs('dark', DESKTOP);
-    await page.locator('.recharts-bar-rectangle').first().waitFor();
+    await page.locator('.usage-bar').first().waitFor();
     expect(await looks(page)).toMatchObject({ scheme: 'dark' });
     expect((await looks(page)).lightness).toBeLessThan(0.2);
     await screenshot(page, 'theme-dark-desktop-overview');

@@ -1,4 +1,5 @@
-// Charts load with their own chunk (recharts), behind a placeholder of the same height.
+// Charts load with their own chunk, behind a placeholder of the same height: the daily usage chart
+// (hand-drawn SVG, small) is fetched with the overview; the top-accounts chart brings recharts.
 import { Skeleton } from '@mantine/core';
 import { lazy, Suspense, type ComponentProps } from 'react';
 import { UsageChartImpl } from '../lib/first-load.ts';

@@ -146,13 +146,13 @@ export async function benchFirstLoad(): Promise<BenchResult> {
             const f = window.__firstLoad;
             const month = document.querySelector('[data-testid="overview-month"]');
             if (f.month === undefined && month && month.textContent.includes('$')) f.month = Math.round(performance.now());
-            if (f.bar === undefined && document.querySelector('.recharts-bar-rectangle')) f.bar = Math.round(performance.now());
+            if (f.bar === undefined && document.querySelector('.usage-bar')) f.bar = Math.round(performance.now());
           }).observe(document, { subtree: true, childList: true, characterData: true });
         `);
         const started = performance.now();
         await page.goto(`${server.url}/`);
         await page.getByTestId('overview-month').getByText('$').waitFor({ timeout: 30_000 });
-        await page.locator('.recharts-bar-rectangle').first().waitFor({ timeout: 30_000 });
+        await page.locator('.usage-bar').first().waitFor({ timeout: 30_000 });
         const elapsed = performance.now() - started;
         const transferred = await page.evaluate(
           () =>
