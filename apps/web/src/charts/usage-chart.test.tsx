@@ -4,7 +4,7 @@ import userEvent from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
 import type { DailyUsageRow } from '../lib/usage-rows.ts';
 import { renderPage } from '../test/render.tsx';
-import UsageChart, { dollarTicks } from './usage-chart.tsx';
+import UsageChart, { dollarTicks, tickLabel } from './usage-chart.tsx';
 
 /** A day of usage with these costs (the rest 0); its total is their sum, as the API sends it. */
 function day(date: string, costs: Partial<Record<CostField, string>>): DailyUsageRow {
@@ -147,5 +147,16 @@ describe('dollarTicks', () => {
     expect(dollarTicks(0.3, 3)).toEqual([0, 0.1, 0.2, 0.3]);
     expect(dollarTicks(1234, 5)).toEqual([0, 250, 500, 750, 1000, 1250]);
     expect(dollarTicks(0, 5)).toEqual([0, 1]);
+  });
+});
+
+describe('tickLabel', () => {
+  it('writes dollars with the decimals the step needs, grouped in thousands', () => {
+    expect(tickLabel(0, 2)).toBe('$0');
+    expect(tickLabel(7.5, 2.5)).toBe('$7.5');
+    expect(tickLabel(0.25, 0.25)).toBe('$0.25');
+    expect(tickLabel(0.3, 0.1)).toBe('$0.3');
+    expect(tickLabel(1250, 250)).toBe('$1,250');
+    expect(tickLabel(2500000, 500000)).toBe('$2,500,000');
   });
 });
