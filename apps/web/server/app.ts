@@ -12,6 +12,7 @@ import {
   createCaller,
   createContextInner,
   createRequestContext,
+  type CallerCache,
   DATABASE_DOWN,
   isDatabaseUnavailable,
 } from '@hops/api';
@@ -84,6 +85,11 @@ export interface BuildAppOptions {
   rateLimits?: RateLimits;
   /** The rate limits' clock (tests move it on). */
   now?: () => Date;
+  /**
+   * Where callers' rows are kept between requests (main.ts starts one per process); default none:
+   * every request reads its caller from the database.
+   */
+  callers?: CallerCache | null;
 }
 
 function requestId(req: IncomingMessage): string {
@@ -170,8 +176,18 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     limits: options.rateLimits ?? DEFAULT_RATE_LIMITS,
     ...(options.now ? { now: options.now } : {}),
   });
+  const callers = options.callers ?? null;
   app.addHook('onSend', async (request, reply, payload) => {
     inFlight.delete(request);
+    // A request that may have changed a user (any change, a sign-in or sign-out) leaves no row
+    // behind in this process: its caller's next request, here, reads what it wrote. Other
+    // processes hear of it at its commit (caller-cache.ts).
+    if (
+      callers &&
+      ((request.method !== 'GET' && request.method !== 'HEAD') || request.url.startsWith('/auth/'))
+    ) {
+      callers.clear();
+    }
     if (closing) reply.header('connection', 'close');
     return payload;
   });
@@ -233,6 +249,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
         session: readSession(env.sessionSecret, req.cookies[SESSION_COOKIE]),
         authorization: header(req.headers.authorization),
         actAs: header(req.headers['x-hops-act-as']),
+        callers,
       });
     } catch (error) {
       // Reading the caller's user row is the first query of a request; an outage shows up here.

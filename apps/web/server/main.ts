@@ -9,8 +9,10 @@ import {
   productJobs,
   SecretBox,
   seedDemoData,
+  startCallerCache,
   startDatabase,
   startJobRunner,
+  type CallerCache,
   type JobRunner,
   type StartedDatabase,
 } from '@hops/api';
@@ -58,6 +60,7 @@ for (const warning of warnings) logger.warn(warning);
 let database: StartedDatabase | undefined;
 let app: FastifyInstance | undefined;
 let jobs: JobRunner | undefined;
+let callers: CallerCache | undefined;
 try {
   database = await startDatabase({
     databaseUrl: env.databaseUrl,
@@ -104,11 +107,23 @@ try {
       log: logger,
     });
   }
-  app = await buildApp({ db: database.db, env, logger, secrets, dashboard, stripe, mail });
+  // Each request's caller from memory while it is current (one round trip per request, not two).
+  callers = startCallerCache({ connectionString: database.database.url, log: logger });
+  app = await buildApp({
+    db: database.db,
+    env,
+    logger,
+    secrets,
+    dashboard,
+    stripe,
+    mail,
+    callers,
+  });
   await app.listen({ port: env.port, host: env.host });
 } catch (error) {
   logger.fatal({ err: error }, `Could not start: ${(error as Error).message}`);
   await app?.close().catch(() => undefined);
+  await callers?.close().catch(() => undefined);
   await jobs?.stop().catch(() => undefined);
   await database?.close().catch(() => undefined);
   process.exit(1);
@@ -154,6 +169,7 @@ async function stop(signal: string): Promise<void> {
       logger.warn(`${unfinished} request(s) still running after ${DRAIN_MS / 1000} s; stopping`);
     }
     clearTimeout(drain);
+    await callers?.close();
     await jobsStopped;
     await database?.close();
     logger.info('stopped');

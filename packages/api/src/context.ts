@@ -15,6 +15,7 @@ import {
 import type { Via } from './schemas.ts';
 import { forbidden, unauthorized, type AppError } from './errors.ts';
 import { loadUserActor } from './services/users.ts';
+import type { CallerCache } from './caller-cache.ts';
 
 export interface Logger {
   info(obj: object | string, msg?: string): void;
@@ -118,8 +119,14 @@ export async function createRequestContext(options: {
   session?: { userId: string; issuedAt: Date } | null | undefined;
   authorization?: string | undefined;
   actAs?: string | undefined;
+  /** Where callers' rows are kept between requests (caller-cache.ts); none: read each time. */
+  callers?: CallerCache | null | undefined;
 }): Promise<Context> {
   const { db, deps } = options;
+  const loadCaller = (userId: string, issuedAt?: Date) =>
+    options.callers
+      ? options.callers.load(db, userId, issuedAt)
+      : loadUserActor(db, userId, issuedAt);
   if (options.authorization !== undefined) {
     const match = /^Bearer\s+(\S+)$/i.exec(options.authorization.trim());
     const service = match?.[1] ? matchServiceToken(match[1], options.serviceTokens) : null;
@@ -135,7 +142,7 @@ export async function createRequestContext(options: {
       if (!service.scopes.includes('act-as')) {
         return createContextInner({ db, deps, service, authError: actAsRefusal(service) });
       }
-      const user = await loadUserActor(db, options.actAs);
+      const user = await loadCaller(options.actAs);
       if (!user) {
         const authError = unauthorized(`There is no user ${options.actAs} to act for.`);
         return createContextInner({ db, deps, service, via: 'slack', authError });
@@ -151,6 +158,6 @@ export async function createRequestContext(options: {
   }
   // A revoked session is no session: the caller is signed out, as without a cookie.
   const session = options.session;
-  const user = session ? await loadUserActor(db, session.userId, session.issuedAt) : null;
+  const user = session ? await loadCaller(session.userId, session.issuedAt) : null;
   return createContextInner({ db, deps, user, via: 'web' });
 }

@@ -8,6 +8,12 @@ export {
   type Logger,
 } from './context.ts';
 export type { UserActor, UserCaller, ServiceCaller, AuditActor } from './actor.ts';
+export {
+  startCallerCache,
+  USER_CHANGED_CHANNEL,
+  type CallerCache,
+  type CallerCacheOptions,
+} from './caller-cache.ts';
 export type { Via } from './schemas.ts';
 export { SYSTEM_ACTOR } from './actor.ts';
 export {

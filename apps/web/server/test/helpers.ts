@@ -95,6 +95,7 @@ export async function startServer(options: StartServerOptions): Promise<TestServ
     // a test of the limits passes its own.
     rateLimits: options.rateLimits ?? GENEROUS_RATE_LIMITS,
     ...(options.now ? { now: options.now } : {}),
+    ...(options.callers ? { callers: options.callers } : {}),
   });
   await options.beforeListen?.(app);
   await app.listen({ port: options.port ?? 0, host: '127.0.0.1' });

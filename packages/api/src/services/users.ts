@@ -76,6 +76,45 @@ export async function loadUserActor(
   return row ? toActor(row) : null;
 }
 
+/**
+ * A caller's row as the caller cache keeps it: the actor, and when the user's sessions were last
+ * revoked in microseconds since the epoch (PostgreSQL's own precision, so the check in memory
+ * answers exactly what loadUserActor's `sessions_valid_after <= issued` does).
+ */
+export interface CallerRow {
+  actor: UserActor;
+  sessionsValidAfterUs: bigint | null;
+}
+
+/** The caller's row whatever their sessions (null when there is none); see sessionAllowed. */
+export async function loadCallerRow(db: Executor, userId: string): Promise<CallerRow | null> {
+  const row = await db
+    .selectFrom('users')
+    .select([
+      ...ACTOR_COLUMNS,
+      sql<string | null>`(extract(epoch FROM sessions_valid_after) * 1000000)::bigint::text`.as(
+        'validAfterUs',
+      ),
+    ])
+    .where('id', '=', userId)
+    .executeTakeFirst();
+  if (!row) return null;
+  const { validAfterUs, ...actor } = row;
+  return {
+    actor: toActor(actor),
+    sessionsValidAfterUs: validAfterUs === null ? null : BigInt(validAfterUs),
+  };
+}
+
+/** Whether a session begun at `issuedAt` still holds (no `issuedAt`: not a session, holds). */
+export function sessionAllowed(row: CallerRow, issuedAt?: Date): boolean {
+  return (
+    issuedAt === undefined ||
+    row.sessionsValidAfterUs === null ||
+    row.sessionsValidAfterUs <= BigInt(issuedAt.getTime()) * 1000n
+  );
+}
+
 /** One user, or NOT_FOUND. */
 export async function loadUser(db: Executor, userId: string): Promise<UserRow> {
   const row = await db

@@ -1,8 +1,8 @@
 // The floor for the read benchmarks: a bare node:http server that runs exactly the statements the
-// API runs for a question (recorded from the router: the caller's user row, then the usage
-// queries), with the same pool settings and type parsers, and answers their rows as JSON. No
-// framework, no session, no tRPC: what is left is PostgreSQL, the driver and HTTP. The answer is
-// every statement's rows, in order.
+// API runs per request for a question (recorded from the router: the usage queries; the caller's
+// user row the API keeps in its caller cache), with the same pool settings and type parsers, and
+// answers their rows as JSON. No framework, no session, no tRPC: what is left is PostgreSQL, the
+// driver and HTTP. The answer is every statement's rows, in order.
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { createPool } from '@hops/db';

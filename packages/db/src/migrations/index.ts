@@ -19,6 +19,7 @@ import * as m0016 from './0016_rate_limits.ts';
 import * as m0017 from './0017_event_cursor_owners.ts';
 import * as m0018 from './0018_job_runner_heartbeats.ts';
 import * as m0019 from './0019_usage_account_months.ts';
+import * as m0020 from './0020_users_changed_notify.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001_documented_schema': m0001,
@@ -40,4 +41,5 @@ export const migrations: Record<string, Migration> = {
   '0017_event_cursor_owners': m0017,
   '0018_job_runner_heartbeats': m0018,
   '0019_usage_account_months': m0019,
+  '0020_users_changed_notify': m0020,
 };
