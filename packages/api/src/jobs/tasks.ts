@@ -16,7 +16,7 @@ import { carryOutProvisioning } from '../services/provisioning/sync.ts';
 import { liftSpendingStops } from '../services/spending-cap.ts';
 import { syncCustomerOwner } from '../services/team-transfer.ts';
 import { JOB_KEY_MODE, type TaskPayloads } from './queue.ts';
-import type { CronEntry, TaskHandlers } from './runner.ts';
+import { inBatches, type CronEntry, type TaskHandlers } from './runner.ts';
 
 /** What the product's jobs are built from (grows with them: integrations, secrets, …). */
 export interface JobDeps {
@@ -63,14 +63,16 @@ export function productJobs(deps: JobDeps): ProductJobs {
       'billing.cancelSubscription': async (payload, job) => {
         await cancelDeletedSubscription(deps.db, { stripe: deps.stripe, log: job.log }, payload);
       },
-      'mail.send': async ({ mailId }, job) => {
+      // Many short jobs at once (a notice to every owner, invites in bulk), none in a named
+      // queue: fetched in batches, on a lane of their own (runner.ts, inBatches).
+      'mail.send': inBatches(async ({ mailId }, job) => {
         await sendQueuedMail(
           deps.db,
           { mail: deps.mail, secrets: deps.secrets, publicUrl: deps.publicUrl, log: job.log },
           mailId,
           job,
         );
-      },
+      }),
       // -- ownership transfer (SPEC §11) --
       'billing.updateCustomerOwner': async (payload, job) => {
         if (!deps.stripe) {

@@ -1,10 +1,12 @@
 // The mail outbox (SPEC §10): `queueMail` writes a mail in the transaction of what causes it, with
 // its job; `sendQueuedMail` is that job. A mail goes out at most once per row: a sent or failed row
 // is never sent again, and the job of a row is keyed by its id. Only a crash in the moment between
-// the SMTP server's acceptance and our write can repeat one; it then carries the same Message-ID,
-// by which mail servers and clients recognise the repeat. An invite's secret is in the row,
-// encrypted, until the mail is sent or given up; then it is erased.
+// the SMTP server's acceptance and our write can repeat one (for a crash of PostgreSQL itself, the
+// moment lasts until the job's completion is written, a few milliseconds later: see markSent); it
+// then carries the same Message-ID, by which mail servers and clients recognise the repeat. An
+// invite's secret is in the row, encrypted, until the mail is sent or given up; then it is erased.
 import type { Db } from '@hops/db';
+import { sql } from 'kysely';
 import type { Logger } from '../../context.ts';
 import type { Transaction } from '../../db.ts';
 import { MailCallError, type Mailer } from '../../integrations/mail.ts';
@@ -113,19 +115,7 @@ export async function sendQueuedMail(
       to: row.toAddress,
       ...rendered,
     });
-    await db
-      .updateTable('mailOutbox')
-      .set({
-        state: 'sent',
-        sentAt: new Date(),
-        messageId: sent.messageId,
-        secret: null,
-        lastError: null,
-        attempts: (eb) => eb('attempts', '+', 1),
-      })
-      .where('id', '=', row.id)
-      .where('state', '=', 'pending')
-      .execute();
+    await markSent(db, row.id, sent.messageId);
     deps.log.info({ ...context, response: sent.response }, `mail sent: ${row.kind}`);
     return 'sent';
   } catch (error) {
@@ -148,4 +138,33 @@ export async function sendQueuedMail(
     // Logged once by the job runner, which retries it.
     throw error;
   }
+}
+
+/**
+ * Marks a sent mail `sent` (and erases its secret) in one statement whose commit does not wait for
+ * the disk (`synchronous_commit` off for its transaction only: set_config's `true`), since that
+ * wait was a fifth of each mail's time (1.0 ms of 4.9 ms; 7 ms when the disk is busy). Nothing is
+ * given up for a crash of our process: the row is committed, seen by every reader at once, and
+ * PostgreSQL writes it to disk within a fraction of a second. Only a crash of PostgreSQL in that
+ * fraction could lose it, and then it loses the job's completion too, which graphile-worker
+ * commits after it and waits for: a commit waits for all the log before it. The job runs again,
+ * finds the row pending and sends the mail again, with the same Message-ID: the crash window of
+ * the header, a few milliseconds longer. A mail whose job completed stays sent.
+ */
+async function markSent(db: Db, mailId: string, messageId: string): Promise<void> {
+  await db
+    .updateTable('mailOutbox')
+    // In FROM, evaluated once, before the implicit transaction of the statement commits.
+    .from(sql`(SELECT set_config('synchronous_commit', 'off', true))`.as('asyncCommit'))
+    .set({
+      state: 'sent',
+      sentAt: new Date(),
+      messageId,
+      secret: null,
+      lastError: null,
+      attempts: (eb) => eb('mailOutbox.attempts', '+', 1),
+    })
+    .where('mailOutbox.id', '=', mailId)
+    .where('mailOutbox.state', '=', 'pending')
+    .execute();
 }
