@@ -2,31 +2,14 @@
 // session check (me.get), the first route's chunk and, for the overview, its queries and the chart
 // chunk. The queries go into the same TanStack Query cache under the same keys the pages use, so
 // the pages find them there; the server still checks the session and the team on each of them.
-import { addDays, lastDays, monthStart, utcToday, type DayRange } from '@hops/api/days';
 import type { QueryClient } from '@tanstack/react-query';
 import { createTRPCOptionsProxy } from '@trpc/tanstack-react-query';
 import type { AppRouter } from '@hops/api';
+import { overviewCalls, type BatchAnswer, type FirstCall } from './overview-calls.ts';
 import { preloadable } from './preloadable.ts';
 import { errorCode, type ApiClient } from './trpc.ts';
 
-/** For this many first days of a month, the Overview shows last month's cost beside this month's. */
-export const LAST_MONTH_DAYS = 7;
-
-/** The whole previous month, while the month of `today` has only just begun; else null. */
-export function lastMonthWhileNew(today: string): DayRange | null {
-  if (Number(today.slice(8, 10)) > LAST_MONTH_DAYS) return null;
-  const to = addDays(monthStart(today), -1);
-  return { from: monthStart(to), to };
-}
-
-/** The overview's ranges for `today`: this month, last month while the month is new, 30 days. */
-export function overviewRanges(today: string = utcToday()) {
-  return {
-    thisMonth: { from: monthStart(today), to: today },
-    lastMonth: lastMonthWhileNew(today),
-    last30: lastDays(30, today),
-  };
-}
+export { LAST_MONTH_DAYS, lastMonthWhileNew, overviewRanges } from './overview-calls.ts';
 
 /** Chunks the overview needs for its first data, fetched while the session is being checked. */
 export const OverviewPage = preloadable(() => import('../routes/overview.tsx'));
@@ -37,30 +20,67 @@ function warn(what: string) {
 }
 
 /**
+ * The query function of `options`, answered from the early request (first-data.ts) when it
+ * answered this call with data; otherwise (an error, no answer) asked again through tRPC.
+ */
+function earlyFirst<O extends { queryFn?: unknown }>(
+  options: O,
+  answer: Promise<BatchAnswer | undefined> | undefined,
+): O {
+  const ask = options.queryFn as (context: unknown) => Promise<unknown>;
+  if (!answer) return options;
+  return {
+    ...options,
+    queryFn: async (context: unknown) => {
+      const early = await answer;
+      return early && 'result' in early ? early.result.data : ask(context);
+    },
+  };
+}
+
+/** The early request's answer to each of `calls`, if it made the very same calls. */
+function earlyAnswers(
+  calls: readonly FirstCall[],
+): (Promise<BatchAnswer | undefined> | undefined)[] {
+  const early = window.__hopsEarly;
+  delete window.__hopsEarly;
+  const same = early && JSON.stringify(early.calls) === JSON.stringify(calls);
+  if (!same) return calls.map(() => undefined);
+  const answers = early.answers.catch((error: unknown) => {
+    console.warn('The early request failed; asking again.', error);
+    return [] as BatchAnswer[];
+  });
+  return calls.map((_, i) => answers.then((all) => all[i]));
+}
+
+/**
  * Starts the first route's requests at once. Only `/` prefetches data; other pages load as before.
- * A visitor who turns out to be signed out gets the prefetched data dropped (it is an error
- * anyway), so nothing of it is shown after signing in.
+ * On `/` the answers come from the request first-data.ts began before this code was loaded,
+ * under the keys the pages read. A visitor who turns out to be signed out gets the prefetched data
+ * dropped (it is an error anyway), so nothing of it is shown after signing in.
  */
 export function startFirstLoad(client: ApiClient, queryClient: QueryClient, pathname: string) {
   const trpc = createTRPCOptionsProxy<AppRouter>({ client, queryClient });
-  const me = queryClient.fetchQuery(trpc.me.get.queryOptions());
   if (pathname !== '/') {
-    me.catch(() => undefined); // RequireAuth shows the failure from the cache
+    // RequireAuth shows the failure from the cache.
+    queryClient.fetchQuery(trpc.me.get.queryOptions()).catch(() => undefined);
     return;
   }
   void OverviewPage.preload().catch(warn('The overview page'));
   void UsageChartImpl.preload().catch(warn('The usage chart'));
-  const ranges = overviewRanges();
-  const prefetched = [
-    trpc.usage.summary.queryOptions(ranges.thisMonth),
-    ...(ranges.lastMonth ? [trpc.usage.summary.queryOptions(ranges.lastMonth)] : []),
-    trpc.usage.summary.queryOptions(ranges.last30),
-  ];
-  const daily = trpc.usage.daily.queryOptions(ranges.last30);
+  const calls = overviewCalls();
+  const answers = earlyAnswers(calls);
+  const optionsOf = (call: FirstCall) =>
+    call.path === 'me.get'
+      ? trpc.me.get.queryOptions()
+      : call.path === 'usage.summary'
+        ? trpc.usage.summary.queryOptions(call.input)
+        : trpc.usage.daily.queryOptions(call.input);
+  const options = calls.map((call, i) => earlyFirst(optionsOf(call), answers[i]));
+  const [meOptions, ...figures] = options;
+  const me = queryClient.fetchQuery(meOptions as ReturnType<typeof trpc.me.get.queryOptions>);
   // prefetchQuery keeps a failure in the cache (the page shows it) and never throws here.
-  for (const options of prefetched) void queryClient.prefetchQuery(options);
-  void queryClient.prefetchQuery(daily);
-  const keys = [...prefetched.map((o) => o.queryKey), daily.queryKey];
+  for (const figure of figures) void queryClient.prefetchQuery(figure as never);
   me.then(
     (user) => {
       if (user.role === 'owner' && user.billingMode === 'prepaid') {
@@ -69,7 +89,7 @@ export function startFirstLoad(client: ApiClient, queryClient: QueryClient, path
     },
     (error: unknown) => {
       if (errorCode(error) === 'UNAUTHORIZED') {
-        for (const queryKey of keys) queryClient.removeQueries({ queryKey });
+        for (const figure of figures) queryClient.removeQueries({ queryKey: figure.queryKey });
       }
     },
   );

@@ -17,7 +17,7 @@ export function apiError(code: string, message: string): Error {
   return Object.assign(new Error(message), { trpcCode: code });
 }
 
-function fakeLink(
+export function fakeLink(
   handlers: Handlers,
   calls: { path: string; input: unknown }[],
 ): TRPCLink<AppRouter> {
