@@ -1,17 +1,13 @@
-// Charts load with their own chunk, behind a placeholder of the same height: the daily usage chart
-// (hand-drawn SVG, small) is fetched with the overview; the top-accounts chart brings recharts.
+// The charts. The daily usage chart (hand-drawn SVG, ~2 KB) comes with the pages that show it: as a
+// chunk of its own it arrived after the overview's data and drew in a render of its own, ~65 ms
+// after the month's cost (bench:web's first load). The top-accounts chart brings recharts, so it
+// loads on demand behind a placeholder of the same height.
 import { Skeleton } from '@mantine/core';
 import { lazy, Suspense, type ComponentProps } from 'react';
-import { UsageChartImpl } from '../lib/first-load.ts';
-import { usePreloaded } from '../lib/preloadable.ts';
+
+export { default as UsageChart } from '../charts/usage-chart.tsx';
 
 const TopAccountsChartImpl = lazy(() => import('../charts/top-accounts-chart.tsx'));
-
-/** Without Suspense: the overview's chart shows the moment its chunk and data are in. */
-export function UsageChart(props: ComponentProps<typeof UsageChartImpl>) {
-  const Chart = usePreloaded(UsageChartImpl);
-  return Chart ? <Chart {...props} /> : <Skeleton height={props.height ?? 280} />;
-}
 
 export function TopAccountsChart(props: ComponentProps<typeof TopAccountsChartImpl>) {
   return (

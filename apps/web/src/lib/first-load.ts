@@ -1,7 +1,8 @@
 // The first load's requests, started together from the entry instead of one after another: the
-// session check (me.get), the first route's chunk and, for the overview, its queries and the chart
-// chunk. The queries go into the same TanStack Query cache under the same keys the pages use, so
-// the pages find them there; the server still checks the session and the team on each of them.
+// session check (me.get), the first route's chunk and, for the overview, its queries (asked even
+// earlier by first-data.ts, whose answers are taken here). The queries go into the same TanStack
+// Query cache under the same keys the pages use, so the pages find them there; the server still
+// checks the session and the team on each of them.
 import type { QueryClient } from '@tanstack/react-query';
 import { createTRPCOptionsProxy } from '@trpc/tanstack-react-query';
 import type { AppRouter } from '@hops/api';
@@ -13,7 +14,6 @@ export { LAST_MONTH_DAYS, lastMonthWhileNew, overviewRanges } from './overview-c
 
 /** Chunks the overview needs for its first data, fetched while the session is being checked. */
 export const OverviewPage = preloadable(() => import('../routes/overview.tsx'));
-export const UsageChartImpl = preloadable(() => import('../charts/usage-chart.tsx'));
 
 function warn(what: string) {
   return (error: unknown) => console.warn(`${what} could not be loaded ahead of the page.`, error);
@@ -67,7 +67,6 @@ export function startFirstLoad(client: ApiClient, queryClient: QueryClient, path
     return;
   }
   void OverviewPage.preload().catch(warn('The overview page'));
-  void UsageChartImpl.preload().catch(warn('The usage chart'));
   const calls = overviewCalls();
   const answers = earlyAnswers(calls);
   const optionsOf = (call: FirstCall) =>

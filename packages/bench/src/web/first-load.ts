@@ -48,6 +48,8 @@ function firstLoadJs(dist: string): { files: { file: string; gzip: number }[]; t
 interface PageMarks {
   month?: number;
   bar?: number;
+  /** Two animation frames after both were in the DOM: on the screen. */
+  painted?: number;
   longTasks: [number, number][];
 }
 
@@ -98,7 +100,12 @@ export async function benchFirstLoad(): Promise<BenchResult> {
     ),
   ];
 
-  let timing: { ms: number[]; transferredKb: number[]; waterfalls: WaterfallRow[][] } | null = null;
+  let timing: {
+    ms: number[];
+    observedMs: number[];
+    transferredKb: number[];
+    waterfalls: WaterfallRow[][];
+  } | null = null;
   let browserNote = '';
   let encoding = 'not checked';
   if (!existsSync(CHROMIUM)) {
@@ -129,7 +136,7 @@ export async function benchFirstLoad(): Promise<BenchResult> {
       });
       await entry.arrayBuffer();
       encoding = entry.headers.get('content-encoding') ?? 'none (sent uncompressed)';
-      timing = { ms: [], transferredKb: [], waterfalls: [] };
+      timing = { ms: [], observedMs: [], transferredKb: [], waterfalls: [] };
       for (let i = 0; i < RUNS + 1; i++) {
         say(`first load: run ${i + 1} of ${RUNS + 1}`);
         const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
@@ -147,13 +154,24 @@ export async function benchFirstLoad(): Promise<BenchResult> {
             const month = document.querySelector('[data-testid="overview-month"]');
             if (f.month === undefined && month && month.textContent.includes('$')) f.month = Math.round(performance.now());
             if (f.bar === undefined && document.querySelector('.usage-bar')) f.bar = Math.round(performance.now());
+            // Both in the DOM: the first frame after the one that takes them is when they are on
+            // the screen (two animation frames on).
+            if (f.month !== undefined && f.bar !== undefined && !f.waiting) {
+              f.waiting = true;
+              requestAnimationFrame(() => requestAnimationFrame(() => { f.painted = Math.round(performance.now()); }));
+            }
           }).observe(document, { subtree: true, childList: true, characterData: true });
         `);
         const started = performance.now();
         await page.goto(`${server.url}/`);
         await page.getByTestId('overview-month').getByText('$').waitFor({ timeout: 30_000 });
         await page.locator('.usage-bar').first().waitFor({ timeout: 30_000 });
-        const elapsed = performance.now() - started;
+        const observed = performance.now() - started;
+        await page.waitForFunction(
+          () => (window as unknown as { __firstLoad: PageMarks }).__firstLoad.painted !== undefined,
+          undefined,
+          { timeout: 30_000 },
+        );
         const transferred = await page.evaluate(
           () =>
             performance
@@ -200,7 +218,10 @@ export async function benchFirstLoad(): Promise<BenchResult> {
             end: start + duration,
           })),
         ]); // the first run warms the server and PostgreSQL, not the browser
-        timing.ms.push(elapsed);
+        // From the navigation's start (the page's clock) to the frame that shows both: what a
+        // person waits. The harness's own view (Playwright noticing, over its protocol) is later.
+        timing.ms.push(marks.painted!);
+        timing.observedMs.push(observed);
         timing.transferredKb.push(transferred);
       }
     } finally {
@@ -215,8 +236,12 @@ export async function benchFirstLoad(): Promise<BenchResult> {
       table(
         ['time until the overview shows data (cold browser cache)', 'value'],
         [
-          [`median of ${RUNS}`, ms(median(timing.ms))],
+          [`median of ${RUNS} (navigation start → the frame showing both)`, ms(median(timing.ms))],
           ['slowest', ms(Math.max(...timing.ms))],
+          [
+            `median of ${RUNS} as the harness noticed it (page.goto → Playwright's waitFor)`,
+            ms(median(timing.observedMs)),
+          ],
           ['JavaScript transferred by then (median)', `${fmt(median(timing.transferredKb), 1)} KB`],
           ['Content-Encoding of the entry chunk (asked for br, gzip)', encoding],
         ],
@@ -224,7 +249,7 @@ export async function benchFirstLoad(): Promise<BenchResult> {
       '',
       waterfallTable(timing),
       '',
-      "Signed in as the demo owner alice@acme.test (session cookie), the built dashboard served by server/main.ts in production mode on loopback; 'data' is the month's cost and the first bar of the 30-day chart. Loopback has no network latency: this is the CPU-bound part of a first load.",
+      "Signed in as the demo owner alice@acme.test (session cookie), the built dashboard served by server/main.ts in production mode on loopback; 'data' is the month's cost and the first bar of the 30-day chart, timed by the page's own clock from the navigation's start to the second animation frame after both are in the DOM (the frame that shows them). Loopback has no network latency: this is the CPU-bound part of a first load.",
     );
   } else {
     lines.push('', browserNote);
