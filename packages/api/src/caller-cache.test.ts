@@ -12,28 +12,14 @@ import {
   sql,
   type DatabaseConnection,
   type Driver,
-  type KyselyPlugin,
 } from 'kysely';
-import { createPool, type Database, type Db } from '@hops/db';
+import { createPool, type Database } from '@hops/db';
 import { afterEach, describe, expect, it } from 'vitest';
-import { makeUser, recordingLogger, waitFor } from '../test/helpers.ts';
+import { countingDb, makeUser, recordingLogger, waitFor } from '../test/helpers.ts';
 import { startCallerCache, type CallerCache, type CallerCacheOptions } from './caller-cache.ts';
 import { loadUserActor } from './services/users.ts';
 
 const { db, url } = await useTestDatabase();
-
-/** A Kysely over the same pool that counts the statements it runs. */
-function counting(base: Db) {
-  const counter = { statements: 0 };
-  const plugin: KyselyPlugin = {
-    transformQuery: (args) => args.node,
-    transformResult: async (args) => {
-      counter.statements += 1;
-      return args.result;
-    },
-  };
-  return { db: base.withPlugin(plugin), counter };
-}
 
 const open: CallerCache[] = [];
 afterEach(async () => {
@@ -92,7 +78,7 @@ describe('the caller cache', () => {
   it('serves a kept caller without a statement, and the row it shares cannot be changed', async () => {
     const { cache } = await listeningCache();
     const user = await makeUser(db);
-    const { db: counted, counter } = counting(db);
+    const { db: counted, counter } = countingDb(db);
     const first = await cache.load(counted, user.id);
     expect(counter.statements).toBe(1);
     for (let i = 0; i < 5; i++) expect(await cache.load(counted, user.id)).toEqual(first);
@@ -200,7 +186,7 @@ describe('the caller cache', () => {
     await waitFor('the refusal logged', async () => log.lines.length > 0);
     expect(cache.listening).toBe(false);
     const user = await makeUser(db);
-    const { db: counted, counter } = counting(db);
+    const { db: counted, counter } = countingDb(db);
     expect(await cache.load(counted, user.id)).toMatchObject({ id: user.id });
     expect(await cache.load(counted, user.id)).toMatchObject({ id: user.id });
     expect(counter.statements).toBe(2);
@@ -236,7 +222,7 @@ describe('the caller cache', () => {
       );
       release();
       expect(await reading).toMatchObject({ isAdmin: false }); // what a request begun before saw
-      const { db: counted, counter } = counting(db);
+      const { db: counted, counter } = countingDb(db);
       expect(await cache.load(counted, user.id)).toMatchObject({ isAdmin: true });
       expect(counter.statements).toBe(1);
     } finally {
@@ -248,7 +234,7 @@ describe('the caller cache', () => {
   it('keeps at most maxEntries rows, and none longer than maxAgeMs', async () => {
     const { cache } = await listeningCache({ maxEntries: 2 });
     const [a, b, c] = [await makeUser(db), await makeUser(db), await makeUser(db)];
-    const { db: counted, counter } = counting(db);
+    const { db: counted, counter } = countingDb(db);
     for (const user of [a, b, c]) await cache.load(counted, user.id);
     expect(counter.statements).toBe(3);
     await cache.load(counted, c.id);
@@ -267,7 +253,7 @@ describe('the caller cache', () => {
   it('forgets everything on clear() and on TRUNCATE', async () => {
     const { cache } = await listeningCache();
     const user = await makeUser(db);
-    const { db: counted, counter } = counting(db);
+    const { db: counted, counter } = countingDb(db);
     await cache.load(counted, user.id);
     cache.clear();
     await cache.load(counted, user.id);

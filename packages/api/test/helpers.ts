@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Db } from '@hops/db';
 import { afterAll } from 'vitest';
-import { sql } from 'kysely';
+import { sql, type KyselyPlugin } from 'kysely';
 import { runJobsOnce } from '../src/jobs/runner.ts';
 import { productJobs, type JobDeps } from '../src/jobs/tasks.ts';
 import { SecretBox } from '../src/secrets.ts';
@@ -245,4 +245,17 @@ export async function waitFor<T>(
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+}
+
+/** A Kysely over the same pool that counts the statements it runs (`counter.statements`). */
+export function countingDb(base: Db) {
+  const counter = { statements: 0 };
+  const plugin: KyselyPlugin = {
+    transformQuery: (args) => args.node,
+    transformResult: async (args) => {
+      counter.statements += 1;
+      return args.result;
+    },
+  };
+  return { db: base.withPlugin(plugin), counter };
 }

@@ -5,7 +5,7 @@ import { createTRPCClient, httpBatchLink } from '@trpc/client';
 import { createTRPCOptionsProxy } from '@trpc/tanstack-react-query';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { fakeLink, owner } from '../test/render.tsx';
-import { startFirstLoad } from './first-load.ts';
+import { queryOptionsOf, startFirstLoad } from './first-load.ts';
 import { batchUrl, overviewCalls, type BatchAnswer, type FirstCall } from './overview-calls.ts';
 import { createApiClient, createQueryClient } from './trpc.ts';
 
@@ -33,12 +33,7 @@ function load(early: { calls: FirstCall[]; answers: Promise<BatchAnswer[]> } | u
   const queryClient = createQueryClient();
   startFirstLoad(client, queryClient, '/');
   const trpc = createTRPCOptionsProxy<AppRouter>({ client, queryClient });
-  const keyOf = (call: FirstCall) =>
-    call.path === 'me.get'
-      ? trpc.me.get.queryKey()
-      : call.path === 'usage.summary'
-        ? trpc.usage.summary.queryKey(call.input)
-        : trpc.usage.daily.queryKey(call.input);
+  const keyOf = (call: FirstCall) => queryOptionsOf(trpc, call).queryKey;
   const settled = async (calls: FirstCall[]) => {
     await vi.waitFor(() => {
       for (const call of calls) expect(queryClient.getQueryData(keyOf(call))).toBeDefined();

@@ -19,6 +19,17 @@ function warn(what: string) {
   return (error: unknown) => console.warn(`${what} could not be loaded ahead of the page.`, error);
 }
 
+type Trpc = ReturnType<typeof createTRPCOptionsProxy<AppRouter>>;
+
+/** The query options (key and function) the pages use for one of the first calls. */
+export function queryOptionsOf(trpc: Trpc, call: FirstCall) {
+  return call.path === 'me.get'
+    ? trpc.me.get.queryOptions()
+    : call.path === 'usage.summary'
+      ? trpc.usage.summary.queryOptions(call.input)
+      : trpc.usage.daily.queryOptions(call.input);
+}
+
 /**
  * The query function of `options`, answered from the early request (first-data.ts) when it
  * answered this call with data; otherwise (an error, no answer) asked again through tRPC.
@@ -69,13 +80,7 @@ export function startFirstLoad(client: ApiClient, queryClient: QueryClient, path
   void OverviewPage.preload().catch(warn('The overview page'));
   const calls = overviewCalls();
   const answers = earlyAnswers(calls);
-  const optionsOf = (call: FirstCall) =>
-    call.path === 'me.get'
-      ? trpc.me.get.queryOptions()
-      : call.path === 'usage.summary'
-        ? trpc.usage.summary.queryOptions(call.input)
-        : trpc.usage.daily.queryOptions(call.input);
-  const options = calls.map((call, i) => earlyFirst(optionsOf(call), answers[i]));
+  const options = calls.map((call, i) => earlyFirst(queryOptionsOf(trpc, call), answers[i]));
   const [meOptions, ...figures] = options;
   const me = queryClient.fetchQuery(meOptions as ReturnType<typeof trpc.me.get.queryOptions>);
   // prefetchQuery keeps a failure in the cache (the page shows it) and never throws here.

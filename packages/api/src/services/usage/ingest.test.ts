@@ -2,10 +2,10 @@
 // Over 300 lines: the pricing and refusal cases are listed one by one, on purpose.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { sql, type KyselyPlugin } from 'kysely';
+import { sql } from 'kysely';
 import { inTransaction, type Db } from '@hops/db';
 import { useTestDatabase } from '@hops/db/testing';
-import { assignDirect, makeCluster, makeUser, userDay } from '../../../test/helpers.ts';
+import { assignDirect, countingDb, makeCluster, makeUser, userDay } from '../../../test/helpers.ts';
 import type { AuditActor } from '../../actor.ts';
 import { AppError } from '../../errors.ts';
 import { Decimal } from '../../money.ts';
@@ -42,19 +42,6 @@ async function snapshot() {
            (SELECT count(*) FROM audit_log)::text AS audit,
            (SELECT count(*) FROM events)::text AS events`.execute(db);
   return rows[0];
-}
-
-/** A Kysely over the same pool that counts the statements it runs. */
-function counting(base: Db) {
-  const counter = { statements: 0 };
-  const plugin: KyselyPlugin = {
-    transformQuery: (args) => args.node,
-    transformResult: async (args) => {
-      counter.statements += 1;
-      return args.result;
-    },
-  };
-  return { db: base.withPlugin(plugin), counter };
 }
 
 // The SPEC §3.4 card, written out here rather than read from the code: USD per unit.
@@ -353,11 +340,11 @@ describe('usage.ingest is set-based', () => {
         ),
       );
 
-    const small = counting(db);
+    const small = countingDb(db);
     const few = batch(1, '2025-08-01').slice(0, 10);
     await ingest(few, small.db);
 
-    const big = counting(db);
+    const big = countingDb(db);
     const many = batch(200, '2025-09-01');
     expect(many).toHaveLength(10_000);
     const started = Date.now();
