@@ -5,16 +5,11 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { useTestDatabase } from '@hops/db/testing';
-import { afterEach, describe, expect, it } from 'vitest';
-import { recordingLogger, waitFor } from '../../test/helpers.ts';
+import { describe, expect, it } from 'vitest';
+import { waitFor } from '../../test/helpers.ts';
+import { useJobRunners } from '../../test/runners.ts';
 import { enqueuerFor } from './queue.ts';
-import {
-  inBatches,
-  startJobRunner,
-  type JobRunner,
-  type JobRunnerOptions,
-  type TaskHandlers,
-} from './runner.ts';
+import { inBatches, type JobRunnerOptions } from './runner.ts';
 import { jobStates, type JobStateRow } from './states.ts';
 
 const { db, url } = await useTestDatabase();
@@ -25,25 +20,7 @@ type TestTasks = {
 };
 const enqueueTest = enqueuerFor<TestTasks>();
 
-const running: JobRunner[] = [];
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((runner) => runner.stop()));
-});
-
-async function start(
-  tasks: Partial<TaskHandlers<TestTasks>>,
-  options: Partial<JobRunnerOptions<TestTasks>> = {},
-) {
-  const runner = await startJobRunner<TestTasks>({
-    connectionString: url,
-    log: recordingLogger(),
-    pollIntervalMs: 100,
-    ...options,
-    tasks: tasks as TaskHandlers<TestTasks>,
-  });
-  running.push(runner);
-  return runner;
-}
+const { running, start } = useJobRunners<TestTasks>(url);
 
 const JOBS = 6;
 

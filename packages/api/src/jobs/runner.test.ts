@@ -5,16 +5,10 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { useTestDatabase } from '@hops/db/testing';
 import { sql } from 'kysely';
-import { afterEach, describe, expect, it } from 'vitest';
-import { recordingLogger, waitFor } from '../../test/helpers.ts';
+import { describe, expect, it } from 'vitest';
+import { waitFor } from '../../test/helpers.ts';
+import { useJobRunners } from '../../test/runners.ts';
 import { enqueuerFor } from './queue.ts';
-import {
-  startJobRunner,
-  type JobRunner,
-  type JobRunnerOptions,
-  type TaskHandler,
-  type TaskHandlers,
-} from './runner.ts';
 import { jobStates } from './states.ts';
 
 const { db, url } = await useTestDatabase();
@@ -26,27 +20,7 @@ type TestTasks = {
 };
 const enqueueTest = enqueuerFor<TestTasks>();
 
-const running: JobRunner[] = [];
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((runner) => runner.stop()));
-});
-
-/** A runner with some of the test tasks (a replica that knows only those). */
-async function start(
-  tasks: { [K in keyof TestTasks]?: TaskHandler<TestTasks[K]> },
-  options: Partial<JobRunnerOptions<TestTasks>> = {},
-) {
-  const log = recordingLogger();
-  const runner = await startJobRunner<TestTasks>({
-    connectionString: url,
-    log,
-    pollIntervalMs: 100,
-    ...options,
-    tasks: tasks as TaskHandlers<TestTasks>,
-  });
-  running.push(runner);
-  return { runner, log };
-}
+const { start } = useJobRunners<TestTasks>(url);
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const noJobsLeft = (task: string) => async () => (await jobStates(db, { task })).length === 0;
