@@ -2,8 +2,9 @@
 // its own process with a job worker) on one PostgreSQL behind a round-robin proxy on loopback, and
 // two Slack bots calling the API through that proxy. Under load every change happens once (grants
 // and ingestions retried with their idempotency keys onto the other replica; the ledger balanced,
-// each user-day stored once); a Confirm clicked on both bots at once and a slash command retried
-// by Slack onto the other bot act once; a replica killed (SIGKILL) while invites are being made
+// each user-day stored once); a session signed out through one server is refused by the other
+// (each keeps its callers' rows until PostgreSQL announces a change); a Confirm clicked on both
+// bots at once and a slash command retried by Slack onto the other bot act once; a replica killed (SIGKILL) while invites are being made
 // and mailed leaves the other mailing every invite, none lost, none sent twice; and a replica
 // killed while accounts are being made on a (fake) Hopsworks cluster leaves the other making
 // everyone there, each person created by exactly one request.
@@ -27,6 +28,7 @@ import {
   TEST_TEAM_ID,
   type FakeSlack,
 } from '@hops/slackbot/testing';
+import { SESSION_COOKIE, sealSession } from '@hops/web/server';
 import { bearer, SERVICE_TOKEN, waitFor } from '@hops/web/testing';
 import { listeningUrl, mainEnv, spawnMain, type MainProcess } from '@hops/web/testing/main-process';
 import { sql } from 'kysely';
@@ -288,6 +290,34 @@ describe('two API servers behind a load balancer, under load', () => {
     console.log(
       `[replicas] load: ${groups.length} calls (${all.length} requests, ${all.length - groups.length} repeats with the same key) → ${GRANTS} grants, ${OWNERS * DAYS} user-days; replicas answered ${share.join(' / ')}`,
     );
+  });
+});
+
+describe('one person on two API servers', () => {
+  // Each server keeps its callers' rows (the caller cache); PostgreSQL announces a change at
+  // commit and every server forgets the row, so a revocation holds on both.
+  it('a session signed out through one replica is refused there at once, and by the other as soon as PostgreSQL announces it', async () => {
+    const [a, b] = replicas as [Replica, Replica];
+    const userId = `test|signout-${randomUUID().slice(0, 8)}`;
+    await db
+      .insertInto('users')
+      .values({ id: userId, email: `${userId.slice(5)}@example.test`, name: 'Signs Out' })
+      .execute();
+    const cookie = `${SESSION_COOKIE}=${sealSession(shared.SESSION_SECRET!, userId)}`;
+    const me = (replica: Replica) =>
+      fetch(`${replica.url}/trpc/me.get`, { headers: { cookie } }).then((r) => r.status);
+    // Asked twice on each: the second answer comes from the kept row, kept 5 s at most.
+    const keptFrom = Date.now();
+    for (const replica of [a, b, a, b]) expect(await me(replica)).toBe(200);
+    const out = await fetch(`${a.url}/trpc/account.signOutEverywhere`, {
+      method: 'POST',
+      headers: { cookie, 'content-type': 'application/json', 'sec-fetch-site': 'same-origin' },
+    });
+    expect(out.status).toBe(200);
+    expect(await me(a)).toBe(401);
+    await waitFor('the other replica to refuse the session', async () => (await me(b)) === 401);
+    // On PostgreSQL's announcement, not because b's kept row grew too old.
+    expect(Date.now() - keptFrom).toBeLessThan(5_000);
   });
 });
 
