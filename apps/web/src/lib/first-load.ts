@@ -12,7 +12,7 @@ import { errorCode, type ApiClient } from './trpc.ts';
 
 export { LAST_MONTH_DAYS, lastMonthWhileNew, overviewRanges } from './overview-calls.ts';
 
-/** Chunks the overview needs for its first data, fetched while the session is being checked. */
+/** The overview's chunk, fetched while the session is being checked. */
 export const OverviewPage = preloadable(() => import('../routes/overview.tsx'));
 
 function warn(what: string) {

@@ -53,33 +53,21 @@ export const roleOf = (user: { accountOwnerId: string | null }): AccountRole =>
 /**
  * The user as a caller (null when there is none): what rules check about who acts. With
  * `sessionIssuedAt` (a web session's start), also null when that session was revoked — issued
- * before the user's `sessions_valid_after` (SPEC §12) — in the same one query.
+ * before the user's `sessions_valid_after` (SPEC §12) — read in the same one query.
  */
 export async function loadUserActor(
   db: Executor,
   userId: string,
   sessionIssuedAt?: Date,
 ): Promise<UserActor | null> {
-  const row = await db
-    .selectFrom('users')
-    .select(ACTOR_COLUMNS)
-    .where('id', '=', userId)
-    .$if(sessionIssuedAt !== undefined, (query) =>
-      query.where((eb) =>
-        eb.or([
-          eb('sessionsValidAfter', 'is', null),
-          eb('sessionsValidAfter', '<=', sessionIssuedAt!),
-        ]),
-      ),
-    )
-    .executeTakeFirst();
-  return row ? toActor(row) : null;
+  const row = await loadCallerRow(db, userId);
+  return row && sessionAllowed(row, sessionIssuedAt) ? row.actor : null;
 }
 
 /**
- * A caller's row as the caller cache keeps it: the actor, and when the user's sessions were last
- * revoked in microseconds since the epoch (PostgreSQL's own precision, so the check in memory
- * answers exactly what loadUserActor's `sessions_valid_after <= issued` does).
+ * A caller's row (loadUserActor's, and what the caller cache keeps): the actor, and when the
+ * user's sessions were last revoked in microseconds since the epoch (PostgreSQL's own precision,
+ * so that `sessions_valid_after <= issued` is answered exactly as the database would).
  */
 export interface CallerRow {
   actor: UserActor;
