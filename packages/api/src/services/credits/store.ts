@@ -118,6 +118,20 @@ export async function insertLedger(
     rowDates[i] = e.usageDailyId === null ? null : e.usageDailyDate!;
     descriptions[i] = e.description;
   }
+  // PostgreSQL checks each entry's reference into usage_daily with one query per row (its
+  // foreign-key trigger), and on the partitioned table the plan cache's `auto` mode plans that
+  // query afresh for every row (its one-partition custom plan looks cheaper than the generic plan
+  // over all partitions, which prunes to that one partition when it runs anyway). Measured on 650
+  // entries: 150 ms planned per row, 41 ms with the generic plan, 20 ms without references. So
+  // the generic plan for this statement only, and the transaction's mode back after it.
+  const referencesUsage = rowIds.some((id) => id !== null);
+  let mode: string | undefined;
+  if (referencesUsage) {
+    const { rows } = await sql<{ mode: string }>`
+      SELECT current_setting('plan_cache_mode') AS mode,
+             set_config('plan_cache_mode', 'force_generic_plan', true)`.execute(trx);
+    mode = rows[0]!.mode;
+  }
   // Typed arrays (cheaper to parse than a JSON document), in the order given. clock_timestamp(),
   // not now(): a transaction that waited for the owner's lock writes entries that come after the
   // ones it waited for, and the ledger lists them newest first.
@@ -133,6 +147,9 @@ export async function insertLedger(
       user_id, kind, pool, amount, balance_after, usage_daily_id, usage_daily_date, description,
       seq)
     ORDER BY e.seq`.execute(trx);
+  if (mode !== undefined) {
+    await sql`SELECT set_config('plan_cache_mode', ${mode}, true)`.execute(trx);
+  }
 }
 
 /** Writes the states back in one statement, and flips `credits_exhausted` where it changed. */

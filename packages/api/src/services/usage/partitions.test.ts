@@ -152,6 +152,46 @@ describe('ingestion into the partitioned table', () => {
     expect(ledger.every((l) => l.usageDate !== null)).toBe(true);
   });
 
+  it('checks every entry\'s usage row through the generic plan, still refusing a missing one, and gives the transaction its plan mode back', async () => {
+    const owner = await makeUser(db, { billingMode: 'prepaid' });
+    await inTransaction(db, (trx) =>
+      grantCredits(trx, ADMIN, { userId: owner.id, amount: '100', pool: 'paid', reason: 'test' }),
+    );
+    await inTransaction(db, (trx) =>
+      ingestUsage(trx, SERVICE, [userDay(owner.id, '2025-10-02', { cpuHours: '2' })]),
+    );
+    const {
+      rows: [row],
+    } = await sql<{ id: string; date: string }>`
+      SELECT id, date::text FROM usage_daily WHERE user_id = ${owner.id}`.execute(db);
+    const entry = (usageDailyId: string, usageDailyDate: string) => ({
+      userId: owner.id,
+      kind: 'adjustment' as const,
+      pool: 'paid' as const,
+      amount: '-0.01',
+      balanceAfter: '0',
+      usageDailyId,
+      usageDailyDate,
+      description: 'test',
+    });
+    const modes = await inTransaction(db, async (trx) => {
+      await sql`SET LOCAL plan_cache_mode = force_custom_plan`.execute(trx);
+      await insertLedger(trx, SERVICE, [entry(row!.id, row!.date)]);
+      const { rows } = await sql<{ mode: string }>`
+        SELECT current_setting('plan_cache_mode') AS mode`.execute(trx);
+      return rows.map((r) => r.mode);
+    });
+    expect(modes).toEqual(['force_custom_plan']);
+    // The same id on another day names no row: refused by the reference, nothing written.
+    await expect(
+      inTransaction(db, (trx) => insertLedger(trx, SERVICE, [entry(row!.id, '2025-10-03')])),
+    ).rejects.toThrow(/credit_transactions_usage_daily_fkey/);
+    const { rows } = await sql<{ n: number }>`
+      SELECT count(*)::int AS n FROM credit_transactions
+      WHERE user_id = ${owner.id} AND kind = 'adjustment'`.execute(db);
+    expect(rows).toEqual([{ n: 1 }]);
+  });
+
   it('refuses a ledger entry for a usage row without its date, writing nothing', async () => {
     const owner = await makeUser(db, { billingMode: 'prepaid' });
     await expect(
