@@ -152,7 +152,7 @@ describe('ingestion into the partitioned table', () => {
     expect(ledger.every((l) => l.usageDate !== null)).toBe(true);
   });
 
-  it('checks every entry\'s usage row through the generic plan, still refusing a missing one, and gives the transaction its plan mode back', async () => {
+  it("checks every entry's usage row through the generic plan, still refusing a missing one, and gives the transaction its plan mode back", async () => {
     const owner = await makeUser(db, { billingMode: 'prepaid' });
     await inTransaction(db, (trx) =>
       grantCredits(trx, ADMIN, { userId: owner.id, amount: '100', pool: 'paid', reason: 'test' }),
