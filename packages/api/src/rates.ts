@@ -72,7 +72,9 @@ function usd(credits: string): Decimal {
  * Σ GB held × monthly rate ÷ the days of that month, online and offline together.
  */
 export function priceUsage(q: Quantities, date: string, card: RateCard = rateCardFor(date)): Costs {
-  return priceExactly(q, date, card) ?? priceWithDecimal(q, date, card);
+  return (
+    priceInDoubles(q, date, card) ?? priceExactly(q, date, card) ?? priceWithDecimal(q, date, card)
+  );
 }
 
 function assemble(columns: Record<CostField, string>, total: string, card: RateCard): Costs {
@@ -172,5 +174,96 @@ function priceExactly(q: Quantities, date: string, card: RateCard): Costs | null
     costs[cost.field] = printUnits(units, SCALE);
   }
   costs.totalCost = printUnits(total, SCALE);
+  return costs;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The same exact arithmetic in doubles, for the usual record: every quantity a plain decimal with
+// at most 4 decimals and 10 digits before the point (what usage.ingest accepts), and every product
+// and sum below 2^52. Integers below 2^53 are exact in a double, so each step is the integer
+// path's step; anything larger goes to the BigInt path. About four times faster than BigInts,
+// whose allocations were most of the pricing of a 10 000-record batch.
+
+const SAFE = 2 ** 52;
+const QUANTITY_TEXT = /^(\d{1,10})(?:\.(\d{1,4}))?$/;
+const TENS = [1, 10, 100, 1_000, 10_000];
+
+/** A quantity in ten-thousandths (below 10^14), or null when it is not one this path takes. */
+function tenThousandths(value: DecimalInput): number | null {
+  if (typeof value !== 'string' && typeof value !== 'number') return null;
+  const match = QUANTITY_TEXT.exec(typeof value === 'number' ? String(value) : value);
+  if (!match) return null;
+  const fraction = match[2];
+  return Number(match[1]) * 10_000 + (fraction ? Number(fraction) * TENS[4 - fraction.length]! : 0);
+}
+
+/** ⌊n / d⌋ for integers below 2^53, corrected for the division's rounding. */
+function floorDivide(n: number, d: number): number {
+  let q = Math.floor(n / d);
+  const r = n - q * d;
+  if (r < 0) q -= 1;
+  else if (r >= d) q += 1;
+  return q;
+}
+
+/** n / d rounded half-even, for integers 0 ≤ n < 2^52 and 0 < d. */
+function divideHalfEvenSmall(n: number, d: number): number {
+  const q = floorDivide(n, d);
+  const twice = 2 * (n - q * d);
+  return twice > d || (twice === d && q % 2 === 1) ? q + 1 : q;
+}
+
+/** Ten-thousandths as text with 4 decimals: 123456 → "12.3456". */
+function printTenThousandths(units: number): string {
+  const whole = floorDivide(units, 10_000);
+  return `${whole}.${String(units - whole * 10_000).padStart(4, '0')}`;
+}
+
+/** A card's USD rates as integers of one common scale; null if they do not fit a double. */
+interface SmallRates {
+  /** 10^scale of the rates: the exact amounts are in 10^-(4 + scale). */
+  divisor: number;
+  units: Record<RateKey, number>;
+}
+
+const smallRates = new WeakMap<RateCard, SmallRates | null>();
+
+function smallRatesOf(card: RateCard): SmallRates | null {
+  if (smallRates.has(card)) return smallRates.get(card)!;
+  const rates = usdRatesOf(card);
+  const scale = Math.max(...Object.values(rates).map((r) => r.scale));
+  let small: SmallRates | null = { divisor: 10 ** scale, units: {} as Record<RateKey, number> };
+  for (const [name, rate] of Object.entries(rates) as [RateKey, Scaled][]) {
+    const units = rate.units * pow10(scale - rate.scale);
+    if (scale > 8 || units >= BigInt(SAFE)) small = null;
+    else small!.units[name] = Number(units);
+    if (!small) break;
+  }
+  smallRates.set(card, small);
+  return small;
+}
+
+function priceInDoubles(q: Quantities, date: string, card: RateCard): Costs | null {
+  const rates = smallRatesOf(card);
+  if (!rates) return null;
+  const costs = { rateCard: card.id } as Costs;
+  let total = 0;
+  for (const { cost, quantities } of PRICED) {
+    let exact = 0;
+    for (const quantity of quantities) {
+      const amount = tenThousandths(q[quantity.field]);
+      if (amount === null) return null;
+      exact += amount * rates.units[quantity.rate];
+      // Each product and partial sum stays below 2^52 (so below 2^53 where it was rounded).
+      if (!(exact < SAFE)) return null;
+    }
+    const units = divideHalfEvenSmall(
+      exact,
+      cost.prorated ? rates.divisor * daysInMonth(date) : rates.divisor,
+    );
+    total += units;
+    costs[cost.field] = printTenThousandths(units);
+  }
+  costs.totalCost = printTenThousandths(total);
   return costs;
 }
