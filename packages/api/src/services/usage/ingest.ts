@@ -16,6 +16,7 @@ import {
   type QuantityField,
 } from '../../resources.ts';
 import type { MailQueueDeps } from '../mail/outbox.ts';
+import { bareArray, quotedArray } from '../../sql-arrays.ts';
 import { checkSpendingCaps } from '../spending-cap.ts';
 import { moveCredits, type WrittenRow } from './payers.ts';
 import { FirstProblem, priceRecord, type PricedRecord, type UsageRecordInput } from './records.ts';
@@ -158,13 +159,6 @@ const WRITTEN = sql.raw(
 const payerOf = (user: BatchUser) => user.accountOwnerId ?? user.id;
 
 /**
- * A numeric[] parameter as PostgreSQL's array text, `{1.5,0,2.25}`: the amounts are plain
- * decimals (checked by priceRecord, printed by the pricing), which need no quoting, and joining
- * them is far cheaper than the driver's element-by-element escaping.
- */
-const numericArray = (values: readonly string[]) => `{${values.join(',')}}`;
-
-/**
  * The batch as one typed array per column (parsed by PostgreSQL's array input, far cheaper than
  * a JSON document unpacked row by row): `r(id, user_id, account_owner_id, date,
  * hopsworks_cluster_id, <amounts>, rate_card, project_breakdown)`, in record order. For new rows
@@ -203,10 +197,13 @@ function batchInput(
       amounts[c]![i] = costs[AMOUNT_KEYS[c] as Exclude<AmountField, QuantityField>];
     }
   }
-  const amountArrays = sql.join(amounts.map((a) => sql`${numericArray(a)}::numeric[]`));
-  return sql`unnest(${ids ?? new Array<null>(n).fill(null)}::uuid[], ${userIds}::text[],
-      ${payers}::text[], ${dates}::date[], ${clusters}::uuid[], ${amountArrays},
-      ${rateCards}::text[], ${breakdowns}::jsonb[])
+  // Array text (sql-arrays.ts). Bare elements were checked: ids are ours, days by priceRecord,
+  // cluster ids against the database, amounts printed by the pricing; the rest are quoted.
+  const amountArrays = sql.join(amounts.map((a) => sql`${bareArray(a)}::numeric[]`));
+  return sql`unnest(${bareArray(ids ?? new Array<null>(n).fill(null))}::uuid[],
+      ${quotedArray(userIds)}::text[], ${quotedArray(payers)}::text[], ${bareArray(dates)}::date[],
+      ${bareArray(clusters)}::uuid[], ${amountArrays}, ${quotedArray(rateCards)}::text[],
+      ${quotedArray(breakdowns)}::jsonb[])
     AS r(id, user_id, account_owner_id, date, hopsworks_cluster_id, ${AMOUNTS.names}, rate_card,
          project_breakdown)`;
 }
