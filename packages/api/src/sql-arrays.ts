@@ -20,7 +20,8 @@ export function quotedArray(values: readonly (string | null)[]): string {
   const parts = new Array<string>(values.length);
   for (let i = 0; i < values.length; i++) {
     const value = values[i];
-    parts[i] = value == null ? 'NULL' : `"${value.replace(SPECIAL, '\\$&')}"`;
+    parts[i] =
+      value === null || value === undefined ? 'NULL' : `"${value.replace(SPECIAL, '\\$&')}"`;
   }
   return `{${parts.join(',')}}`;
 }
