@@ -182,6 +182,34 @@ describe('usage.ingest writes', () => {
     expect(count.n).toBe(1);
   });
 
+  it('a batch of new days, a day missing between stored ones, and re-sent days: each stored once, right', async () => {
+    const owner = await makeUser(db);
+    const other = await makeUser(db);
+    await ingest([
+      userDay(owner.id, '2025-10-01', { cpuHours: '1' }),
+      userDay(owner.id, '2025-10-03', { cpuHours: '3' }),
+    ]);
+    const result = await ingest([
+      userDay(owner.id, '2025-10-01', { cpuHours: '1' }), // identical: untouched
+      userDay(owner.id, '2025-10-02', { cpuHours: '2' }), // between stored days: new
+      userDay(owner.id, '2025-10-03', { cpuHours: '30' }), // re-sent, changed
+      userDay(owner.id, '2025-10-04', { cpuHours: '4' }), // after the last stored: new
+      userDay(other.id, '2025-10-01', { cpuHours: '8' }), // a user with nothing stored: new
+    ]);
+    // cost per CPU hour 0.125: new 2 + 4 + 8 hours, 27 more hours on the 3rd.
+    expect(result).toEqual({ inserted: 3, updated: 1, costDelta: '5.1250' });
+    const { rows } = await sql<{ userId: string; date: string; cpuHours: string }>`
+      SELECT user_id, date, cpu_hours FROM usage_daily
+      WHERE user_id IN (${owner.id}, ${other.id}) ORDER BY user_id = ${other.id}, date`.execute(db);
+    expect(rows).toEqual([
+      { userId: owner.id, date: '2025-10-01', cpuHours: '1.0000' },
+      { userId: owner.id, date: '2025-10-02', cpuHours: '2.0000' },
+      { userId: owner.id, date: '2025-10-03', cpuHours: '30.0000' },
+      { userId: owner.id, date: '2025-10-04', cpuHours: '4.0000' },
+      { userId: other.id, date: '2025-10-01', cpuHours: '8.0000' },
+    ]);
+  });
+
   it('fixes the payer at ingestion: usage of a member who left stays with the old owner', async () => {
     const owner = await makeUser(db);
     const member = await makeUser(db, { owner: owner.id });

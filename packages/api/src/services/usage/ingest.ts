@@ -208,6 +208,64 @@ function batchInput(
          project_breakdown)`;
 }
 
+/**
+ * The batch's records (by index) whose day is surely not stored yet (after the user's last stored
+ * day from the batch's first day on), and the others.
+ */
+async function sortByNewness(
+  trx: Transaction,
+  records: readonly UsageRecordInput[],
+): Promise<{ surelyNew: number[]; maybeStored: number[] }> {
+  let firstDay = records[0]!.date;
+  for (const r of records) if (r.date < firstDay) firstDay = r.date;
+  const userIds = [...new Set(records.map((r) => r.userId))];
+  const { rows } = await sql<{ userId: string; lastDay: string }>`
+    SELECT user_id, max(date)::text AS last_day FROM usage_daily
+    WHERE user_id = ANY(${quotedArray(userIds)}::text[]) AND date >= ${firstDay}::date
+    GROUP BY user_id`.execute(trx);
+  const lastDay = new Map(rows.map((row) => [row.userId, row.lastDay]));
+  const surelyNew: number[] = [];
+  const maybeStored: number[] = [];
+  for (let i = 0; i < records.length; i++) {
+    const last = lastDay.get(records[i]!.userId);
+    (last === undefined || records[i]!.date > last ? surelyNew : maybeStored).push(i);
+  }
+  return { surelyNew, maybeStored };
+}
+
+interface NewDays {
+  records: readonly UsageRecordInput[];
+  priced: readonly PricedRecord[];
+  userById: Map<string, BatchUser>;
+  ids: readonly string[];
+}
+
+/**
+ * Inserts days as new rows with the ids given. With `skipStored`, a day already stored is left
+ * as it is, and the ids of the rows inserted come back; without, every day must be new (a stored
+ * one is an error: the caller knows they are not).
+ */
+async function insertDays(
+  trx: Transaction,
+  days: NewDays,
+  options: { skipStored?: boolean } = {},
+): Promise<string[]> {
+  const insert = sql`
+    INSERT INTO usage_daily AS d (
+      id, user_id, account_owner_id, date, hopsworks_cluster_id, ${AMOUNTS.names},
+      project_breakdown, rate_card)
+    SELECT r.id, r.user_id, r.account_owner_id, r.date, r.hopsworks_cluster_id, ${AMOUNTS.input},
+           coalesce(r.project_breakdown, '{}'::jsonb), r.rate_card
+    FROM ${batchInput(days.records, days.priced, days.userById, days.ids)}`;
+  if (!options.skipStored) {
+    await insert.execute(trx);
+    return [];
+  }
+  const { rows } = await sql<{ id: string }>`
+    ${insert} ON CONFLICT (user_id, date) DO NOTHING RETURNING d.id`.execute(trx);
+  return rows.map((row) => row.id);
+}
+
 async function writeBatch(
   trx: Transaction,
   actor: AuditActor,
@@ -218,27 +276,50 @@ async function writeBatch(
   today: string,
 ): Promise<IngestResult> {
   // The batch's users are locked (ingestUsage), and only ingestion writes usage_daily: no other
-  // transaction can add or change one of these user-days until we commit. So new days are a
-  // plain set-based INSERT (ON CONFLICT DO NOTHING leaves the days already stored), and only the
-  // days it left are looked at again: one statement for a batch of new days (the usual case),
-  // two when some are re-sent. New rows get their ids here, so the INSERT returns only those
-  // ids (which records were new) and the rest of a new row's WrittenRow is what was sent.
+  // transaction can add or change one of these user-days until we commit. A user's days after the
+  // last one stored (from the batch's first day on) are surely new: a plain INSERT, the cheapest
+  // (ON CONFLICT looks each row up once more before inserting it). This statement runs after the
+  // lock, so it sees every ingest that committed before we got it. The other days may be stored:
+  // INSERT … ON CONFLICT DO NOTHING leaves those, and only they are looked at again. So one
+  // statement for a batch of new days (the usual case), more when some may be re-sent. New rows
+  // get their ids here, so only ids come back (which were new), and the rest of a new row's
+  // WrittenRow is what was sent.
   const ids = records.map(() => randomUUID());
-  const { rows: stored } = await sql<{ id: string }>`
-    INSERT INTO usage_daily AS d (
-      id, user_id, account_owner_id, date, hopsworks_cluster_id, ${AMOUNTS.names},
-      project_breakdown, rate_card)
-    SELECT r.id, r.user_id, r.account_owner_id, r.date, r.hopsworks_cluster_id, ${AMOUNTS.input},
-           coalesce(r.project_breakdown, '{}'::jsonb), r.rate_card
-    FROM ${batchInput(records, priced, userById, ids)}
-    ON CONFLICT (user_id, date) DO NOTHING
-    RETURNING d.id`.execute(trx);
+  const { surelyNew, maybeStored } = await sortByNewness(trx, records);
+  const pick = <T>(values: readonly T[], indexes: readonly number[]) =>
+    indexes.length === values.length ? values : indexes.map((i) => values[i]!);
+  if (surelyNew.length > 0) {
+    await insertDays(trx, {
+      records: pick(records, surelyNew),
+      priced: pick(priced, surelyNew),
+      userById,
+      ids: pick(ids, surelyNew),
+    });
+  }
+  const stored =
+    maybeStored.length > 0
+      ? await insertDays(
+          trx,
+          {
+            records: pick(records, maybeStored),
+            priced: pick(priced, maybeStored),
+            userById,
+            ids: pick(ids, maybeStored),
+          },
+          { skipStored: true },
+        )
+      : [];
 
-  const isNew = stored.length === records.length ? null : new Set(stored.map((row) => row.id));
+  // The days that were stored already: those of maybeStored the INSERT left.
+  const wasStored = new Uint8Array(records.length);
+  if (stored.length < maybeStored.length) {
+    const inserted = new Set(stored);
+    for (const i of maybeStored) if (!inserted.has(ids[i]!)) wasStored[i] = 1;
+  }
   const fresh: WrittenRow[] = [];
   const resent: number[] = [];
   for (let i = 0; i < records.length; i++) {
-    if (isNew !== null && !isNew.has(ids[i]!)) {
+    if (wasStored[i]) {
       resent.push(i);
       continue;
     }
