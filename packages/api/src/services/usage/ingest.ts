@@ -5,9 +5,10 @@ import { sql } from 'kysely';
 import type { AuditActor } from '../../actor.ts';
 import { recordAudit } from '../../audit.ts';
 import type { Transaction } from '../../db.ts';
-import { utcToday } from '../../days.ts';
+import { isDay, utcToday } from '../../days.ts';
 import { PG, badRequest, pgCode } from '../../errors.ts';
 import { dec, round4 } from '../../money.ts';
+import { UUID } from '../../pagination.ts';
 import {
   AMOUNT_FIELDS,
   columnOf,
@@ -60,7 +61,72 @@ export async function ingestUsage(
   if (records.length === 0) return { inserted: 0, updated: 0, costDelta: round4(0) };
   const today = options.today ?? utcToday();
 
-  // 1. Each record on its own, and duplicates inside the batch.
+  // 1. The batch's users locked with their owners, which of their days may be stored, and which
+  //    of the named clusters exist: three statements PostgreSQL answers while the records are
+  //    priced here (each statement of a transaction is sent after the one before; the newness
+  //    read runs after the lock, so it sees every ingest that committed before we got it).
+  const userIds = [...new Set(records.map((r) => r.userId))];
+  const firstDay = earliestDay(records);
+  const clusterIds = [
+    ...new Set(
+      records.flatMap((r) =>
+        r.hopsworksClusterId && UUID.test(r.hopsworksClusterId)
+          ? [r.hopsworksClusterId.toLowerCase()]
+          : [],
+      ),
+    ),
+  ];
+  const [checked, users, lastDays, knownClusters] = await Promise.all([
+    // After the statements are sent (this turn of the event loop), not before.
+    new Promise<ReturnType<typeof checkRecords>>((resolve, reject) =>
+      setImmediate(() => {
+        try {
+          resolve(checkRecords(records, today));
+        } catch (error) {
+          reject(error);
+        }
+      }),
+    ),
+    lockBatchUsers(trx, userIds),
+    firstDay === null ? new Map<string, string>() : lastStoredDays(trx, userIds, firstDay),
+    existingClusters(trx, clusterIds),
+  ]);
+  const { problem, priced } = checked;
+
+  // 2. Every user must exist, and every cluster named by a record that passed its own checks.
+  const userById = new Map(users.map((u) => [u.id, u]));
+  const unknownUser = records.findIndex((r) => !userById.has(r.userId));
+  if (unknownUser >= 0) {
+    problem.note(unknownUser, `there is no user ${records[unknownUser]!.userId}.`);
+  }
+  const unknownCluster = records.findIndex(
+    (r, i) =>
+      i < priced.length &&
+      r.hopsworksClusterId &&
+      !knownClusters.has(r.hopsworksClusterId.toLowerCase()),
+  );
+  if (unknownCluster >= 0) {
+    problem.note(
+      unknownCluster,
+      `there is no cluster ${records[unknownCluster]!.hopsworksClusterId}.`,
+    );
+  }
+  problem.throwIfAny();
+
+  try {
+    return await writeBatch(trx, actor, records, priced, userById, lastDays, options.mail, today);
+  } catch (error) {
+    if (pgCode(error) === PG.numericOutOfRange) {
+      throw badRequest(
+        'This batch would take a total past what the database holds (10 digits before the point). Nothing was saved.',
+      );
+    }
+    throw error;
+  }
+}
+
+/** Each record on its own (priced), and duplicates inside the batch; stops at the first problem. */
+function checkRecords(records: readonly UsageRecordInput[], today: string) {
   const problem = new FirstProblem();
   const priced: PricedRecord[] = [];
   const seen = new Map<string, number>();
@@ -82,57 +148,56 @@ export async function ingestUsage(
     seen.set(key, i);
     priced.push(checked);
   }
+  return { problem, priced };
+}
 
-  // 2. One query checks every user and locks them with their owners, in id order: concurrent
-  //    ingests of the same user-day queue here, and membership cannot change under us.
-  const userIds = [...new Set(records.map((r) => r.userId))];
-  const { rows: users } = await sql<BatchUser>`
+/**
+ * Locks the users with their owners, in id order: concurrent ingests of the same user-day queue
+ * here, and membership cannot change under us.
+ */
+async function lockBatchUsers(trx: Transaction, userIds: readonly string[]): Promise<BatchUser[]> {
+  const ids = quotedArray(userIds);
+  const { rows } = await sql<BatchUser>`
     SELECT u.id, u.email, u.account_owner_id, a.hopsworks_cluster_id AS assigned_cluster_id
     FROM users u
     LEFT JOIN user_hopsworks_assignments a ON a.user_id = u.id
-    WHERE u.id = ANY(${userIds}::text[])
-       OR u.id IN (SELECT account_owner_id FROM users WHERE id = ANY(${userIds}::text[]))
+    WHERE u.id = ANY(${ids}::text[])
+       OR u.id IN (SELECT account_owner_id FROM users WHERE id = ANY(${ids}::text[]))
     ORDER BY u.id
     FOR NO KEY UPDATE OF u`.execute(trx);
-  const userById = new Map(users.map((u) => [u.id, u]));
-  const unknownUser = records.findIndex((r) => !userById.has(r.userId));
-  if (unknownUser >= 0) {
-    problem.note(unknownUser, `there is no user ${records[unknownUser]!.userId}.`);
-  }
-  const clusterIds = [
-    ...new Set(
-      records
-        .slice(0, priced.length)
-        .flatMap((r) => (r.hopsworksClusterId ? [r.hopsworksClusterId.toLowerCase()] : [])),
-    ),
-  ];
-  if (clusterIds.length > 0) {
-    const { rows: clusters } = await sql<{ id: string }>`
-      SELECT id FROM hopsworks_clusters WHERE id = ANY(${clusterIds}::uuid[])`.execute(trx);
-    const known = new Set(clusters.map((c) => c.id));
-    const unknownCluster = records.findIndex(
-      (r, i) =>
-        i < priced.length && r.hopsworksClusterId && !known.has(r.hopsworksClusterId.toLowerCase()),
-    );
-    if (unknownCluster >= 0) {
-      problem.note(
-        unknownCluster,
-        `there is no cluster ${records[unknownCluster]!.hopsworksClusterId}.`,
-      );
-    }
-  }
-  problem.throwIfAny();
+  return rows;
+}
 
-  try {
-    return await writeBatch(trx, actor, records, priced, userById, options.mail, today);
-  } catch (error) {
-    if (pgCode(error) === PG.numericOutOfRange) {
-      throw badRequest(
-        'This batch would take a total past what the database holds (10 digits before the point). Nothing was saved.',
-      );
+/** The earliest well-formed day of the batch (records not checked yet); null if none. */
+function earliestDay(records: readonly UsageRecordInput[]): string | null {
+  let first: string | null = null;
+  for (const r of records) {
+    if (typeof r.date === 'string' && isDay(r.date) && (first === null || r.date < first)) {
+      first = r.date;
     }
-    throw error;
   }
+  return first;
+}
+
+/** Each user's last stored day from `firstDay` on (users without one are left out). */
+async function lastStoredDays(
+  trx: Transaction,
+  userIds: readonly string[],
+  firstDay: string,
+): Promise<Map<string, string>> {
+  const { rows } = await sql<{ userId: string; lastDay: string }>`
+    SELECT user_id, max(date)::text AS last_day FROM usage_daily
+    WHERE user_id = ANY(${quotedArray(userIds)}::text[]) AND date >= ${firstDay}::date
+    GROUP BY user_id`.execute(trx);
+  return new Map(rows.map((row) => [row.userId, row.lastDay]));
+}
+
+/** Which of the (well-formed, lower-case) cluster ids exist. */
+async function existingClusters(trx: Transaction, ids: readonly string[]): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const { rows } = await sql<{ id: string }>`
+    SELECT id FROM hopsworks_clusters WHERE id = ANY(${bareArray(ids)}::uuid[])`.execute(trx);
+  return new Set(rows.map((row) => row.id));
 }
 
 // The usage_daily columns of the resources (quantities, costs, total), in resources.ts order,
@@ -212,22 +277,14 @@ function batchInput(
  * The batch's records (by index) whose day is surely not stored yet (after the user's last stored
  * day from the batch's first day on), and the others.
  */
-async function sortByNewness(
-  trx: Transaction,
+function sortByNewness(
   records: readonly UsageRecordInput[],
-): Promise<{ surelyNew: number[]; maybeStored: number[] }> {
-  let firstDay = records[0]!.date;
-  for (const r of records) if (r.date < firstDay) firstDay = r.date;
-  const userIds = [...new Set(records.map((r) => r.userId))];
-  const { rows } = await sql<{ userId: string; lastDay: string }>`
-    SELECT user_id, max(date)::text AS last_day FROM usage_daily
-    WHERE user_id = ANY(${quotedArray(userIds)}::text[]) AND date >= ${firstDay}::date
-    GROUP BY user_id`.execute(trx);
-  const lastDay = new Map(rows.map((row) => [row.userId, row.lastDay]));
+  lastDays: Map<string, string>,
+): { surelyNew: number[]; maybeStored: number[] } {
   const surelyNew: number[] = [];
   const maybeStored: number[] = [];
   for (let i = 0; i < records.length; i++) {
-    const last = lastDay.get(records[i]!.userId);
+    const last = lastDays.get(records[i]!.userId);
     (last === undefined || records[i]!.date > last ? surelyNew : maybeStored).push(i);
   }
   return { surelyNew, maybeStored };
@@ -272,6 +329,8 @@ async function writeBatch(
   records: readonly UsageRecordInput[],
   priced: readonly PricedRecord[],
   userById: Map<string, BatchUser>,
+  /** Each batch user's last stored day from the batch's first day on (lastStoredDays). */
+  lastDays: Map<string, string>,
   mail: MailQueueDeps | undefined,
   today: string,
 ): Promise<IngestResult> {
@@ -285,7 +344,7 @@ async function writeBatch(
   // get their ids here, so only ids come back (which were new), and the rest of a new row's
   // WrittenRow is what was sent.
   const ids = records.map(() => randomUUID());
-  const { surelyNew, maybeStored } = await sortByNewness(trx, records);
+  const { surelyNew, maybeStored } = sortByNewness(records, lastDays);
   const pick = <T>(values: readonly T[], indexes: readonly number[]) =>
     indexes.length === values.length ? values : indexes.map((i) => values[i]!);
   if (surelyNew.length > 0) {
