@@ -27,6 +27,13 @@ describe('array parameters', () => {
     expect(rows[0]!.a).toEqual(values);
   });
 
+  it('text with nothing to escape (one join) comes back as sent too', async () => {
+    const values = ['gen|a1', '', 'NULL', ' spaced ', 'comma, {braces}', 'ünïcødé'];
+    const { rows } = await sql<{ a: string[] }>`
+      SELECT ${quotedArray(values)}::text[] AS a`.execute(db);
+    expect(rows[0]!.a).toEqual(values);
+  });
+
   it('json documents go through jsonb[] unchanged', async () => {
     const docs = [{ p: 'x"y', q: ['\\', null] }, {}, null];
     const { rows } = await sql<{ a: unknown[] }>`
