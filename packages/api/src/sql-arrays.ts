@@ -8,6 +8,7 @@
  * plain decimals. null is NULL.
  */
 export function bareArray(values: readonly (string | null)[]): string {
+  if (!values.includes(null)) return `{${values.join(',')}}`;
   const parts = new Array<string>(values.length);
   for (let i = 0; i < values.length; i++) parts[i] = values[i] ?? 'NULL';
   return `{${parts.join(',')}}`;
