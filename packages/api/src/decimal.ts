@@ -99,8 +99,11 @@ export function formatQuantity(value: string, places = 2): string {
 /** Exact sum, with at least 4 decimals (the stored scale): ["0.1", "0.2"] → "0.3000". */
 export function sumDecimals(values: readonly string[]): string {
   const parsed = values.map(parseDecimal);
-  const scale = Math.max(4, ...parsed.map((p) => p.scale));
-  const total = parsed.reduce((acc, p) => acc + unitsAt(p, scale), 0n);
+  // A loop, not Math.max(...): a batch's thousands of values would be as many arguments.
+  let scale = 4;
+  for (const p of parsed) if (p.scale > scale) scale = p.scale;
+  let total = 0n;
+  for (const p of parsed) total += unitsAt(p, scale);
   return printUnits(total, scale);
 }
 
