@@ -1,6 +1,6 @@
 // Enqueueing a durable job inside the transaction of the action that needs it: the job exists if
 // and only if the action commits (graphile-worker's `add_job`, called through that transaction).
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import type { Transaction } from '../db.ts';
 
 /**
@@ -87,6 +87,25 @@ export function enqueuerFor<M>(): Enqueue<M> {
       )`.execute(trx);
     return rows[0]!;
   };
+}
+
+/**
+ * The `graphile_worker.add_job(…)` call of `enqueue` as an SQL expression whose payload and key
+ * are SQL too, so that a statement can write a row and the job that carries it out at once (the
+ * mail outbox: one statement per mail instead of two). Use it only in the action's transaction.
+ */
+export function addJobSql<K extends keyof TaskPayloads & string>(
+  task: K,
+  payload: RawBuilder<unknown>,
+  options: { jobKey?: RawBuilder<unknown>; maxAttempts?: number } = {},
+): RawBuilder<unknown> {
+  return sql`graphile_worker.add_job(
+    identifier => ${task},
+    payload => ${payload},
+    max_attempts => ${options.maxAttempts ?? null}::int,
+    job_key => ${options.jobKey ?? null}::text,
+    job_key_mode => ${JOB_KEY_MODE}::text
+  )`;
 }
 
 /** Enqueues a product job in `trx`; it runs after `trx` commits, and never if it rolls back. */

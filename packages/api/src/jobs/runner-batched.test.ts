@@ -17,6 +17,7 @@ const { db, url } = await useTestDatabase();
 type TestTasks = {
   'test.batch': { n: number };
   'test.slow': { n: number };
+  'test.other': { n: number };
 };
 const enqueueTest = enqueuerFor<TestTasks>();
 
@@ -176,5 +177,55 @@ describe("the job runner's batched lane", () => {
     expect(done.sort((a, b) => a - b)).toEqual(Array.from({ length: JOBS }, (_, i) => i + 1));
     const [slow] = await jobStates(db, { key: 'long:1' });
     expect(slow?.state).toBe('running');
+  });
+
+  it("tells a task each batch's payloads before any of its jobs runs", async () => {
+    const seen: string[] = [];
+    await start({
+      'test.batch': inBatches(
+        async ({ n }) => {
+          seen.push(`run ${n}`);
+        },
+        { fetched: (payloads) => seen.push(`fetched ${payloads.map((p) => p.n).join(',')}`) },
+      ),
+    });
+    await enqueueBatch('told');
+    await waitFor('the batch to be done', async () => (await batchJobs('told')).length === 0);
+    // One fetch saw the whole transaction's jobs; each job ran after the fetch that told it.
+    const toldAt = new Map<number, number>();
+    seen.forEach((line, at) => {
+      if (line.startsWith('fetched ')) {
+        for (const n of line.slice(8).split(','))
+          if (!toldAt.has(Number(n))) toldAt.set(Number(n), at);
+      }
+    });
+    const runs = seen.flatMap((line, at) =>
+      line.startsWith('run ') ? [[Number(line.slice(4)), at]] : [],
+    );
+    expect(runs.map(([n]) => n).sort((a, b) => a! - b!)).toEqual(
+      Array.from({ length: JOBS }, (_, i) => i + 1),
+    );
+    for (const [n, at] of runs) expect(toldAt.get(n!)).toBeLessThan(at!);
+  });
+
+  it('starts every job of the other lane woken by notifications that came in a burst', async () => {
+    // Polling once a minute: only the notifications (throttled into fewer wake-ups) start them.
+    const done: number[] = [];
+    await start(
+      {
+        'test.other': async ({ n }) => {
+          done.push(n);
+        },
+        'test.batch': inBatches(async () => undefined),
+      },
+      { pollIntervalMs: 60_000 },
+    );
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        db.transaction().execute((trx) => enqueueTest(trx, 'test.other', { n: i + 1 })),
+      ),
+    );
+    await waitFor('the 20 jobs to be done', async () => done.length === 20);
+    expect(done.sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
   });
 });

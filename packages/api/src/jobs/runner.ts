@@ -102,11 +102,22 @@ export async function migrateJobQueue(options: QueueConnection & { log: Logger }
   await runMigrations({ ...connection, logger: workerLogger(log) });
 }
 
+/** What a batched task may do besides running its jobs one by one. */
+export interface BatchedTask<P> {
+  /**
+   * Told the payloads of the task's jobs in each batch the local queue has just fetched, before the
+   * first is handed to a worker: the task may read what its jobs need in one statement for the
+   * batch instead of one per job (the jobs are locked by this runner until they are done, so what
+   * it reads for them is theirs). Called synchronously: it starts its work, returns, never throws.
+   */
+  fetched?: (payloads: P[]) => void;
+}
+
 /**
  * The handlers `inBatches` marked: run by a worker pool of their own whose jobs graphile-worker
  * fetches `batchSizeOf(concurrency)` at a time (its local queue) instead of one `get_job` per job.
  */
-const batchedHandlers = new WeakSet<TaskHandler<never>>();
+const batchedHandlers = new WeakMap<TaskHandler<never>, BatchedTask<never>>();
 
 /**
  * Marks a task's handler for the batched lane: for many short jobs queued at once, like the
@@ -116,13 +127,23 @@ const batchedHandlers = new WeakSet<TaskHandler<never>>();
  * process. On stop() the ones not started go back to the queue at once (graphile-worker's
  * returnJobs, their attempt not counted); if the process dies, they stay locked until the
  * heartbeat frees them (`deadAfterMs`, 2 minutes by default), and each has used one attempt.
+ * Their completions are gathered for up to BATCHED_COMPLETION_DELAY_MS into one statement, so a
+ * job done just before the process dies may run again once freed: a batched task must find its
+ * work already done then (the mail's row is marked sent before its handler resolves).
  * Only for tasks whose jobs have no `queueName`: graphile-worker 0.17.3's batch fetch can take
  * several jobs of one named queue at once and run them side by side (graphile/worker#621).
  */
-export function inBatches<P>(handler: TaskHandler<P>): TaskHandler<P> {
-  batchedHandlers.add(handler as TaskHandler<never>);
+export function inBatches<P>(handler: TaskHandler<P>, task: BatchedTask<P> = {}): TaskHandler<P> {
+  batchedHandlers.set(handler as TaskHandler<never>, task as BatchedTask<never>);
   return handler;
 }
+
+/**
+ * How long the batched lane gathers job completions before it writes them (one DELETE and one
+ * commit, waited for by the disk, per gathering instead of per job: a mail's completion cost as
+ * much as its own write). Stop() writes the ones gathered before it resolves.
+ */
+export const BATCHED_COMPLETION_DELAY_MS = 20;
 
 /**
  * Jobs the batched lane locks per fetch: enough that fetching is rare, few enough that a process
@@ -141,12 +162,44 @@ export async function startJobRunner<M>(
   const others = entries.filter(([, handler]) => !batchedHandlers.has(handler));
   const crontab = options.crontab ?? [];
   // The pool ids graphile-worker locks this runner's jobs under, told by its 'pool:create' event.
-  const events = new EventEmitter() as WorkerEvents;
   const poolIds: string[] = [];
-  events.on('pool:create', ({ workerPool }) => {
-    poolIds.push(workerPool.id);
-  });
-  const lane = (tasks: [string, TaskHandler<unknown>][], extra: Partial<RunnerOptions>) =>
+  /** A lane's own graphile-worker events: its pool id noted, and what `more` adds. */
+  const laneEvents = (more: (events: WorkerEvents) => void) => {
+    const events = new EventEmitter() as WorkerEvents;
+    events.on('pool:create', ({ workerPool }) => {
+      poolIds.push(workerPool.id);
+    });
+    more(events);
+    return events;
+  };
+  // Each batch the batched lane's local queue fetches, told to its tasks.
+  const fetchedOf = new Map(
+    batched.flatMap(([task, handler]) => {
+      const fetched = batchedHandlers.get(handler)?.fetched;
+      return fetched ? [[task, fetched] as const] : [];
+    }),
+  );
+  const tellFetched = (events: WorkerEvents) =>
+    events.on('localQueue:getJobs:complete', ({ jobs }) => {
+      const payloads = new Map<string, unknown[]>();
+      for (const job of jobs) {
+        if (!fetchedOf.has(job.task_identifier)) continue;
+        const list = payloads.get(job.task_identifier) ?? [];
+        list.push(job.payload);
+        payloads.set(job.task_identifier, list);
+      }
+      for (const [task, list] of payloads) fetchedOf.get(task)!(list as never[]);
+    });
+  const throttles: { stop(): void }[] = [];
+  const throttled = (events: WorkerEvents) =>
+    events.on('pool:create', ({ workerPool }) => {
+      throttles.push(throttleNudges(workerPool, NUDGE_THROTTLE_MS));
+    });
+  const lane = (
+    tasks: [string, TaskHandler<unknown>][],
+    events: WorkerEvents,
+    extra: Partial<RunnerOptions>,
+  ) =>
     run({
       events,
       ...connectionOf(options),
@@ -169,13 +222,14 @@ export async function startJobRunner<M>(
   // Through the batcher (delay 0: no waiting), a job's completion or failure is written before
   // stop() resolves; unbatched, a job finished just before a stop could stay locked for 4 hours.
   // Written off the job's path too: the worker takes its next job meanwhile. A longer delay would
-  // gather completions into fewer statements, but leaves a job finished before a kill to run again.
+  // gather completions into fewer statements, but leaves a job finished before a kill to run again:
+  // only the batched lane's do (BATCHED_COMPLETION_DELAY_MS), whose tasks are made for it.
   const batchers = { completeJobBatchDelay: 0, failJobBatchDelay: 0 };
   const runners: Runner[] = [];
   try {
     if (others.length > 0 || crontab.length > 0 || batched.length === 0) {
       runners.push(
-        await lane(others, {
+        await lane(others, laneEvents(throttled), {
           parsedCronItems: parseCronItems(crontab.map((entry) => ({ ...entry }))),
           preset: { worker: batchers },
         }),
@@ -183,14 +237,21 @@ export async function startJobRunner<M>(
     }
     if (batched.length > 0) {
       runners.push(
-        await lane(batched, {
+        await lane(batched, laneEvents(tellFetched), {
           // The crontab is the other lane's; none here (and none read from a file).
           parsedCronItems: parseCronItems([]),
-          preset: { worker: { ...batchers, localQueue: { size: batchSizeOf(concurrency) } } },
+          preset: {
+            worker: {
+              ...batchers,
+              completeJobBatchDelay: BATCHED_COMPLETION_DELAY_MS,
+              localQueue: { size: batchSizeOf(concurrency) },
+            },
+          },
         }),
       );
     }
   } catch (error) {
+    for (const throttle of throttles) throttle.stop();
     await Promise.all(runners.map((r) => r.stop().catch(() => undefined)));
     throw error;
   }
@@ -201,10 +262,57 @@ export async function startJobRunner<M>(
   return {
     stop() {
       // Rejects only when a lane already stopped itself (its fatal error logged): nothing to do.
+      for (const throttle of throttles) throttle.stop();
       stopped ??= Promise.all(runners.map((r) => r.stop().catch(() => undefined))).then(() =>
         heartbeat.stop(),
       );
       return stopped;
+    },
+  };
+}
+
+/**
+ * How often at most the other lane answers graphile-worker's new-job notifications with a fetch.
+ * Every `add_job` notifies every runner's every lane, and an idle worker answers each with a
+ * `get_job`, also for the jobs it never takes: 1 000 mails queued were 1 000 empty `get_job`s of
+ * the other lane, about a tenth of the database's work then. Throttled, the first notification after a quiet
+ * moment still wakes the lane at once; the ones within the next NUDGE_THROTTLE_MS are added up into
+ * one wake-up at its end (one fetch per worker that is idle then). A notification is only a hint:
+ * the workers also poll, and each job is still locked by one of them, on whichever replica.
+ */
+export const NUDGE_THROTTLE_MS = 50;
+
+/** Throttles a worker pool's nudges (graphile-worker's WorkerPool.nudge), as described above. */
+function throttleNudges(
+  workerPool: { nudge(n: number): void; _shuttingDown: boolean },
+  everyMs: number,
+): { stop(): void } {
+  const nudge = workerPool.nudge.bind(workerPool);
+  let waiting = 0;
+  let timer: NodeJS.Timeout | undefined;
+  const quietOrFlush = () => {
+    timer = undefined;
+    if (waiting === 0 || workerPool._shuttingDown) return;
+    const n = waiting;
+    waiting = 0;
+    nudge(n);
+    timer = setTimeout(quietOrFlush, everyMs);
+    timer.unref();
+  };
+  workerPool.nudge = (n: number) => {
+    if (timer) {
+      waiting += n;
+      return;
+    }
+    nudge(n);
+    timer = setTimeout(quietOrFlush, everyMs);
+    timer.unref();
+  };
+  return {
+    stop() {
+      clearTimeout(timer);
+      timer = undefined;
+      waiting = 0;
     },
   };
 }

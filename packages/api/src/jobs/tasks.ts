@@ -11,7 +11,7 @@ import { REPORT_JOB, reportUsage } from '../services/billing/report.ts';
 import { collectUsage } from '../services/collection/collect.ts';
 import { pruneIdempotencyKeys } from '../services/idempotency.ts';
 import { createUsagePartitions } from '../services/usage/partitions.ts';
-import { sendQueuedMail } from '../services/mail/outbox.ts';
+import { mailReadAhead, sendQueuedMail } from '../services/mail/outbox.ts';
 import { carryOutProvisioning } from '../services/provisioning/sync.ts';
 import { liftSpendingStops } from '../services/spending-cap.ts';
 import { syncCustomerOwner } from '../services/team-transfer.ts';
@@ -46,6 +46,7 @@ export interface ProductJobs {
 const HOUR_MS = 3_600_000;
 
 export function productJobs(deps: JobDeps): ProductJobs {
+  const readAhead = mailReadAhead(deps.db, deps.log);
   return {
     tasks: {
       'billing.reportUsage': async (_payload, job) => {
@@ -65,14 +66,24 @@ export function productJobs(deps: JobDeps): ProductJobs {
       },
       // Many short jobs at once (a notice to every owner, invites in bulk), none in a named
       // queue: fetched in batches, on a lane of their own (runner.ts, inBatches).
-      'mail.send': inBatches(async ({ mailId }, job) => {
-        await sendQueuedMail(
-          deps.db,
-          { mail: deps.mail, secrets: deps.secrets, publicUrl: deps.publicUrl, log: job.log },
-          mailId,
-          job,
-        );
-      }),
+      // Each batch's rows are read ahead in one statement (mailReadAhead).
+      'mail.send': inBatches(
+        async ({ mailId }, job) => {
+          await sendQueuedMail(
+            deps.db,
+            {
+              mail: deps.mail,
+              secrets: deps.secrets,
+              publicUrl: deps.publicUrl,
+              log: job.log,
+              readAhead,
+            },
+            mailId,
+            job,
+          );
+        },
+        { fetched: (payloads) => readAhead.fetched(payloads.map((p) => p.mailId)) },
+      ),
       // -- ownership transfer (SPEC §11) --
       'billing.updateCustomerOwner': async (payload, job) => {
         if (!deps.stripe) {

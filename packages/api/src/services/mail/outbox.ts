@@ -2,15 +2,17 @@
 // its job; `sendQueuedMail` is that job. A mail goes out at most once per row: a sent or failed row
 // is never sent again, and the job of a row is keyed by its id. Only a crash in the moment between
 // the SMTP server's acceptance and our write can repeat one (for a crash of PostgreSQL itself, the
-// moment lasts until the job's completion is written, a few milliseconds later: see markSent); it
-// then carries the same Message-ID, by which mail servers and clients recognise the repeat. An
+// moment lasts until the job's completion is written, at most some 20 ms later: see markSent); it
+// then carries the same Message-ID, by which mail servers and clients recognise the repeat. A job
+// that runs again after its mail was marked sent (its process died before the runner wrote its
+// completion: the batched lane gathers them) finds the row sent and sends nothing. An
 // invite's secret is in the row, encrypted, until the mail is sent or given up; then it is erased.
-import type { Db } from '@hops/db';
-import { sql } from 'kysely';
+import type { Db, MailOutbox } from '@hops/db';
+import { sql, type Selectable } from 'kysely';
 import type { Logger } from '../../context.ts';
 import type { Transaction } from '../../db.ts';
 import { MailCallError, type Mailer } from '../../integrations/mail.ts';
-import { enqueue } from '../../jobs/queue.ts';
+import { addJobSql } from '../../jobs/queue.ts';
 import type { SecretBox } from '../../secrets.ts';
 import { renderMail, type MailKind, type MailParams } from './templates.ts';
 
@@ -24,6 +26,8 @@ export interface MailQueueDeps {
 export interface MailSendDeps extends MailQueueDeps {
   publicUrl: string;
   log: Logger;
+  /** The rows of the runner's batches, read ahead (absent: each job reads its own). */
+  readAhead?: MailReadAhead | undefined;
 }
 
 /** Attempts before a mail the server keeps deferring is given up (backoff: ~1 s … ~2.5 h). */
@@ -51,27 +55,89 @@ export async function queueMail<K extends MailKind>(
   mail: QueuedMail<K>,
 ): Promise<string | null> {
   if (!deps.mail) return null;
-  const row = await trx
-    .insertInto('mailOutbox')
-    .values({
-      kind: mail.kind,
-      toAddress: mail.to,
-      toUserId: mail.toUserId ?? null,
-      params: JSON.stringify(mail.params),
-      secret: mail.secret === undefined ? null : deps.secrets.encrypt(mail.secret),
-      dedupeKey: mail.dedupeKey ?? null,
-    })
-    .onConflict((oc) => oc.column('dedupeKey').doNothing())
-    .returning('id')
-    .executeTakeFirst();
-  if (!row) return null;
-  await enqueue(
-    trx,
-    'mail.send',
-    { mailId: row.id },
-    { jobKey: `mail:${row.id}`, maxAttempts: MAIL_ATTEMPTS },
-  );
-  return row.id;
+  // The type already requires a transaction; this catches a cast that lies (as enqueue does).
+  if (!trx.isTransaction) throw new Error("Queue a mail inside the action's transaction.");
+  const secret = mail.secret === undefined ? null : deps.secrets.encrypt(mail.secret);
+  // The row and its job in one statement (no job when the dedupe key was used already).
+  const { rows } = await sql<{ id: string }>`
+      WITH mail AS (
+        INSERT INTO mail_outbox (kind, to_address, to_user_id, params, secret, dedupe_key)
+        VALUES (${mail.kind}, ${mail.to}, ${mail.toUserId ?? null},
+                ${JSON.stringify(mail.params)}::jsonb, ${secret}, ${mail.dedupeKey ?? null})
+        ON CONFLICT (dedupe_key) DO NOTHING
+        RETURNING id
+      )
+      SELECT mail.id::text AS id
+      FROM mail, LATERAL ${addJobSql('mail.send', sql`json_build_object('mailId', mail.id)`, {
+        jobKey: sql`'mail:' || mail.id`,
+        maxAttempts: MAIL_ATTEMPTS,
+      })} AS job`.execute(trx);
+  return rows[0]?.id ?? null;
+}
+
+type MailRow = Selectable<MailOutbox>;
+
+/** A row read ahead, or the sign that reading ahead failed (the job then reads its row itself). */
+type ReadAhead = Promise<MailRow | null | 'unread'>;
+
+/** Rows read ahead and not yet taken, at most: more than a few batches means jobs were given back. */
+const READ_AHEAD_MAX = 1_000;
+/** A row read ahead longer ago than this is read again (its batch sat in a queue, or went back). */
+const READ_AHEAD_TTL_MS = 30_000;
+
+/**
+ * The rows of a batch of `mail.send` jobs read in one statement when the batch is fetched (the
+ * runner's `fetched`), so that each job takes its row instead of reading it: one statement per
+ * batch instead of one per mail, and read while the previous batch's last mail is sent. The jobs
+ * are locked by this runner from their fetch until they are done, and only a mail's own job writes
+ * its row, so a row read at the fetch is still the row when its job runs; one read longer ago
+ * than READ_AHEAD_TTL_MS, or never read ahead, is read by its job.
+ */
+export interface MailReadAhead {
+  fetched(mailIds: readonly string[]): void;
+  /** The row read ahead for this mail (null: there is none), or undefined: read it yourself. */
+  take(mailId: string): ReadAhead | undefined;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function mailReadAhead(db: Db, log: Logger): MailReadAhead {
+  const rows = new Map<string, { at: number; row: ReadAhead }>();
+  return {
+    fetched(mailIds) {
+      const ids = mailIds.filter((id) => UUID.test(id));
+      if (ids.length === 0) return;
+      const read: Promise<Map<string, MailRow> | 'unread'> = db
+        .selectFrom('mailOutbox')
+        .selectAll()
+        .where(sql<boolean>`id = ANY(${ids}::uuid[])`)
+        .execute()
+        .then(
+          (found) => new Map(found.map((row) => [row.id, row])),
+          (error: unknown) => {
+            // Each job reads its own row instead; if that fails too, the runner logs that.
+            log.warn({ err: error, mails: ids.length }, 'reading a batch of mails ahead failed');
+            return 'unread' as const;
+          },
+        );
+      const at = performance.now();
+      for (const id of ids) {
+        rows.delete(id);
+        rows.set(id, { at, row: read.then((m) => (m === 'unread' ? m : (m.get(id) ?? null))) });
+      }
+      // The oldest first: Map keeps insertion order.
+      for (const id of rows.keys()) {
+        if (rows.size <= READ_AHEAD_MAX) break;
+        rows.delete(id);
+      }
+    },
+    take(mailId) {
+      const entry = rows.get(mailId);
+      if (!entry) return undefined;
+      rows.delete(mailId);
+      return performance.now() - entry.at > READ_AHEAD_TTL_MS ? undefined : entry.row;
+    },
+  };
 }
 
 /** The job's attempt, as graphile-worker counts it. */
@@ -91,11 +157,11 @@ export async function sendQueuedMail(
   mailId: string,
   attempt: Attempt,
 ): Promise<'sent' | 'failed' | 'deferred' | 'skipped'> {
-  const row = await db
-    .selectFrom('mailOutbox')
-    .selectAll()
-    .where('id', '=', mailId)
-    .executeTakeFirst();
+  const ahead = await deps.readAhead?.take(mailId);
+  const row =
+    ahead === undefined || ahead === 'unread'
+      ? await db.selectFrom('mailOutbox').selectAll().where('id', '=', mailId).executeTakeFirst()
+      : ahead;
   if (!row || row.state !== 'pending') return 'skipped';
   if (!deps.mail) throw new Error('Mail is off on this server; the mail waits for one with SMTP.');
   const inviteUrl =
@@ -149,7 +215,8 @@ export async function sendQueuedMail(
  * fraction could lose it, and then it loses the job's completion too, which graphile-worker
  * commits after it and waits for: a commit waits for all the log before it. The job runs again,
  * finds the row pending and sends the mail again, with the same Message-ID: the crash window of
- * the header, a few milliseconds longer. A mail whose job completed stays sent.
+ * the header, longer by the time the batched lane gathers completions (BATCHED_COMPLETION_DELAY_MS).
+ * A mail whose job completed stays sent.
  */
 async function markSent(db: Db, mailId: string, messageId: string): Promise<void> {
   await db
