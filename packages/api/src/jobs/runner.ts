@@ -147,10 +147,12 @@ export const BATCHED_COMPLETION_DELAY_MS = 20;
 
 /**
  * Jobs the batched lane locks per fetch: enough that fetching is rare, few enough that a process
- * holds little work another replica could do (10 mails are ~30 ms of sending), and never fewer
- * than its workers plus one (graphile-worker's advice, so the next job is always at hand).
+ * holds little work another replica could do (25 mails are ~75 ms of sending), and never fewer
+ * than its workers plus one (graphile-worker's advice, so the next job is always at hand). 25
+ * rather than 10: 1 000 mails went out 6–13 % sooner (one fetch and one read ahead per 25; 50
+ * gained ~3 % more, for twice the mails a dead process holds until the heartbeat frees them).
  */
-export const batchSizeOf = (concurrency: number) => Math.max(10, concurrency + 1);
+export const batchSizeOf = (concurrency: number) => Math.max(25, concurrency + 1);
 
 /** Starts the workers (and the crontab) until `stop()`. */
 export async function startJobRunner<M>(
