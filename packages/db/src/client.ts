@@ -2,6 +2,7 @@
 import { createHash } from 'node:crypto';
 import { CamelCasePlugin, Kysely, PostgresDialect, type PostgresPool } from 'kysely';
 import pg from 'pg';
+import { CopySource, runCopy } from './copy.ts';
 import type { Database } from './schema.ts';
 
 const { Pool, types } = pg;
@@ -55,6 +56,14 @@ export function createPool(options: CreateDbOptions): pg.Pool {
   // crash the process. The next statement on it fails, and the API answers 503.
   const inUse = (error: Error) => console.error(`[db] connection in use lost: ${error.message}`);
   pool.on('acquire', (client) => client.on('error', inUse));
+  // copyInto's COPY … FROM STDIN, on every connection of every pool.
+  pool.on('connect', (client) => {
+    const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+    (client as { query: unknown }).query = (text: unknown, values?: unknown, ...rest: unknown[]) =>
+      typeof text === 'string' && Array.isArray(values) && values[0] instanceof CopySource
+        ? runCopy(query, text, values[0])
+        : query(text, values, ...rest);
+  });
   pool.on('release', (_error, client) => client.removeListener('error', inUse));
   return pool;
 }
@@ -92,7 +101,12 @@ function preparing(client: pg.PoolClient): pg.PoolClient {
   prepared.set(client, names);
   const query = client.query.bind(client) as (...args: unknown[]) => unknown;
   (client as { query: unknown }).query = (text: unknown, values?: unknown, ...rest: unknown[]) => {
-    if (typeof text !== 'string' || !Array.isArray(values) || values.length === 0) {
+    if (
+      typeof text !== 'string' ||
+      !Array.isArray(values) ||
+      values.length === 0 ||
+      values[0] instanceof CopySource
+    ) {
       return query(text, values, ...rest);
     }
     const name = statementName(text);

@@ -1,6 +1,7 @@
 // @hops/db: data only — the schema types, the migrations and the connection (pg; embedded
 // PostgreSQL when DATABASE_URL is unset). Every rule lives in @hops/api.
 export { createDb, createPool, type Db, type CreateDbOptions } from './client.ts';
+export { copyInto } from './copy.ts';
 export { openListener, type Listener, type ListenerOptions } from './listener.ts';
 export {
   resolveDatabase,
