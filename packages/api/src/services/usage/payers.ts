@@ -3,7 +3,8 @@
 import type { AuditActor } from '../../actor.ts';
 import type { Transaction } from '../../db.ts';
 import { daysInMonth } from '../../days.ts';
-import { dec, round4, type Decimal } from '../../money.ts';
+import { divideHalfEven, parseDecimal, printUnits, unitsAt } from '../../decimal.ts';
+import { dec, type Decimal } from '../../money.ts';
 import { chargeUsage, refundUsage, type CreditState } from '../credits/ledger.ts';
 import {
   insertLedger,
@@ -37,7 +38,20 @@ export interface WrittenRow {
 /** Held storage of one row in GB-months (the lifetime counter's unit), rounded like a column. */
 function gbMonths(online: string | null, offline: string | null, date: string): Decimal {
   if (online === null || offline === null) return dec(0);
-  return dec(round4(dec(online).plus(offline).dividedBy(daysInMonth(date))));
+  return dec(printUnits(gbMonthUnits(online, offline, date), 4));
+}
+
+/** The same in ten-thousandths, exactly (scaled integers, not decimal.js: a batch has thousands). */
+function gbMonthUnits(online: string, offline: string, date: string): bigint {
+  const held = unitsAt(parseDecimal(online), 4) + unitsAt(parseDecimal(offline), 4);
+  return divideHalfEven(held, BigInt(daysInMonth(date)));
+}
+
+/** Σ of decimal strings in ten-thousandths. */
+function sumUnits(values: readonly string[]): bigint {
+  let total = 0n;
+  for (const value of values) total += unitsAt(parseDecimal(value), 4);
+  return total;
 }
 
 function nonNegative(value: Decimal): Decimal {
@@ -81,14 +95,23 @@ export async function moveCredits(
     const state = states.get(payer);
     if (!state) continue;
     const rows = rowsByPayer.get(payer)!;
+    // New rows only add to the counters (the floor at zero below never bites), so they are
+    // summed exactly first, in scaled integers; the re-sent ones follow one by one. `written`
+    // lists the new rows first, so this is the order they always had.
+    const fresh = rows.filter((w) => w.oldTotalCost === null);
+    if (fresh.length > 0) {
+      const add = (counter: Decimal, units: bigint) =>
+        nonNegative(counter.plus(printUnits(units, 4)));
+      state.cpuHoursUsed = add(state.cpuHoursUsed, sumUnits(fresh.map((w) => w.cpuHours)));
+      state.gpuHoursUsed = add(state.gpuHoursUsed, sumUnits(fresh.map((w) => w.gpuHours)));
+      let held = 0n;
+      for (const w of fresh) held += gbMonthUnits(w.onlineStorageGb, w.offlineStorageGb, w.date);
+      state.storageGbMonths = add(state.storageGbMonths, held);
+    }
     for (const w of rows) {
-      const old = w.oldTotalCost !== null;
-      state.cpuHoursUsed = nonNegative(
-        state.cpuHoursUsed.plus(w.cpuHours).minus(old ? w.oldCpuHours! : 0),
-      );
-      state.gpuHoursUsed = nonNegative(
-        state.gpuHoursUsed.plus(w.gpuHours).minus(old ? w.oldGpuHours! : 0),
-      );
+      if (w.oldTotalCost === null) continue;
+      state.cpuHoursUsed = nonNegative(state.cpuHoursUsed.plus(w.cpuHours).minus(w.oldCpuHours!));
+      state.gpuHoursUsed = nonNegative(state.gpuHoursUsed.plus(w.gpuHours).minus(w.oldGpuHours!));
       state.storageGbMonths = nonNegative(
         state.storageGbMonths
           .plus(gbMonths(w.onlineStorageGb, w.offlineStorageGb, w.date))
@@ -96,17 +119,26 @@ export async function moveCredits(
       );
     }
     if (state.billingMode !== 'prepaid') continue;
-    const delta = (w: WrittenRow) => dec(w.totalCost).minus(w.oldTotalCost ?? 0);
+    // Each row's cost difference once, in ten-thousandths.
+    const deltas = rows.map((w) => ({
+      w,
+      units: sumUnits(
+        w.oldTotalCost === null ? [w.totalCost] : [w.totalCost, `-${w.oldTotalCost}`],
+      ),
+    }));
     const label = (w: WrittenRow) =>
       `Usage ${w.date} (${userById.get(w.userId)?.email ?? w.userId})`;
-    for (const w of rows.filter((r) => delta(r).lt(0)).sort(byDate)) {
+    const inDateOrder = (a: { w: WrittenRow }, b: { w: WrittenRow }) => byDate(a.w, b.w);
+    for (const { w, units } of deltas.filter((d) => d.units < 0n).sort(inDateOrder)) {
       entries.push(
-        ...refundUsage(state, delta(w).neg(), w.id, `${label(w)} lowered`).map(forRow(w)),
+        ...refundUsage(state, dec(printUnits(-units, 4)), w.id, `${label(w)} lowered`).map(
+          forRow(w),
+        ),
       );
     }
-    const charges = rows.filter((r) => delta(r).gt(0)).sort(byDate);
-    for (const w of charges) {
-      entries.push(...chargeUsage(state, delta(w), w.id, label(w)).map(forRow(w)));
+    const charges = deltas.filter((d) => d.units > 0n).sort(inDateOrder);
+    for (const { w, units } of charges) {
+      entries.push(...chargeUsage(state, dec(printUnits(units, 4)), w.id, label(w)).map(forRow(w)));
     }
     if (charges.length > 0) charged.push(state);
   }
