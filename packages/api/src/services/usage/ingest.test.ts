@@ -210,6 +210,21 @@ describe('usage.ingest writes', () => {
     ]);
   });
 
+  it('stores awkward text of new days exactly: ids with a backslash, tab or newline, and such breakdowns', async () => {
+    const stamp = Date.now();
+    const owner = await makeUser(db, { id: `oidc|back\\slash\ttab ${stamp}` });
+    const member = await makeUser(db, { id: `oidc|new\nline "q" ${stamp}`, owner: owner.id });
+    const breakdown = { 'proj\\x': { note: 'a "quoted"\tvalue\nwith \\N' }, 'ünï': [1, null] };
+    const result = await ingest([
+      { ...userDay(member.id, '2025-10-05', { cpuHours: '1' }), projectBreakdown: breakdown },
+      userDay(owner.id, '2025-10-05', { cpuHours: '2' }),
+    ]);
+    expect(result).toMatchObject({ inserted: 2, updated: 0 });
+    const stored = await row(member.id, '2025-10-05');
+    expect(stored).toMatchObject({ accountOwnerId: owner.id, projectBreakdown: breakdown });
+    expect((await row(owner.id, '2025-10-05')).accountOwnerId).toBe(owner.id);
+  });
+
   it('fixes the payer at ingestion: usage of a member who left stays with the old owner', async () => {
     const owner = await makeUser(db);
     const member = await makeUser(db, { owner: owner.id });
