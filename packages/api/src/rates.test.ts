@@ -2,7 +2,14 @@
 // plain integer arithmetic (no decimal library), so the two cannot share a mistake.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { NoRateCardError, RATE_CARDS, priceUsage, rateCardFor, type Quantities } from './rates.ts';
+import {
+  NoRateCardError,
+  RATE_CARDS,
+  priceUsage,
+  rateCardFor,
+  type Quantities,
+  quantityUnits,
+} from './rates.ts';
 import { daysInMonth } from './days.ts';
 
 const none: Quantities = {
@@ -244,5 +251,37 @@ describe('priceUsage, property', () => {
       ),
       { numRuns: 1000 },
     );
+  });
+});
+
+describe('quantityUnits', () => {
+  const PLAIN = /^\d{1,10}(\.\d{1,4})?$/;
+  const exact = (text: string) => {
+    const [whole, part = ''] = text.split('.');
+    return Number(BigInt(whole!) * 10_000n + BigInt(part.padEnd(4, '0') || '0'));
+  };
+
+  it('takes exactly the plain decimals usage.ingest accepts, in ten-thousandths (property)', () => {
+    const text = fc.oneof(
+      fc.stringMatching(/^\d{1,10}(\.\d{1,4})?$/),
+      fc.string({ unit: fc.constantFrom(...'0123456789.-+e x'.split('')), maxLength: 17 }),
+    );
+    fc.assert(
+      fc.property(text, (s) => {
+        const units = quantityUnits(s);
+        if (PLAIN.test(s)) expect(units).toBe(exact(s));
+        else expect(units).toBeNull();
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
+  it('edges', () => {
+    expect(quantityUnits('9999999999.9999')).toBe(99_999_999_999_999);
+    expect(quantityUnits('0')).toBe(0);
+    expect(quantityUnits('007.5')).toBe(75_000);
+    for (const bad of ['', '.', '1.', '.5', '12345678901', '1.23456', '1e3', '-1', ' 1', '1 ']) {
+      expect(quantityUnits(bad)).toBeNull();
+    }
   });
 });

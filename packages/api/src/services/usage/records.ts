@@ -3,7 +3,7 @@
 import { isDay } from '../../days.ts';
 import { badRequest } from '../../errors.ts';
 import { UUID } from '../../pagination.ts';
-import { NoRateCardError, priceUsage, type Costs } from '../../rates.ts';
+import { NoRateCardError, priceUsage, quantityUnits, type Costs } from '../../rates.ts';
 import { QUANTITY_FIELDS, type QuantityField } from '../../resources.ts';
 import type { JsonValue } from '../../schemas.ts';
 
@@ -28,8 +28,6 @@ export interface PricedRecord {
   costs: Costs;
 }
 
-const DECIMAL = /^\d{1,10}(\.\d{1,4})?$/;
-
 /** A JSON number as the decimal it means (no exponent), a string trimmed; anything else null. */
 function quantityText(value: unknown): string | null {
   if (typeof value === 'string') return value.trim();
@@ -43,7 +41,7 @@ export function priceRecord(r: UsageRecordInput, today: string): string | Priced
   const quantities = {} as Quantities;
   for (const field of QUANTITY_FIELDS) {
     const value = quantityText(r[field]);
-    if (value === null || !DECIMAL.test(value)) {
+    if (value === null || quantityUnits(value) === null) {
       return `${field} must be a non-negative number with at most 4 decimals and 10 digits before the point (got ${JSON.stringify(r[field])}).`;
     }
     quantities[field] = value;
