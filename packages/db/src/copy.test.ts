@@ -95,6 +95,34 @@ describe('copyInto', () => {
     expect((await sql<{ one: number }>`SELECT 1 AS one`.execute(db)).rows).toEqual([{ one: 1 }]);
   });
 
+  it('runs whileStoring once every chunk is sent and before it resolves; its error fails the COPY', async () => {
+    const events: string[] = [];
+    function* told() {
+      yield* rows(20_000, 1_000);
+      events.push('all sent');
+    }
+    const stored = await inTransaction(db, async (trx) => {
+      const n = await copyInto(trx, 'COPY copy_probe (n, label, amount) FROM STDIN', told(), {
+        whileStoring: () => events.push('while storing'),
+      });
+      events.push('resolved');
+      return n;
+    });
+    expect(stored).toBe(20_000);
+    expect(events).toEqual(['all sent', 'while storing', 'resolved']);
+
+    await expect(
+      inTransaction(db, (trx) =>
+        copyInto(trx, 'COPY copy_probe (n, label, amount) FROM STDIN', ['30000\tx\t1\n'], {
+          whileStoring: () => {
+            throw new Error('the plan failed');
+          },
+        }),
+      ),
+    ).rejects.toThrow('the plan failed');
+    expect(await count()).toBe(20_000);
+  });
+
   it('takes only a COPY … FROM STDIN', async () => {
     await expect(copyInto(db, 'DELETE FROM copy_probe', [])).rejects.toThrow(/COPY … FROM STDIN/);
   });

@@ -8,7 +8,11 @@ import { from as copyFromStdin } from 'pg-copy-streams';
 
 /** The rows of one COPY: chunks of COPY's text format (rows ending in \n), made as they are read. */
 export class CopySource {
-  constructor(readonly chunks: Iterable<string>) {}
+  constructor(
+    readonly chunks: Iterable<string>,
+    /** Run once every chunk is on its way, while PostgreSQL is still storing them. */
+    readonly whileStoring?: () => void,
+  ) {}
 }
 
 const COPY_FROM_STDIN = /^\s*COPY\s[^;]+\sFROM\s+STDIN\b[^;]*$/i;
@@ -23,12 +27,21 @@ export async function copyInto(
   db: Kysely<Database>,
   statement: string,
   chunks: Iterable<string>,
+  options: {
+    /**
+     * Work to do once every chunk is sent, while PostgreSQL is still storing them (the last
+     * chunks wait in the socket's buffers): what would otherwise wait for the COPY to end. If
+     * it throws, its error is thrown here once the COPY has ended (and the transaction must be
+     * rolled back: the rows stay otherwise).
+     */
+    whileStoring?: () => void;
+  } = {},
 ): Promise<number> {
   if (!COPY_FROM_STDIN.test(statement)) {
     throw new Error(`copyInto runs one COPY … FROM STDIN, not: ${statement.slice(0, 80)}`);
   }
   const result = await db.executeQuery<{ count: number }>(
-    CompiledQuery.raw(statement, [new CopySource(chunks)]),
+    CompiledQuery.raw(statement, [new CopySource(chunks, options.whileStoring)]),
   );
   return result.rows[0]?.count ?? 0;
 }
@@ -67,6 +80,13 @@ export async function runCopy(query: Query, statement: string, source: CopySourc
     }
     throw error;
   }
+  let failed: { error: unknown } | undefined;
+  try {
+    source.whileStoring?.();
+  } catch (error) {
+    failed = { error };
+  }
   await finished;
+  if (failed) throw failed.error;
   return { command: 'COPY', rowCount: stream.rowCount, rows: [{ count: stream.rowCount }] };
 }

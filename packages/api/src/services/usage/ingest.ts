@@ -21,7 +21,14 @@ import {
 import type { MailQueueDeps } from '../mail/outbox.ts';
 import { bareArray, quotedArray } from '../../sql-arrays.ts';
 import { checkSpendingCaps } from '../spending-cap.ts';
-import { moveCredits, type WrittenRow } from './payers.ts';
+import {
+  applyMoves,
+  lockPayers,
+  moveCredits,
+  planMoves,
+  type Moves,
+  type WrittenRow,
+} from './payers.ts';
 import { FirstProblem, priceRecord, type PricedRecord, type UsageRecordInput } from './records.ts';
 
 export type { QuantityInput, UsageRecordInput } from './records.ts';
@@ -362,8 +369,18 @@ function* copyRows(days: NewDays): Generator<string> {
  * unpack, no conflict check), streamed so PostgreSQL stores the first rows while the next are
  * made. A day that was stored after all fails it (the unique key), as it should.
  */
-async function copyNewDays(trx: Transaction, days: NewDays): Promise<void> {
-  await copyInto(trx, `COPY usage_daily (${COPY_COLUMNS}) FROM STDIN`, copyRows(days));
+async function copyNewDays(
+  trx: Transaction,
+  days: NewDays,
+  /** Work done once every row is sent, while PostgreSQL stores them (copyInto's whileStoring). */
+  whileStoring?: () => void,
+): Promise<void> {
+  await copyInto(
+    trx,
+    `COPY usage_daily (${COPY_COLUMNS}) FROM STDIN`,
+    copyRows(days),
+    whileStoring ? { whileStoring } : {},
+  );
 }
 
 async function writeBatch(
@@ -388,42 +405,10 @@ async function writeBatch(
   // WrittenRow is what was sent.
   const ids = records.map(() => randomUUID());
   const { surelyNew, maybeStored } = sortByNewness(records, lastDays);
-  const pick = <T>(values: readonly T[], indexes: readonly number[]) =>
-    indexes.length === values.length ? values : indexes.map((i) => values[i]!);
-  if (surelyNew.length > 0) {
-    await copyNewDays(trx, {
-      records: pick(records, surelyNew),
-      priced: pick(priced, surelyNew),
-      userById,
-      ids: pick(ids, surelyNew),
-    });
-  }
-  const stored =
-    maybeStored.length > 0
-      ? await insertDaysSkippingStored(trx, {
-          records: pick(records, maybeStored),
-          priced: pick(priced, maybeStored),
-          userById,
-          ids: pick(ids, maybeStored),
-        })
-      : [];
-
-  // The days that were stored already: those of maybeStored the INSERT left.
-  const wasStored = new Uint8Array(records.length);
-  if (stored.length < maybeStored.length) {
-    const inserted = new Set(stored);
-    for (const i of maybeStored) if (!inserted.has(ids[i]!)) wasStored[i] = 1;
-  }
-  const fresh: WrittenRow[] = [];
-  const resent: number[] = [];
-  for (let i = 0; i < records.length; i++) {
-    if (wasStored[i]) {
-      resent.push(i);
-      continue;
-    }
+  const freshRow = (i: number): WrittenRow => {
     const r = records[i]!;
     const { quantities, costs } = priced[i]!;
-    fresh.push({
+    return {
       id: ids[i]!,
       userId: r.userId,
       accountOwnerId: payerOf(userById.get(r.userId)!),
@@ -438,17 +423,36 @@ async function writeBatch(
       oldOnlineStorageGb: null,
       oldOfflineStorageGb: null,
       oldTotalCost: null,
+    };
+  };
+
+  let written: WrittenRow[];
+  let moves: Moves | undefined;
+  if (maybeStored.length === 0) {
+    // Every day is new (the usual batch). The payers' credits are locked before the COPY (users
+    // rows first, as everywhere: ingestUsage locked them), so what the rows do to the credits is
+    // worked out while PostgreSQL is still storing the rows.
+    const states = await lockPayers(
+      trx,
+      records.map((r) => payerOf(userById.get(r.userId)!)),
+      userById,
+    );
+    let planned: { written: WrittenRow[]; moves: Moves } | undefined;
+    await copyNewDays(trx, { records, priced, userById, ids }, () => {
+      const rows = records.map((_, i) => freshRow(i));
+      planned = { written: rows, moves: planMoves(states, rows, userById) };
     });
-  }
-  let written: WrittenRow[] = fresh;
-  if (resent.length > 0) {
-    written = written.concat(
-      await updateResent(
-        trx,
-        resent.map((i) => records[i]!),
-        resent.map((i) => priced[i]!),
-        userById,
-      ),
+    ({ written, moves } = planned!);
+  } else {
+    written = await writeSomeStored(
+      trx,
+      records,
+      priced,
+      userById,
+      ids,
+      surelyNew,
+      maybeStored,
+      freshRow,
     );
   }
 
@@ -464,7 +468,8 @@ async function writeBatch(
   const costDelta = sumDecimals(costs);
 
   if (written.length > 0) {
-    await moveCredits(trx, actor, written, userById, mail);
+    if (moves) await applyMoves(trx, actor, moves, mail);
+    else await moveCredits(trx, actor, written, userById, mail);
     // The payers are locked above (owners of the batch's users), so caps are crossed once.
     await checkSpendingCaps(trx, [...new Set(written.map((w) => w.accountOwnerId))], {
       mail,
@@ -474,6 +479,54 @@ async function writeBatch(
   const result = { inserted, updated, costDelta };
   await recordAudit(trx, actor, 'usage.ingest', null, { records: records.length, ...result });
   return result;
+}
+
+/** A batch some of whose days may be stored: the new ones by COPY, the others as before. */
+async function writeSomeStored(
+  trx: Transaction,
+  records: readonly UsageRecordInput[],
+  priced: readonly PricedRecord[],
+  userById: Map<string, BatchUser>,
+  ids: readonly string[],
+  surelyNew: readonly number[],
+  maybeStored: readonly number[],
+  freshRow: (i: number) => WrittenRow,
+): Promise<WrittenRow[]> {
+  const pick = <T>(values: readonly T[], indexes: readonly number[]) =>
+    indexes.map((i) => values[i]!);
+  if (surelyNew.length > 0) {
+    await copyNewDays(trx, {
+      records: pick(records, surelyNew),
+      priced: pick(priced, surelyNew),
+      userById,
+      ids: pick(ids, surelyNew),
+    });
+  }
+  const stored = await insertDaysSkippingStored(trx, {
+    records: pick(records, maybeStored),
+    priced: pick(priced, maybeStored),
+    userById,
+    ids: pick(ids, maybeStored),
+  });
+  // The days that were stored already: those of maybeStored the INSERT left.
+  const inserted = new Set(stored);
+  const wasStored = new Uint8Array(records.length);
+  for (const i of maybeStored) if (!inserted.has(ids[i]!)) wasStored[i] = 1;
+  const fresh: WrittenRow[] = [];
+  const resent: number[] = [];
+  for (let i = 0; i < records.length; i++) {
+    if (wasStored[i]) resent.push(i);
+    else fresh.push(freshRow(i));
+  }
+  if (resent.length === 0) return fresh;
+  return fresh.concat(
+    await updateResent(
+      trx,
+      resent.map((i) => records[i]!),
+      resent.map((i) => priced[i]!),
+      userById,
+    ),
+  );
 }
 
 /**

@@ -72,13 +72,45 @@ export async function moveCredits(
   /** Mail on: owners whose credits fell under a threshold are told (SPEC §10). */
   mail?: MailQueueDeps,
 ): Promise<void> {
-  const payers = [...new Set(written.map((w) => w.accountOwnerId))].sort();
-  // `userById` holds the users ingestUsage locked (the batch's users and their owners): the payers
-  // of new rows. Payers of re-sent rows may be former owners not locked yet: users rows before
-  // user_credits.
+  const states = await lockPayers(
+    trx,
+    written.map((w) => w.accountOwnerId),
+    userById,
+  );
+  await applyMoves(trx, actor, planMoves(states, written, userById), mail);
+}
+
+/**
+ * Locks the payers' credits (creating a prepaid payer's row), users rows first: `userById` holds
+ * the users the caller locked (a batch's users and their owners, the payers of new rows); payers
+ * of re-sent rows may be former owners, locked here.
+ */
+export async function lockPayers(
+  trx: Transaction,
+  payerIds: readonly string[],
+  userById: Map<string, unknown>,
+): Promise<Map<string, CreditState>> {
+  const payers = [...new Set(payerIds)].sort();
   const unlocked = payers.filter((payer) => !userById.has(payer));
   if (unlocked.length > 0) await lockUsers(trx, unlocked);
-  const states = await lockCredits(trx, payers, { createFor: 'prepaid' });
+  return lockCredits(trx, payers, { createFor: 'prepaid' });
+}
+
+/** What a batch's rows do to the locked payers' credits (their states changed in place). */
+export interface Moves {
+  states: Map<string, CreditState>;
+  entries: StoredLedgerEntry[];
+  /** Prepaid payers charged: their thresholds may have been crossed. */
+  charged: CreditState[];
+}
+
+/** Works out the moves of `written` on the states lockPayers gave (no database). */
+export function planMoves(
+  states: Map<string, CreditState>,
+  written: readonly WrittenRow[],
+  userById: Map<string, { email: string }>,
+): Moves {
+  const payers = [...new Set(written.map((w) => w.accountOwnerId))].sort();
   const entries: StoredLedgerEntry[] = [];
   // A usage entry names its row by usage_daily's key, (id, date).
   const forRow = (w: WrittenRow) => (e: StoredLedgerEntry) => ({ ...e, usageDailyDate: w.date });
@@ -151,7 +183,17 @@ export async function moveCredits(
     }
     if (charges.length > 0) charged.push(state);
   }
-  await insertLedger(trx, actor, entries);
-  await saveCredits(trx, [...states.values()]);
-  if (mail) await mailCreditThresholds(trx, mail, charged);
+  return { states, entries, charged };
+}
+
+/** Writes planned moves: the ledger entries, the credits rows, and the threshold mails. */
+export async function applyMoves(
+  trx: Transaction,
+  actor: AuditActor,
+  moves: Moves,
+  mail?: MailQueueDeps,
+): Promise<void> {
+  await insertLedger(trx, actor, moves.entries);
+  await saveCredits(trx, [...moves.states.values()]);
+  if (mail) await mailCreditThresholds(trx, mail, moves.charged);
 }
