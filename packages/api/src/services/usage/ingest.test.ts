@@ -214,7 +214,7 @@ describe('usage.ingest writes', () => {
     const stamp = Date.now();
     const owner = await makeUser(db, { id: `oidc|back\\slash\ttab ${stamp}` });
     const member = await makeUser(db, { id: `oidc|new\nline "q" ${stamp}`, owner: owner.id });
-    const breakdown = { 'proj\\x': { note: 'a "quoted"\tvalue\nwith \\N' }, 'ünï': [1, null] };
+    const breakdown = { 'proj\\x': { note: 'a "quoted"\tvalue\nwith \\N' }, ünï: [1, null] };
     const result = await ingest([
       { ...userDay(member.id, '2025-10-05', { cpuHours: '1' }), projectBreakdown: breakdown },
       userDay(owner.id, '2025-10-05', { cpuHours: '2' }),
