@@ -360,6 +360,27 @@ describe('usage.ingest refusals', () => {
       ]),
     ).toMatch(/^Record 1: there is no user auth0\|ghost/);
   });
+
+  it('refuses a batch of new days whose bad record comes after the first rows were sent, changing nothing', async () => {
+    const owner = await makeUser(db, { billingMode: 'prepaid' });
+    await inTransaction(db, (trx) =>
+      grantCredits(trx, ADMIN, { userId: owner.id, amount: '50', pool: 'paid', reason: 'test' }),
+    );
+    const team = [
+      owner,
+      ...(await Promise.all([1, 2, 3].map(() => makeUser(db, { owner: owner.id })))),
+    ];
+    const batch = team.flatMap((u) =>
+      Array.from({ length: 375 }, (_, d) =>
+        userDay(u.id, addDays('2025-08-01', d), { cpuHours: '1' }),
+      ),
+    );
+    batch[1_200] = { ...batch[1_200]!, gpuHours: '-1' };
+    expect(await refused(batch)).toMatch(/^Record 1200: gpuHours must be a non-negative number/);
+    const { rows } = await sql<{ n: number }>`
+      SELECT count(*)::int AS n FROM usage_daily WHERE account_owner_id = ${owner.id}`.execute(db);
+    expect(rows).toEqual([{ n: 0 }]);
+  });
 });
 
 describe('usage.ingest is set-based', () => {
