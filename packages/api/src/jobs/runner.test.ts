@@ -1,13 +1,12 @@
 // The runner against a real PostgreSQL: two replicas share the work without doing a job twice, a
 // failing job is retried with backoff and shows its attempts, and a job whose runner stops or dies
 // in the middle is taken again by another one. No timed assertions: conditions are polled.
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { useTestDatabase } from '@hops/db/testing';
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { waitFor } from '../../test/helpers.ts';
-import { useJobRunners } from '../../test/runners.ts';
+import { startChildRunner, useJobRunners } from '../../test/runners.ts';
 import { enqueuerFor } from './queue.ts';
 import { jobStates } from './states.ts';
 
@@ -142,34 +141,20 @@ describe('the job runner', () => {
   });
 
   it('takes again, once its lock expires, a job whose runner died in the middle of it', async () => {
-    const child = spawn(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        fileURLToPath(new URL('../../test/job-runner-child.ts', import.meta.url)),
-        url,
-      ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    let out = '';
-    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    const exited = new Promise((resolve) => child.on('exit', resolve));
+    const child = await startChildRunner([
+      fileURLToPath(new URL('../../test/job-runner-child.ts', import.meta.url)),
+      url,
+    ]);
     try {
-      await waitFor(
-        'the child runner to start',
-        async () => out.includes('runner started'),
-        30_000,
-      );
       const { id } = await db
         .transaction()
         .execute((trx) => enqueueTest(trx, 'test.slow', { n: 2 }, { jobKey: 'slow:2' }));
-      await waitFor('the child to start the job', async () => out.includes(`started ${id}`));
+      await waitFor('the child to start the job', async () =>
+        child.output().includes(`started ${id}`),
+      );
     } finally {
-      child.kill('SIGKILL');
+      await child.killed();
     }
-    await exited;
     // The dead runner still holds the job: graphile-worker keeps a lock for 4 hours.
     const [locked] = await jobStates(db, { key: 'slow:2' });
     expect(locked).toMatchObject({ state: 'running', attempts: 1 });
@@ -192,34 +177,20 @@ describe('the job runner', () => {
   });
 
   it('frees at once the jobs of a runner whose heartbeat stopped, and another runner finishes them', async () => {
-    const child = spawn(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        fileURLToPath(new URL('../../test/job-runner-child.ts', import.meta.url)),
-        url,
-      ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    let out = '';
-    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    const exited = new Promise((resolve) => child.on('exit', resolve));
+    const child = await startChildRunner([
+      fileURLToPath(new URL('../../test/job-runner-child.ts', import.meta.url)),
+      url,
+    ]);
     try {
-      await waitFor(
-        'the child runner to start',
-        async () => out.includes('runner started'),
-        30_000,
-      );
       const { id } = await db
         .transaction()
         .execute((trx) => enqueueTest(trx, 'test.slow', { n: 3 }, { jobKey: 'slow:3' }));
-      await waitFor('the child to start the job', async () => out.includes(`started ${id}`));
+      await waitFor('the child to start the job', async () =>
+        child.output().includes(`started ${id}`),
+      );
     } finally {
-      child.kill('SIGKILL');
+      await child.killed();
     }
-    await exited;
     const [locked] = await jobStates(db, { key: 'slow:3' });
     expect(locked).toMatchObject({ state: 'running', attempts: 1 });
     // The dead runner's last word is in job_runner_heartbeats; nobody moves the clock here.

@@ -3,14 +3,13 @@
 // PostgreSQL and a real SMTP server on loopback: two replicas send each queued mail exactly once,
 // and a replica killed in the middle of sending loses none, and the mails it had sent are not sent
 // again (at most the one it was sending when it died). No timed assertions: conditions are polled.
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { startSmtpServer } from '@hops/fakes/smtp';
 import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { useTestDatabase } from '@hops/db/testing';
 import { testDeps, waitFor } from '../../../test/helpers.ts';
-import { useJobRunners } from '../../../test/runners.ts';
+import { startChildRunner, useJobRunners } from '../../../test/runners.ts';
 import { createMailer } from '../../integrations/mail.ts';
 import type { TaskPayloads } from '../../jobs/queue.ts';
 import { productJobs } from '../../jobs/tasks.ts';
@@ -118,33 +117,18 @@ describe('the mail outbox on the job runner', () => {
       const { tasks } = productJobs({ db, log: quiet, mail, secrets, publicUrl: 'http://hops.test' });
       await startJobRunner({ connectionString: ${JSON.stringify(url)}, log: quiet, pollIntervalMs: 100, tasks });
       console.log('runner started');`;
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', '--input-type=module', '-e', script],
-      {
-        cwd: fileURLToPath(new URL('../../..', import.meta.url)),
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    let out = '';
-    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    const exited = new Promise((resolve) => child.on('exit', resolve));
+    const child = await startChildRunner(['--input-type=module', '-e', script], {
+      cwd: fileURLToPath(new URL('../../..', import.meta.url)),
+    });
     try {
-      await waitFor(
-        'the child runner to start',
-        async () => out.includes('runner started'),
-        30_000,
-      );
       await waitFor(
         'the child to send some mails',
         async () => arrivals(ids).filter((n) => n > 0).length >= 5,
         30_000,
       );
     } finally {
-      child.kill('SIGKILL');
+      await child.killed();
     }
-    await exited;
     const beforeKill = arrivals(ids);
     expect(beforeKill.some((n) => n === 0)).toBe(true); // killed in the middle
 
