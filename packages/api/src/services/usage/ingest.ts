@@ -396,12 +396,11 @@ async function writeBatch(
 ): Promise<IngestResult> {
   // The batch's users are locked (ingestUsage), and only ingestion writes usage_daily: no other
   // transaction can add or change one of these user-days until we commit. A user's days after the
-  // last one stored (from the batch's first day on) are surely new: a plain INSERT, the cheapest
-  // (ON CONFLICT looks each row up once more before inserting it). This statement runs after the
-  // lock, so it sees every ingest that committed before we got it. The other days may be stored:
-  // INSERT … ON CONFLICT DO NOTHING leaves those, and only they are looked at again. So one
-  // statement for a batch of new days (the usual case), more when some may be re-sent. New rows
-  // get their ids here, so only ids come back (which were new), and the rest of a new row's
+  // last one stored (from the batch's first day on; read after the lock, so it saw every ingest
+  // that committed before we got it) are surely new: by COPY (copyNewDays). The other days may be
+  // stored: INSERT … ON CONFLICT DO NOTHING leaves those, and only they are looked at again. So
+  // one statement for a batch of new days (the usual case), more when some may be re-sent. New
+  // rows get their ids here, so only ids come back (which were new), and the rest of a new row's
   // WrittenRow is what was sent.
   const ids = records.map(() => randomUUID());
   const { surelyNew, maybeStored } = sortByNewness(records, lastDays);
