@@ -101,59 +101,78 @@ async function pool<T>(width: number, tasks: (() => Promise<T>)[]): Promise<T[]>
   return results;
 }
 
+/** A job locked when a replica was killed: by whom, and for what. */
+interface LockedJob {
+  task: string;
+  lockedBy: string;
+  payload: Record<string, unknown>;
+}
+
+/** A replica killed: the database's clock once it was gone, and every job locked at that moment. */
+interface Killed {
+  at: Date;
+  locked: LockedJob[];
+}
+
+/**
+ * SIGKILL to a replica. The jobs locked are read at once, before the survivors' heartbeat sweep
+ * can free the dead one's (JOB_RUNNER_DEAD_AFTER_MS after its last beat): freed and run again by
+ * then, they would be nobody's any more. (Its public view of the jobs has no payload, hence the
+ * private table.)
+ */
+async function kill(replica: Replica): Promise<Killed> {
+  replica.proc.child.kill('SIGKILL');
+  expect((await replica.proc.exited).signal).toBe('SIGKILL');
+  const at = (await sql<{ now: Date }>`SELECT now() AS now`.execute(db)).rows[0]!.now;
+  const { rows: locked } = await sql<LockedJob>`
+    SELECT t.identifier AS task, j.locked_by AS "lockedBy", j.payload
+    FROM graphile_worker._private_jobs j
+    JOIN graphile_worker._private_tasks t ON t.id = j.task_id
+    WHERE j.locked_by IS NOT NULL AND j.locked_at < ${at}`.execute(db);
+  return { at, locked };
+}
+
 /**
  * Waits until the survivors have taken every job of `task` they can (none waiting, none locked
- * since `killedAt`), and answers the jobs still locked from before the kill: the killed
- * replica's. graphile-worker alone would keep a dead worker pool's locks for 4 hours; the
- * survivors' heartbeat sweep frees them once the dead one has been silent for
- * JOB_RUNNER_DEAD_AFTER_MS, and this waits for that (nothing here unlocks anything).
- * (Its public view of the jobs has no payload, hence the private table.)
+ * since the kill) and their heartbeat sweep has freed the killed replica's (graphile-worker alone
+ * would keep a dead worker pool's locks for 4 hours; the sweep frees them once the dead one has
+ * been silent for JOB_RUNNER_DEAD_AFTER_MS: nothing here unlocks anything), and answers the jobs of
+ * `task` the killed replica held when it died.
  */
-async function releaseDeadReplicaJobs(
-  task: string,
-  killedAt: Date,
-): Promise<{ lockedBy: string; payload: Record<string, unknown> }[]> {
-  const { stuck } = await waitFor(
-    `the surviving replicas to have taken every ${task} job they can`,
+async function releaseDeadReplicaJobs(task: string, killed: Killed): Promise<LockedJob[]> {
+  const lockedThen = killed.locked.filter((j) => j.task === task);
+  const { dead } = await waitFor(
+    `the survivors to have taken every ${task} job and freed the killed replica's`,
     async () => {
       const { rows: busy } = await sql<{ n: number }>`
         SELECT count(*)::int AS n FROM graphile_worker._private_jobs j
         JOIN graphile_worker._private_tasks t ON t.id = j.task_id
         WHERE t.identifier = ${task}
-          AND (j.locked_at >= ${killedAt} OR (j.locked_at IS NULL AND j.run_at <= now()))`.execute(
+          AND (j.locked_at >= ${killed.at} OR (j.locked_at IS NULL AND j.run_at <= now()))`.execute(
         db,
       );
       if (busy[0]!.n > 0) return false;
-      const { rows } = await sql<{ lockedBy: string; payload: Record<string, unknown> }>`
-        SELECT j.locked_by AS "lockedBy", j.payload
-        FROM graphile_worker._private_jobs j
-        JOIN graphile_worker._private_tasks t ON t.id = j.task_id
-        WHERE t.identifier = ${task} AND j.locked_at < ${killedAt}`.execute(db);
-      return { stuck: rows };
-    },
-    60_000,
-  );
-  const pools = [...new Set(stuck.map((j) => j.lockedBy))];
-  // One process died: one worker pool.
-  expect(pools.length).toBeLessThanOrEqual(1);
-  await waitFor(
-    "the survivors' heartbeat sweep to free the killed replica's jobs",
-    async () => {
-      const { rows } = await sql<{ n: number }>`
+      // A pool alive beats on; the killed one's row goes with the sweep, and its locks with it.
+      const pools = [...new Set(lockedThen.map((j) => j.lockedBy))];
+      const { rows: beating } = await sql<{ poolId: string }>`
+        SELECT pool_id AS "poolId" FROM job_runner_heartbeats
+        WHERE pool_id = ANY(${pools}::text[]) AND heartbeat_at >= ${killed.at}`.execute(db);
+      const alive = new Set(beating.map((r) => r.poolId));
+      const gone = pools.filter((p) => !alive.has(p));
+      const { rows: stillLocked } = await sql<{ n: number }>`
         SELECT count(*)::int AS n FROM graphile_worker._private_jobs
-        WHERE locked_by = ANY(${pools}::text[])`.execute(db);
-      return rows[0]!.n === 0;
+        WHERE locked_by = ANY(${gone}::text[])`.execute(db);
+      const { rows: listed } = await sql<{ n: number }>`
+        SELECT count(*)::int AS n FROM job_runner_heartbeats
+        WHERE pool_id = ANY(${gone}::text[])`.execute(db);
+      return stillLocked[0]!.n === 0 && listed[0]!.n === 0 ? { dead: gone } : false;
     },
     60_000,
   );
-  return stuck;
-}
-
-/** SIGKILL to a replica; resolves with the database's clock once it is gone. */
-async function kill(replica: Replica): Promise<Date> {
-  replica.proc.child.kill('SIGKILL');
-  expect((await replica.proc.exited).signal).toBe('SIGKILL');
-  return (await sql<{ now: Date }>`SELECT now() AS now`.execute(db)).rows[0]!.now;
+  // One process died: one worker pool (per job lane).
+  const held = lockedThen.filter((j) => dead.includes(j.lockedBy));
+  expect(new Set(held.map((j) => j.lockedBy)).size).toBeLessThanOrEqual(1);
+  return held;
 }
 
 const dataOf = (answer: Answer) => JSON.stringify(answer.body?.result?.data ?? answer.body);
@@ -532,7 +551,7 @@ describe('one replica killed in the middle of a run', () => {
       async () => ours(await mailFiles(victim.mailDir)).length >= 5,
       60_000,
     );
-    const killedAt = await kill(victim);
+    const death = await kill(victim);
     killed = true;
     const victimFiles = ours(await mailFiles(victim.mailDir));
 
@@ -565,7 +584,7 @@ describe('one replica killed in the middle of a run', () => {
       resent++;
     }
 
-    const held = await releaseDeadReplicaJobs('mail.send', killedAt);
+    const held = await releaseDeadReplicaJobs('mail.send', death);
 
     // The survivor mails every invite there is.
     const invites = () =>
@@ -751,9 +770,9 @@ describe('a replica killed while accounts are being made on a Hopsworks cluster'
       async () => (await hopsworks.seen()).users.length >= people.length / 4,
       60_000,
     );
-    const killedAt = await kill(victim);
+    const death = await kill(victim);
     const madeBeforeKill = (await hopsworks.seen()).users.length;
-    const held = await releaseDeadReplicaJobs('clusters.provision', killedAt);
+    const held = await releaseDeadReplicaJobs('clusters.provision', death);
 
     const provisioning = () =>
       db
